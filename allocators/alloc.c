@@ -1,0 +1,248 @@
+/* alloc.c - allocator handles, per-thread accounting and its aggregation.
+ * See alloc.h for how the accounting works and what it guarantees. */
+#include "alloc.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Thread_local hl_alloc_counts hl_tl_counts[HL_MAX_ALLOCATORS];
+_Thread_local bool hl_tl_registered;
+
+/* Every live thread's counter array is on this list; an exiting thread folds
+ * its counters into `retired` and leaves.  Protected by registry_lock. */
+typedef struct thread_entry {
+    struct thread_entry *next;
+    hl_alloc_counts *counts; /* that thread's hl_tl_counts */
+} thread_entry;
+
+typedef struct retired_counts {
+    int64_t live;
+    uint64_t allocs, frees, reallocs, requested;
+} retired_counts;
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t thread_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static thread_entry *threads;
+static retired_counts retired[HL_MAX_ALLOCATORS];
+/* Threads that ever touched each slot, and the exact peak of the only
+ * thread when there was just one. */
+static unsigned slot_threads[HL_MAX_ALLOCATORS];
+static int64_t retired_single_peak[HL_MAX_ALLOCATORS];
+static _Atomic int64_t sampled_peak[HL_MAX_ALLOCATORS];
+
+static struct {
+    const hl_backend *backend;
+    bool initialised;
+} inited[16];
+static int n_inited;
+static int n_open;
+
+static void thread_exit(void *arg)
+{
+    thread_entry *e = arg;
+    pthread_mutex_lock(&registry_lock);
+    for (thread_entry **pp = &threads; *pp; pp = &(*pp)->next) {
+        if (*pp == e) {
+            *pp = e->next;
+            break;
+        }
+    }
+    for (int i = 0; i < HL_MAX_ALLOCATORS; i++) {
+        hl_alloc_counts *c = &e->counts[i];
+        retired[i].live += atomic_load(&c->live);
+        retired[i].allocs += atomic_load(&c->allocs);
+        retired[i].frees += atomic_load(&c->frees);
+        retired[i].reallocs += atomic_load(&c->reallocs);
+        retired[i].requested += atomic_load(&c->requested);
+        if (atomic_load(&c->peak) > retired_single_peak[i])
+            retired_single_peak[i] = atomic_load(&c->peak);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    /* The entry is not freed through an hl_allocator on purpose: it is
+     * bookkeeping, allocated with the process malloc. */
+    free(e);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&thread_key, thread_exit);
+}
+
+void hl_alloc_register_thread(void)
+{
+    pthread_once(&key_once, make_key);
+    thread_entry *e = malloc(sizeof *e);
+    if (e == NULL) {
+        fputs("heaplab: out of memory registering a thread\n", stderr);
+        abort();
+    }
+    e->counts = hl_tl_counts;
+    pthread_mutex_lock(&registry_lock);
+    e->next = threads;
+    threads = e;
+    for (int i = 0; i < HL_MAX_ALLOCATORS; i++)
+        slot_threads[i]++;
+    pthread_mutex_unlock(&registry_lock);
+    pthread_setspecific(thread_key, e);
+    hl_tl_registered = true;
+}
+
+int hl_allocator_open(hl_allocator *a, const char *spec, char *err, size_t errlen)
+{
+    char name[64];
+    const char *colon = strchr(spec, ':');
+    size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+    const char *options = colon ? colon + 1 : "";
+    if (len == 0 || len >= sizeof name || strlen(spec) >= sizeof a->spec) {
+        snprintf(err, errlen, "bad backend spec '%s': expected NAME or NAME:OPTIONS", spec);
+        return -1;
+    }
+    memcpy(name, spec, len);
+    name[len] = '\0';
+
+    const hl_backend *b = hl_registry_find(name);
+    if (b == NULL) {
+        if (hl_registry_known(name))
+            snprintf(err, errlen,
+                     "backend '%s' is not hosted by the '%s' process variant; run it through "
+                     "`heaplab run --backends %s`, which starts the right process",
+                     name, hl_registry_variant(), name);
+        else {
+            char list[256] = "";
+            for (size_t i = 0; i < hl_registry_count(); i++) {
+                if (i)
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
+                strncat(list, hl_registry_at(i)->name, sizeof list - strlen(list) - 1);
+            }
+            snprintf(err, errlen, "unknown backend '%s' (this process has: %s)", name, list);
+        }
+        return -1;
+    }
+
+    pthread_mutex_lock(&registry_lock);
+    if (n_open >= HL_MAX_ALLOCATORS) {
+        pthread_mutex_unlock(&registry_lock);
+        snprintf(err, errlen, "too many allocators open (at most %d)", HL_MAX_ALLOCATORS);
+        return -1;
+    }
+    int k;
+    for (k = 0; k < n_inited; k++)
+        if (inited[k].backend == b)
+            break;
+    if (k == n_inited) {
+        if (b->init && b->init(options, err, errlen) != 0) {
+            pthread_mutex_unlock(&registry_lock);
+            return -1;
+        }
+        inited[n_inited].backend = b;
+        inited[n_inited].initialised = true;
+        n_inited++;
+    } else if (options[0] != '\0' && b->init) {
+        /* Re-initialising a live backend with other options would change it
+         * under the feet of the handles already open. */
+        pthread_mutex_unlock(&registry_lock);
+        snprintf(err, errlen,
+                 "backend '%s' is already initialised in this process; options '%s' can only be "
+                 "given to the first handle",
+                 name, options);
+        return -1;
+    }
+    a->backend = b;
+    a->slot = n_open++;
+    a->needs_gil = !b->thread_safe;
+    a->use_sized_free = b->free_sized != NULL;
+    snprintf(a->spec, sizeof a->spec, "%s", spec);
+    pthread_mutex_unlock(&registry_lock);
+    return 0;
+}
+
+void hl_allocator_set_sized_free(hl_allocator *a, bool on)
+{
+    a->use_sized_free = on && a->backend->free_sized != NULL;
+}
+
+void hl_allocator_stats(const hl_allocator *a, hl_alloc_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    int i = a->slot;
+    pthread_mutex_lock(&registry_lock);
+    int64_t live = retired[i].live;
+    uint64_t allocs = retired[i].allocs, frees = retired[i].frees;
+    uint64_t reallocs = retired[i].reallocs, requested = retired[i].requested;
+    int64_t single_peak = retired_single_peak[i];
+    unsigned users = 0;
+    for (thread_entry *e = threads; e; e = e->next) {
+        hl_alloc_counts *c = &e->counts[i];
+        uint64_t n = atomic_load_explicit(&c->allocs, memory_order_relaxed) +
+                     atomic_load_explicit(&c->reallocs, memory_order_relaxed) +
+                     atomic_load_explicit(&c->frees, memory_order_relaxed);
+        if (n)
+            users++;
+        live += atomic_load_explicit(&c->live, memory_order_relaxed);
+        allocs += atomic_load_explicit(&c->allocs, memory_order_relaxed);
+        frees += atomic_load_explicit(&c->frees, memory_order_relaxed);
+        reallocs += atomic_load_explicit(&c->reallocs, memory_order_relaxed);
+        requested += atomic_load_explicit(&c->requested, memory_order_relaxed);
+        int64_t pk = atomic_load_explicit(&c->peak, memory_order_relaxed);
+        if (pk > single_peak)
+            single_peak = pk;
+    }
+    pthread_mutex_unlock(&registry_lock);
+    (void)slot_threads;
+
+    out->allocs = allocs;
+    out->frees = frees;
+    out->reallocs = reallocs;
+    out->live_bytes = live;
+    out->requested_bytes = requested;
+    out->threads = users;
+    /* With one user thread and nothing retired, that thread's peak is the
+     * exact global peak.  Otherwise take the sampled peak (and never report
+     * less than what is live now). */
+    bool exact = users <= 1 && retired[i].allocs == 0;
+    int64_t peak = exact ? single_peak : atomic_load(&sampled_peak[i]);
+    if (peak < live)
+        peak = live;
+    out->peak_live_bytes = peak > 0 ? (uint64_t)peak : 0;
+    out->peak_exact = exact;
+    if (a->backend->native_stats) {
+        if (a->needs_gil && !hl_gil_held) {
+            hl_gil_acquire();
+            out->n_native = a->backend->native_stats(out->native, HL_MAX_NATIVE_STATS);
+            hl_gil_release();
+        } else {
+            out->n_native = a->backend->native_stats(out->native, HL_MAX_NATIVE_STATS);
+        }
+    }
+}
+
+int64_t hl_allocator_sample(hl_allocator *a)
+{
+    int i = a->slot;
+    pthread_mutex_lock(&registry_lock);
+    int64_t live = retired[i].live;
+    for (thread_entry *e = threads; e; e = e->next)
+        live += atomic_load_explicit(&e->counts[i].live, memory_order_relaxed);
+    pthread_mutex_unlock(&registry_lock);
+    int64_t prev = atomic_load(&sampled_peak[i]);
+    while (live > prev && !atomic_compare_exchange_weak(&sampled_peak[i], &prev, live))
+        ;
+    return live;
+}
+
+void hl_allocator_reset_peak(hl_allocator *a)
+{
+    int i = a->slot;
+    pthread_mutex_lock(&registry_lock);
+    int64_t live = retired[i].live;
+    for (thread_entry *e = threads; e; e = e->next)
+        live += atomic_load_explicit(&e->counts[i].live, memory_order_relaxed);
+    for (thread_entry *e = threads; e; e = e->next)
+        atomic_store(&e->counts[i].peak, atomic_load(&e->counts[i].live));
+    retired_single_peak[i] = 0;
+    atomic_store(&sampled_peak[i], live);
+    pthread_mutex_unlock(&registry_lock);
+}

@@ -1,0 +1,93 @@
+/* workload.h - what a workload is: a self-describing, deterministic,
+ * self-verifying program that drives the object layer or a raw allocator.
+ *
+ * A workload knows nothing of timing, processes or output formats.  The
+ * harness calls, in one process:
+ *
+ *     ctx = setup(env)          build long-lived state (not timed)
+ *     run(ctx, n) ...           n iterations; returns operations performed
+ *                               (timed; called repeatedly by the benchmark loop)
+ *     verify(ctx)               checksum / invariants: a broken allocator
+ *                               fails the cell instead of giving a fast wrong number
+ *     metrics(ctx)              workload-specific figures (optional)
+ *     teardown(ctx)
+ *
+ * Determinism: everything random derives from env->seed; the same seed and
+ * parameters give the same sequence of allocator calls (for single-threaded
+ * workloads; threaded ones have the same per-thread sequences).
+ *
+ * Adding a workload = one file defining an hl_workload plus one line in
+ * workloads/registry.c.
+ */
+#ifndef HL_WORKLOAD_H
+#define HL_WORKLOAD_H
+
+#include "../allocators/alloc.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hl_rt; /* objects/runtime.h: the object layer's runtime */
+
+typedef enum hl_layer {
+    HL_LAYER_OBJECTS, /* drives the object layer (env->rt) */
+    HL_LAYER_RAW      /* drives one raw allocator (env->raw) */
+} hl_layer;
+
+/* An integer parameter.  `quick` is the value the quick suite uses (small,
+ * so the whole matrix runs in minutes); `def` is the full-size default. */
+typedef struct hl_param {
+    const char *name;
+    const char *help;
+    int64_t def;
+    int64_t quick;
+    int64_t min;
+    int64_t max;
+} hl_param;
+
+typedef struct hl_wl_env {
+    hl_allocator *raw;     /* HL_LAYER_RAW: the allocator under test */
+    struct hl_rt *rt;      /* HL_LAYER_OBJECTS: runtime on the allocator under test */
+    unsigned threads;      /* >= 1; only meaningful when the workload is threaded */
+    uint64_t seed;
+    const int64_t *params; /* one value per hl_workload.params entry, validated */
+    const char *data_dir;  /* where a workload may find/write files (traces); may be NULL */
+} hl_wl_env;
+
+/* A workload-specific figure, e.g. {"private_dirty_kb_child0", 1234, "KiB"}. */
+typedef struct hl_metric {
+    char name[48];
+    double value;
+    const char *unit;
+} hl_metric;
+
+typedef struct hl_workload {
+    const char *name;
+    const char *description; /* one line */
+    hl_layer layer;
+    bool threaded;           /* honours env->threads */
+    const char *op_unit;     /* what one operation is: "alloc+free", "tree node", ... */
+    const hl_param *params;
+    size_t n_params;
+
+    /* Returns a context, or NULL with one line in err. */
+    void *(*setup)(const hl_wl_env *env, char *err, size_t errlen);
+    /* Performs n iterations; returns the operations performed (>= n). */
+    uint64_t (*run)(void *ctx, uint64_t n);
+    /* 0 when the workload's invariants hold, else -1 with one line in err. */
+    int (*verify)(void *ctx, char *err, size_t errlen);
+    /* Optional: workload-specific figures; returns how many were written. */
+    size_t (*metrics)(void *ctx, hl_metric *out, size_t max);
+    void (*teardown)(void *ctx);
+} hl_workload;
+
+/* ---- registry (workloads/registry.c) ------------------------------------ */
+size_t hl_workload_count(void);
+const hl_workload *hl_workload_at(size_t i);
+const hl_workload *hl_workload_find(const char *name);
+
+/* Index of a parameter by name, or -1. */
+int hl_workload_param_index(const hl_workload *w, const char *name);
+
+#endif
