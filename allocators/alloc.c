@@ -133,9 +133,18 @@ int hl_allocator_open(hl_allocator *a, const char *spec, char *err, size_t errle
         if (inited[k].backend == b)
             break;
     if (k == n_inited) {
-        if (b->init && b->init(options, err, errlen) != 0) {
-            pthread_mutex_unlock(&registry_lock);
-            return -1;
+        if (b->init) {
+            /* A backend that relies on the GIL gets it for its set-up too. */
+            bool take_gil = !b->thread_safe && !hl_gil_held;
+            if (take_gil)
+                hl_gil_acquire();
+            int rc = b->init(options, err, errlen);
+            if (take_gil)
+                hl_gil_release();
+            if (rc != 0) {
+                pthread_mutex_unlock(&registry_lock);
+                return -1;
+            }
         }
         inited[n_inited].backend = b;
         inited[n_inited].initialised = true;

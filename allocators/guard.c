@@ -1,0 +1,285 @@
+/* guard.c - a debug allocator: pads, fills and checks around every block.
+ *
+ * How it works
+ * ------------
+ * After CPython's debug hooks (PyMem_SetupDebugHooks, Objects/obmalloc.c;
+ * reference digest §1.6), each block handed out is wrapped:
+ *
+ *     base: [size_t requested size][id byte][7 x FORBIDDEN 0xFD]
+ *     base + 16: data, `size` bytes        <- the pointer the caller gets
+ *     base + 16 + size: [8 x FORBIDDEN 0xFD]
+ *
+ * The data of a fresh block is filled with CLEAN 0xCD (not for calloc), and
+ * the whole block, header included, with DEAD 0xDD when it is freed.  Every
+ * free, realloc and usable_size re-reads the header and both pads, and stops
+ * the process with one line naming the fault: underflow (leading pad
+ * written), overflow (trailing pad written), double free (the id byte and
+ * size are still the dead fill), a pointer that is not a guard block (bad id
+ * byte), or a sized free whose size differs from the requested one.
+ * A double free is recognised by the dead fill surviving in the header or
+ * the first data bytes (the raw allocator may overwrite up to 16 bytes with
+ * its free-list links); once the raw allocator has handed the block out
+ * again it is someone else's live block, and no debug allocator can tell.
+ * realloc always moves the block, so a stale pointer to the old block reads
+ * 0xDD instead of silently working.
+ *
+ * The raw allocator underneath is this variant's native backend, or
+ * "raw=NAME" (another backend hosted here that needs no init of its own,
+ * i.e. not the pool, which hl_allocator_open alone may initialise).  Data stays 16-byte aligned
+ * when the raw block is, as in CPython.  Overhead: 24 bytes per block.
+ */
+#include "backends.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GUARD_WORD sizeof(size_t)          /* S in CPython's description */
+#define GUARD_HEADER (2 * GUARD_WORD)      /* size + id + 7 pad bytes */
+#define GUARD_TRAILER GUARD_WORD           /* trailing pad bytes */
+#define GUARD_OVERHEAD (GUARD_HEADER + GUARD_TRAILER)
+#define GUARD_ID_LIVE ((unsigned char)'g') /* heaplab has one API: 'g' */
+#define FORBIDDEN_BYTE 0xFD
+#define CLEAN_BYTE 0xCD
+#define DEAD_BYTE 0xDD
+
+static const hl_backend *raw_backend; /* NULL until init: the native backend */
+static _Atomic uint64_t live_blocks, live_bytes, checks_done;
+
+static const hl_backend *raw(void)
+{
+    return raw_backend ? raw_backend : hl_registry_native();
+}
+
+static int guard_option(const char *key, const char *value, void *arg, char *err, size_t errlen)
+{
+    const hl_backend **chosen = arg;
+    if (strcmp(key, "raw") == 0) {
+        *chosen = hl_backends_resolve_raw("guard", value, err, errlen);
+        return *chosen ? 0 : -1;
+    }
+    snprintf(err, errlen, "guard: unknown option '%s' (guard takes raw=NAME)", key);
+    return -1;
+}
+
+static int guard_init(const char *options, char *err, size_t errlen)
+{
+    const hl_backend *chosen = hl_registry_native();
+    if (hl_backends_parse_options("guard", options, guard_option, &chosen, err, errlen) != 0)
+        return -1;
+    if (chosen->init != NULL) {
+        /* hl_allocator_open initialises each backend once per process; a
+         * second init from here could reset a backend that holds blocks. */
+        snprintf(err, errlen,
+                 "guard: raw=%s is not supported: it needs its own initialisation; use raw=%s",
+                 chosen->name, hl_registry_native()->name);
+        return -1;
+    }
+    raw_backend = chosen;
+    return 0;
+}
+
+static const char *guard_version(void)
+{
+    return "1 (CPython PYMEM debug-hook layout)";
+}
+
+static size_t load_size(const unsigned char *base)
+{
+    size_t n;
+    memcpy(&n, base, sizeof n);
+    return n;
+}
+
+/* Writes header, pads and (unless zeroed) the clean fill; returns data. */
+static void *dress(unsigned char *base, size_t size, bool zeroed)
+{
+    memcpy(base, &size, sizeof size);
+    base[GUARD_WORD] = GUARD_ID_LIVE;
+    memset(base + GUARD_WORD + 1, FORBIDDEN_BYTE, GUARD_WORD - 1);
+    unsigned char *data = base + GUARD_HEADER;
+    if (!zeroed)
+        memset(data, CLEAN_BYTE, size);
+    memset(data + size, FORBIDDEN_BYTE, GUARD_TRAILER);
+    atomic_fetch_add_explicit(&live_blocks, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&live_bytes, size, memory_order_relaxed);
+    return data;
+}
+
+static void fatal(const char *what, const void *data, const char *op, const char *detail)
+{
+    fprintf(stderr, "heaplab guard: %s at block %p detected in %s: %s\n", what, data, op, detail);
+    fflush(stderr);
+    abort();
+}
+
+/* Verifies the block around data and returns its requested size; aborts
+ * with one line on any damage. */
+static size_t check(const void *data, const char *op)
+{
+    const unsigned char *base = (const unsigned char *)data - GUARD_HEADER;
+    atomic_fetch_add_explicit(&checks_done, 1, memory_order_relaxed);
+    char detail[160];
+    unsigned char id = base[GUARD_WORD];
+    if (id != GUARD_ID_LIVE) {
+        /* The raw allocator may have reused the first bytes of a freed block
+         * for its free list (glibc's tcache writes 16, jemalloc, mimalloc
+         * and tcmalloc 8), so look for the dead fill in the id byte, the
+         * leading pad or the first data bytes: any of them means free()
+         * already ran on this block. */
+        bool dead = id == DEAD_BYTE;
+        bool pads_dead = true, data_dead = true;
+        for (size_t i = GUARD_WORD + 1; i < GUARD_HEADER; i++)
+            pads_dead &= base[i] == DEAD_BYTE;
+        for (size_t i = 0; i < GUARD_TRAILER; i++) /* data or trailing pad: always inside */
+            data_dead &= base[GUARD_HEADER + i] == DEAD_BYTE;
+        if (dead || pads_dead || data_dead)
+            fatal("double free (or use after free)", data, op,
+                  "the block holds the 0xDD fill written when it was freed");
+        snprintf(detail, sizeof detail,
+                 "id byte is 0x%02x, expected 0x%02x: not a guard block, or an underflow "
+                 "overwrote the header",
+                 id, GUARD_ID_LIVE);
+        fatal("bad id byte", data, op, detail);
+    }
+    for (size_t i = GUARD_WORD + 1; i < GUARD_HEADER; i++) {
+        if (base[i] != FORBIDDEN_BYTE) {
+            snprintf(detail, sizeof detail,
+                     "leading pad byte at data-%zu is 0x%02x, expected 0x%02x (write before "
+                     "the start of the block)",
+                     GUARD_HEADER - i, base[i], FORBIDDEN_BYTE);
+            fatal("heap buffer underflow", data, op, detail);
+        }
+    }
+    size_t size = load_size(base);
+    const unsigned char *tail = base + GUARD_HEADER + size;
+    for (size_t i = 0; i < GUARD_TRAILER; i++) {
+        if (tail[i] != FORBIDDEN_BYTE) {
+            snprintf(detail, sizeof detail,
+                     "trailing pad byte at data+%zu is 0x%02x, expected 0x%02x (block of %zu "
+                     "bytes written past its end)",
+                     size + i, tail[i], FORBIDDEN_BYTE, size);
+            fatal("heap buffer overflow", data, op, detail);
+        }
+    }
+    return size;
+}
+
+static void *guard_malloc(size_t size)
+{
+    if (size > SIZE_MAX - GUARD_OVERHEAD)
+        return NULL;
+    const hl_backend *r = raw();
+    unsigned char *base;
+    HL_RAW_CALL(r, base = r->malloc(size + GUARD_OVERHEAD));
+    return base ? dress(base, size, false) : NULL;
+}
+
+static void *guard_calloc(size_t count, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total) || total > SIZE_MAX - GUARD_OVERHEAD)
+        return NULL;
+    const hl_backend *r = raw();
+    unsigned char *base;
+    HL_RAW_CALL(r, base = r->calloc(1, total + GUARD_OVERHEAD));
+    return base ? dress(base, total, true) : NULL;
+}
+
+static void release(void *data, size_t size)
+{
+    unsigned char *base = (unsigned char *)data - GUARD_HEADER;
+    memset(base, DEAD_BYTE, size + GUARD_OVERHEAD);
+    atomic_fetch_sub_explicit(&live_blocks, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&live_bytes, size, memory_order_relaxed);
+    const hl_backend *r = raw();
+    if (r->free_sized)
+        HL_RAW_CALL(r, r->free_sized(base, size + GUARD_OVERHEAD));
+    else
+        HL_RAW_CALL(r, r->free(base));
+}
+
+static void guard_free(void *data)
+{
+    if (data != NULL)
+        release(data, check(data, "free"));
+}
+
+static void guard_free_sized(void *data, size_t size)
+{
+    if (data == NULL)
+        return;
+    size_t stored = check(data, "sized free");
+    if (stored != size) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "caller passed size %zu, the block was requested with %zu",
+                 size, stored);
+        fatal("wrong size in sized free", data, "sized free", detail);
+    }
+    release(data, stored);
+}
+
+static void *guard_realloc(void *data, size_t size)
+{
+    if (data == NULL)
+        return guard_malloc(size);
+    size_t old = check(data, "realloc");
+    void *moved = guard_malloc(size); /* grown space gets the clean fill */
+    if (moved == NULL)
+        return NULL; /* the old block is untouched, as realloc requires */
+    memcpy(moved, data, old < size ? old : size);
+    release(data, old);
+    return moved;
+}
+
+static size_t guard_usable_size(const void *data)
+{
+    return data ? check(data, "usable_size") : 0;
+}
+
+static size_t guard_native_stats(hl_stat *out, size_t max)
+{
+    size_t n = 0;
+    uint64_t blocks = atomic_load_explicit(&live_blocks, memory_order_relaxed);
+    const hl_stat own[] = {
+        {"guard.live_blocks", blocks},
+        {"guard.live_bytes", atomic_load_explicit(&live_bytes, memory_order_relaxed)},
+        {"guard.overhead_bytes", blocks * GUARD_OVERHEAD},
+        {"guard.checks", atomic_load_explicit(&checks_done, memory_order_relaxed)},
+    };
+    for (; n < max && n < sizeof own / sizeof own[0]; n++)
+        out[n] = own[n];
+    /* Then the raw allocator's own view, which includes the overhead. */
+    const hl_backend *r = raw();
+    if (r->native_stats && n < max) {
+        size_t got;
+        HL_RAW_CALL(r, got = r->native_stats(out + n, max - n));
+        n += got;
+    }
+    return n;
+}
+
+static void guard_trim(void)
+{
+    const hl_backend *r = raw();
+    if (r->trim)
+        HL_RAW_CALL(r, r->trim());
+}
+
+const hl_backend hl_guard_backend = {
+    .name = "guard",
+    .summary = "debug allocator: 0xFD pads, 0xCD/0xDD fills, checks on free (CPython debug hooks)",
+    .thread_safe = true, /* raw calls take the GIL when raw needs it */
+    .init = guard_init,
+    .version = guard_version,
+    .malloc = guard_malloc,
+    .calloc = guard_calloc,
+    .realloc = guard_realloc,
+    .free = guard_free,
+    .free_sized = guard_free_sized,
+    .usable_size = guard_usable_size,
+    .owns = NULL,
+    .native_stats = guard_native_stats,
+    .trim = guard_trim,
+};

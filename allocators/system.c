@@ -1,0 +1,88 @@
+/* system.c - glibc malloc as a backend (the "system" variant's malloc).
+ *
+ * How it works: straight calls into the process malloc, which in the system
+ * variant is glibc's ptmalloc2 (registry.c checks that at start-up).  glibc
+ * 2.36 has no sized free, and no way to ask whether it owns a pointer
+ * without undefined behaviour on foreign pointers, so those stay NULL.
+ * Statistics are mallinfo2()'s fields (glibc >= 2.33: size_t, no overflow).
+ */
+#include "backends.h"
+
+#include <gnu/libc-version.h>
+#include <malloc.h>
+#include <stdlib.h>
+
+static const char *system_version(void)
+{
+    return gnu_get_libc_version();
+}
+
+static void *system_malloc(size_t size)
+{
+    return malloc(size);
+}
+
+static void *system_calloc(size_t count, size_t size)
+{
+    /* glibc returns NULL on overflow by itself; checking here keeps that
+     * contract when malloc is a sanitizer's, which aborts instead. */
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total))
+        return NULL;
+    return calloc(count, size);
+}
+
+static void *system_realloc(void *ptr, size_t size)
+{
+    return realloc(ptr, size);
+}
+
+static void system_free(void *ptr)
+{
+    free(ptr);
+}
+
+static size_t system_usable_size(const void *ptr)
+{
+    return malloc_usable_size((void *)ptr);
+}
+
+static size_t system_native_stats(hl_stat *out, size_t max)
+{
+    struct mallinfo2 mi = mallinfo2();
+    const hl_stat all[] = {
+        {"mallinfo.arena", mi.arena},       /* bytes from sbrk (main arena) + other arenas */
+        {"mallinfo.ordblks", mi.ordblks},   /* free chunks */
+        {"mallinfo.hblks", mi.hblks},       /* mmapped chunks */
+        {"mallinfo.hblkhd", mi.hblkhd},     /* bytes in mmapped chunks */
+        {"mallinfo.uordblks", mi.uordblks}, /* bytes in use (non-mmapped) */
+        {"mallinfo.fordblks", mi.fordblks}, /* bytes free */
+        {"mallinfo.keepcost", mi.keepcost}, /* trimmable top */
+    };
+    size_t n = 0;
+    for (; n < max && n < sizeof all / sizeof all[0]; n++)
+        out[n] = all[n];
+    return n;
+}
+
+static void system_trim(void)
+{
+    malloc_trim(0);
+}
+
+const hl_backend hl_system_backend = {
+    .name = "system",
+    .summary = "glibc malloc (ptmalloc2), the process malloc of the system variant",
+    .thread_safe = true,
+    .init = NULL,
+    .version = system_version,
+    .malloc = system_malloc,
+    .calloc = system_calloc,
+    .realloc = system_realloc,
+    .free = system_free,
+    .free_sized = NULL,
+    .usable_size = system_usable_size,
+    .owns = NULL,
+    .native_stats = system_native_stats,
+    .trim = system_trim,
+};

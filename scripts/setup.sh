@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# setup.sh - quick start, step 1: install what is missing on Debian 12, build
+# heaplab in build/ (Release), and run the default suite with its charts.
+#
+#   scripts/setup.sh              install + build + `heaplab run quick --plot`
+#   scripts/setup.sh --deps-only  install the Debian packages and stop
+#   scripts/setup.sh --build-only install + build, no suite
+#
+# Extra arguments after the options go to `heaplab run`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=all
+case "${1:-}" in
+  --deps-only) mode=deps; shift ;;
+  --build-only) mode=build; shift ;;
+esac
+
+packages=(build-essential cmake pkg-config git
+          libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
+          libbenchmark-dev gnuplot-nox python3-dev valgrind)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+[ "$mode" = deps ] && exit 0
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$(nproc)"
+[ "$mode" = build ] && exit 0
+
+build/heaplab list backends
+build/heaplab run quick --plot "$@"
