@@ -1,8 +1,12 @@
 /* tcmalloc.c - gperftools tcmalloc (libtcmalloc_minimal) through tc_* calls.
  *
  * How it works: the tc_ entry points reach tcmalloc even when malloc belongs
- * to a sanitizer.  tc_free_sized is tcmalloc's sized delete path (it skips
- * the page-map lookup for the size class).  Ownership is decidable:
+ * to a sanitizer.  No sized free: gperftools' tc_free_sized trusts the size
+ * to name the block's size class, but tc_realloc keeps a block that shrinks
+ * to half its size or more in its old, larger class, so a later sized free
+ * with the new size files the block under the wrong class and corrupts the
+ * central free list (seen as crashes replaying a Python trace).  Plain tc_free
+ * looks the class up in the page map, which is always right.  Ownership is decidable:
  * MallocExtension_GetOwnership looks the page up in tcmalloc's page map,
  * which is safe for any address.  Statistics are MallocExtension numeric
  * properties (gperftools docs, "tcmalloc.html", Memory Introspection).
@@ -38,11 +42,6 @@ static void *tcmalloc_realloc(void *ptr, size_t size)
 static void tcmalloc_free(void *ptr)
 {
     tc_free(ptr);
-}
-
-static void tcmalloc_free_sized(void *ptr, size_t size)
-{
-    tc_free_sized(ptr, size);
 }
 
 static size_t tcmalloc_usable_size(const void *ptr)
@@ -103,7 +102,7 @@ const hl_backend hl_tcmalloc_backend = {
     .calloc = tcmalloc_calloc,
     .realloc = tcmalloc_realloc,
     .free = tcmalloc_free,
-    .free_sized = tcmalloc_free_sized,
+    .free_sized = NULL, /* see the top comment */
     .usable_size = tcmalloc_usable_size,
     .owns = tcmalloc_owns,
     .native_stats = tcmalloc_native_stats,

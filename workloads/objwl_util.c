@@ -10,6 +10,8 @@
  */
 #include "objwl_util.h"
 
+#include "../objects/object.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,13 +21,13 @@
 
 void hl_objwl_fill_text(char *buf, size_t len, uint64_t value)
 {
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.";
-    uint64_t x = value;
-    for (size_t i = 0; i < len; i++) {
-        if (i % 10 == 0)
-            x = hl_objwl_mix(value, i + 1) * 0x9E3779B97F4A7C15ull;
-        buf[i] = alphabet[x & 63];
-        x >>= 6;
+    static const char alphabet[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.";
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t x = hl_mix64(value + i * 0x9E3779B97F4A7C15ull);
+        size_t k = len - i < 8 ? len - i : 8;
+        for (size_t j = 0; j < k; j++)
+            buf[i + j] = alphabet[(x >> (8 * j)) & 63];
     }
 }
 
@@ -113,4 +115,75 @@ int64_t hl_objwl_private_dirty_kib(pid_t pid)
     else
         snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
     return sum_private_dirty(path);
+}
+
+void hl_objwl_check_fail(hl_objwl_check *c, const char *fmt, ...)
+{
+    if (c->count++ == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->first, sizeof c->first, fmt, ap);
+        va_end(ap);
+        if (c->first[0] == '\0')
+            snprintf(c->first, sizeof c->first, "check failed");
+    }
+}
+
+int hl_objwl_check_report(const hl_objwl_check *c, const char *workload, char *err,
+                          size_t errlen)
+{
+    if (c->count == 0)
+        return 0;
+    if (c->count == 1)
+        return hl_objwl_fail(err, errlen, "%s: %s", workload, c->first);
+    return hl_objwl_fail(err, errlen, "%s: %s (and %llu more)", workload, c->first,
+                         (unsigned long long)(c->count - 1));
+}
+
+uint64_t hl_objwl_content_hash(const hl_obj *o, unsigned max_depth)
+{
+    if (o == NULL)
+        return 0;
+    switch (hl_obj_kind(o)) {
+    case HL_KIND_NONE:
+        return HL_OBJWL_H_NONE;
+    case HL_KIND_INT:
+        return hl_objwl_h_int(hl_int_value(o));
+    case HL_KIND_FLOAT:
+        return hl_objwl_h_float(hl_float_value(o));
+    case HL_KIND_STR:
+        return hl_objwl_h_str(hl_str_data(o), hl_str_len(o));
+    case HL_KIND_TUPLE: {
+        size_t n = hl_tuple_len(o);
+        uint64_t h = hl_objwl_h_seq_start(HL_OBJWL_H_TUPLE, n);
+        if (max_depth > 0)
+            for (size_t i = 0; i < n; i++)
+                h = hl_objwl_mix(h, hl_objwl_content_hash(hl_tuple_get(o, i), max_depth - 1));
+        return h;
+    }
+    case HL_KIND_LIST: {
+        size_t n = hl_list_len(o);
+        uint64_t h = hl_objwl_h_seq_start(HL_OBJWL_H_LIST, n);
+        if (max_depth > 0)
+            for (size_t i = 0; i < n; i++)
+                h = hl_objwl_mix(h, hl_objwl_content_hash(hl_list_get(o, i), max_depth - 1));
+        return h;
+    }
+    case HL_KIND_DICT: {
+        uint64_t h = hl_objwl_h_seq_start(HL_OBJWL_H_DICT, hl_dict_len(o));
+        if (max_depth > 0) {
+            size_t pos = 0;
+            hl_obj *k, *v;
+            while (hl_dict_next(o, &pos, &k, &v)) {
+                h = hl_objwl_mix(h, hl_objwl_content_hash(k, max_depth - 1));
+                h = hl_objwl_mix(h, hl_objwl_content_hash(v, max_depth - 1));
+            }
+        }
+        return h;
+    }
+    case HL_KIND_INST:
+    case HL_KIND_COUNT:
+        break;
+    }
+    return hl_objwl_mix(HL_OBJWL_H_INST, 0);
 }

@@ -95,7 +95,7 @@ static inline void hl_lran2_init(hl_lran2 *g, uint64_t seed)
 }
 
 /* Next value in [0, HL_LRAN2_MODULUS). */
-static inline long hl_lran2(hl_lran2 *g)
+static inline long hl_lran2_next(hl_lran2 *g)
 {
     int j = (int)((HL_LRAN2_TABLE * g->y) / HL_LRAN2_MODULUS);
     g->y = g->table[j];

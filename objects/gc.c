@@ -1,0 +1,693 @@
+/* gc.c - the cycle collector, after CPython's generational GC.
+ *
+ * How it works
+ * ------------
+ * Sources: Modules/gcmodule.c (3.8-3.12; Python/gc.c since 3.13, gh-113688),
+ * InternalDocs/garbage_collector.md, PEP 442 (finalizers), bpo-38379
+ * (resurrection, 3.9).  Reference counting frees everything that is not in
+ * a cycle; this collector finds the cycles.
+ *
+ * Every container is on one of three generation lists (or the permanent one
+ * after a freeze).  New containers go to generation 0.  Scheduling
+ * (collect_generations): each container allocation adds one to gen 0's count
+ * and each container deallocation takes one away; when the count exceeds
+ * threshold 0 (700) the oldest generation whose count exceeds its threshold
+ * is collected, except that a full (gen 2) collection waits until the
+ * objects that survived gen-1 collections since the last full one
+ * (long_lived_pending) exceed 25% of those that survived the last full one
+ * (long_lived_total), which keeps the total cost linear (issue #4074).
+ * Collecting generation g also counts one collection of g + 1 and resets
+ * the counts of 0..g.
+ *
+ * One collection of generation g:
+ *  1. merge generations 0..g-1 into g: that is "young";
+ *  2. update_refs: gc_refs = refcount for every young object (stored in the
+ *     GC header's prev word, which makes young singly linked meanwhile);
+ *  3. subtract_refs: traverse each young object and take one off the gc_refs
+ *     of every referent that is young: what is left counts references from
+ *     outside young;
+ *  4. move_unreachable: scan young in order; an object with gc_refs > 0 is
+ *     reachable and so is everything it references: their gc_refs are set to
+ *     1 and, if they were already moved to the tentatively unreachable list,
+ *     they are moved back to the end of young (to be scanned again); an
+ *     object with gc_refs == 0 moves to "unreachable" tentatively.  Only
+ *     those are moved, so a heap of survivors costs one scan;
+ *  5. the survivors are merged into generation g + 1 (a full collection
+ *     resets long_lived_total / pending);
+ *  6. finalize_garbage: every unreachable instance with a finalizer that has
+ *     not run yet gets it run (and is marked FINALIZED: never again);
+ *  7. handle_resurrected_objects: steps 2-4 again on the unreachable set;
+ *     whatever a finalizer made reachable goes to the old generation, the
+ *     rest is still garbage and is freed (3.9+ behaviour);
+ *  8. delete_garbage: tp_clear on each remaining object, which drops its
+ *     references; reference counting then frees the whole set.
+ * heaplab has no weak references and no legacy tp_del, so CPython's
+ * weakref handling and "uncollectable" list do not apply.  Each
+ * collection's pause is recorded per generation.
+ *
+ * Two shortcuts of heaplab's own, which change no result: a full collection
+ * with nothing frozen does steps 2 and 3 in one walk (see
+ * update_and_subtract_refs), and steps 6-7 are skipped when no unreachable
+ * object has a finalizer due (nothing can have been resurrected).  On a heap
+ * bigger than the caches each walk over the generation list costs about a
+ * cache miss per object, so these walks are what a collection costs.
+ */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+/* ---- list primitives (valid doubly linked state) ------------------------------ */
+
+static inline void list_init(hl_gc_head *h) { h->next = h->prev = (uintptr_t)h; }
+static inline bool list_empty(const hl_gc_head *h) { return h->next == (uintptr_t)h; }
+
+static inline void list_append(hl_gc_head *g, hl_gc_head *h)
+{
+    hl_gc_head *last = HL_GC_PREV(h);
+    last->next = (uintptr_t)g;
+    hl__gc_set_prev(g, last);
+    g->next = (uintptr_t)h;
+    h->prev = (uintptr_t)g;
+}
+
+static inline void list_unlink(hl_gc_head *g)
+{
+    hl_gc_head *prev = HL_GC_PREV(g), *next = HL_GC_NEXT(g);
+    prev->next = (uintptr_t)next;
+    hl__gc_set_prev(next, prev);
+}
+
+static inline void list_move(hl_gc_head *g, hl_gc_head *to)
+{
+    list_unlink(g);
+    list_append(g, to);
+}
+
+/* Appends every object of `from` to `to`; from becomes empty. */
+static void list_merge(hl_gc_head *from, hl_gc_head *to)
+{
+    if (list_empty(from))
+        return;
+    hl_gc_head *to_tail = HL_GC_PREV(to);
+    hl_gc_head *first = HL_GC_NEXT(from), *last = HL_GC_PREV(from);
+    to_tail->next = (uintptr_t)first;
+    hl__gc_set_prev(first, to_tail);
+    last->next = (uintptr_t)to;
+    to->prev = (uintptr_t)last;
+    list_init(from);
+}
+
+static size_t list_size(const hl_gc_head *h)
+{
+    size_t n = 0;
+    for (const hl_gc_head *g = HL_GC_NEXT(h); g != h; g = HL_GC_NEXT(g))
+        n++;
+    return n;
+}
+
+/* ---- gc_refs while collecting ----------------------------------------------- */
+
+static inline uint64_t gc_refs(const hl_gc_head *g) { return g->prev >> HL_GC_REFS_SHIFT; }
+static inline void gc_set_refs(hl_gc_head *g, uint64_t refs)
+{
+    g->prev = (g->prev & HL_GC_PREV_FLAGS) | ((uintptr_t)refs << HL_GC_REFS_SHIFT);
+}
+
+/* ---- tracking ------------------------------------------------------------ */
+
+void hl__gc_track(hl_rt *rt, hl_obj *o)
+{
+    hl_gc_head *g = HL_AS_GC(o);
+    HL_OBJ_ASSERT(g->next == 0, o, "tracking an object that is already tracked");
+    list_append(g, &rt->gens[0].head);
+    rt->tracked++;
+}
+
+void hl__gc_untrack(hl_rt *rt, hl_obj *o)
+{
+    hl_gc_head *g = HL_AS_GC(o);
+    HL_OBJ_ASSERT(g->next != 0 && !(g->next & HL_GC_UNREACHABLE), o,
+                  "untracking an object that is not tracked");
+    list_unlink(g);
+    g->next = 0;
+    g->prev &= HL_GC_FINALIZED;
+    rt->tracked--;
+}
+
+bool hl_gc_is_tracked(const hl_obj *o) { return o->type->is_gc && HL_AS_GC(o)->next != 0; }
+
+bool hl_gc_is_finalized(const hl_obj *o)
+{
+    return o->type->is_gc && (HL_AS_GC(o)->prev & HL_GC_FINALIZED) != 0;
+}
+
+/* ---- one collection -------------------------------------------------------- */
+
+/* Returns the number of objects in young. */
+static size_t update_refs(hl_gc_head *young)
+{
+    size_t n = 0;
+    for (hl_gc_head *g = HL_GC_NEXT(young); g != young; g = HL_GC_NEXT(g)) {
+        hl_obj *o = HL_FROM_GC(g);
+        HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
+        g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
+                  ((uintptr_t)o->refcnt << HL_GC_REFS_SHIFT);
+        n++;
+    }
+    return n;
+}
+
+static int visit_decref(hl_obj *o, void *arg)
+{
+    if (o->type->is_gc) {
+        hl_gc_head *g = HL_AS_GC(o);
+        if (g->prev & HL_GC_COLLECTING) {
+            HL_OBJ_ASSERT(gc_refs(g) > 0, o, "gc_refs below zero: refcount too small");
+            g->prev -= (uintptr_t)1 << HL_GC_REFS_SHIFT;
+        }
+    }
+    return 0;
+}
+
+static void subtract_refs(hl_gc_head *young)
+{
+    for (hl_gc_head *g = HL_GC_NEXT(young); g != young; g = HL_GC_NEXT(g)) {
+        hl_obj *o = HL_FROM_GC(g);
+        o->type->traverse(o, visit_decref, NULL);
+    }
+}
+
+/* Steps 2 and 3 in one pass, for a full collection with nothing frozen
+ * (heaplab's own shortcut, not in CPython).  Then every tracked container is
+ * in young, so "is it in young?" is "is it tracked?" and a referent met
+ * before the walk reached it can have its gc_refs initialised on the spot
+ * (refcount - 1: this reference); the walk skips the initialisation for it
+ * later.  Saves one of the three walks over the heap, which cost a cache
+ * miss per object each on a heap larger than the caches. */
+static int visit_decref_whole_heap(hl_obj *o, void *arg)
+{
+    if (!o->type->is_gc)
+        return 0;
+    hl_gc_head *g = HL_AS_GC(o);
+    if (g->prev & HL_GC_COLLECTING) {
+        HL_OBJ_ASSERT(gc_refs(g) > 0, o, "gc_refs below zero: refcount too small");
+        g->prev -= (uintptr_t)1 << HL_GC_REFS_SHIFT;
+    } else if (g->next != 0) {
+        HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
+        g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
+                  ((uintptr_t)(o->refcnt - 1) << HL_GC_REFS_SHIFT);
+    }
+    return 0;
+}
+
+static size_t update_and_subtract_refs(hl_gc_head *young)
+{
+    size_t n = 0;
+    for (hl_gc_head *g = HL_GC_NEXT(young); g != young; g = HL_GC_NEXT(g)) {
+        hl_obj *o = HL_FROM_GC(g);
+        if (!(g->prev & HL_GC_COLLECTING)) {
+            HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
+            g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
+                      ((uintptr_t)o->refcnt << HL_GC_REFS_SHIFT);
+        }
+        o->type->traverse(o, visit_decref_whole_heap, NULL);
+        n++;
+    }
+    return n;
+}
+
+/* A referent of a reachable object is reachable. */
+static int visit_reachable(hl_obj *o, void *arg)
+{
+    if (!o->type->is_gc)
+        return 0;
+    hl_gc_head *g = HL_AS_GC(o);
+    if (!(g->prev & HL_GC_COLLECTING))
+        return 0; /* not in the generation being collected */
+    hl_gc_head *young = arg;
+    if (g->next & HL_GC_UNREACHABLE) {
+        /* Moved to the unreachable list earlier: unlink it by hand (the flag
+         * is on every next word of that list, its head's included) and put it
+         * back at the end of young, where the scan will reach it again. */
+        hl_gc_head *prev = HL_GC_PREV(g), *next = HL_GC_NEXT(g);
+        prev->next = g->next; /* keeps the flag */
+        hl__gc_set_prev(next, prev);
+        hl_gc_head *last = (hl_gc_head *)young->prev;
+        last->next = (uintptr_t)g;
+        g->next = (uintptr_t)young;
+        young->prev = (uintptr_t)g;
+        gc_set_refs(g, 1);
+    } else if (gc_refs(g) == 0) {
+        gc_set_refs(g, 1); /* not scanned yet: it will be, as reachable */
+    }
+    return 0;
+}
+
+/* Does o still have a finalizer to run? */
+static inline bool needs_finalizer(const hl_obj *o, const hl_gc_head *g)
+{
+    return o->type->kind == HL_KIND_INST && ((const hl_class *)o->type)->finalize != NULL &&
+           !(g->prev & HL_GC_FINALIZED);
+}
+
+/* _PyTuple_MaybeUntrack: a tuple whose items are all set and none of them a
+ * tracked container can never be part of a cycle (tuples are immutable), so
+ * the collector stops looking at it.  hl_tuple_set tracks it again if a
+ * container is stored later. */
+static bool tuple_untrackable(const hl_obj *t)
+{
+    for (size_t i = 0, n = hl_tuple_len(t); i < n; i++) {
+        const hl_obj *item = hl_tuple_get(t, i);
+        if (item == NULL || (item->type->is_gc && HL_AS_GC(item)->next != 0))
+            return false;
+    }
+    return true;
+}
+
+/* Step 4.  On return young holds the reachable objects, doubly linked again
+ * with COLLECTING cleared, and unreachable the rest (COLLECTING kept,
+ * UNREACHABLE cleared).  *to_finalize counts the unreachable objects with a
+ * finalizer still to run (found while clearing the flags).  With rt given,
+ * reachable tuples of untracked items are untracked on the way (CPython's
+ * untrack_tuples, done during this walk instead of one more). */
+static size_t move_unreachable(hl_rt *rt, hl_gc_head *young, hl_gc_head *unreachable,
+                               size_t *to_finalize)
+{
+    size_t reachable = 0;
+    hl_gc_head *prev = young;
+    hl_gc_head *g = HL_GC_NEXT(young);
+    while (g != young) {
+        if (gc_refs(g) > 0) {
+            hl_obj *o = HL_FROM_GC(g);
+            o->type->traverse(o, visit_reachable, young);
+            if (rt != NULL && o->type->kind == HL_KIND_TUPLE && tuple_untrackable(o)) {
+                prev->next = g->next;
+                if (young->prev == (uintptr_t)g)
+                    young->prev = (uintptr_t)prev;
+                g->next = 0;
+                g->prev &= HL_GC_FINALIZED;
+                rt->tracked--;
+                rt->gc_untracked++;
+            } else {
+                g->prev = (g->prev & HL_GC_FINALIZED) | (uintptr_t)prev;
+                prev = g;
+                reachable++;
+            }
+        } else {
+            prev->next = g->next;
+            hl_gc_head *last = HL_GC_PREV(unreachable);
+            last->next = (uintptr_t)g | HL_GC_UNREACHABLE;
+            hl__gc_set_prev(g, last);
+            g->next = (uintptr_t)unreachable | HL_GC_UNREACHABLE;
+            unreachable->prev = (uintptr_t)g;
+        }
+        g = (hl_gc_head *)prev->next;
+    }
+    young->prev = (uintptr_t)prev;
+    unreachable->next &= ~HL_GC_UNREACHABLE;
+    size_t fin = 0;
+    for (hl_gc_head *u = HL_GC_NEXT(unreachable); u != unreachable; u = HL_GC_NEXT(u)) {
+        u->next &= ~HL_GC_UNREACHABLE;
+        fin += needs_finalizer(HL_FROM_GC(u), u);
+    }
+    *to_finalize = fin;
+    return reachable;
+}
+
+/* Steps 2-4 (deduce_unreachable, bpo-38379).  whole_heap: base holds every
+ * tracked object (see update_and_subtract_refs).  Returns how many stayed
+ * in base (reachable); *total gets how many base held. */
+static size_t deduce_unreachable(hl_rt *rt, hl_gc_head *base, hl_gc_head *unreachable,
+                                 bool whole_heap, size_t *total, size_t *to_finalize)
+{
+    if (whole_heap) {
+        *total = update_and_subtract_refs(base);
+    } else {
+        *total = update_refs(base);
+        subtract_refs(base);
+    }
+    list_init(unreachable);
+    return move_unreachable(rt, base, unreachable, to_finalize);
+}
+
+static void finalize_garbage(hl_rt *rt, hl_gc_head *collectable)
+{
+    hl_gc_head seen;
+    list_init(&seen);
+    /* Each object moves to `seen` before its finalizer runs, so a finalizer
+     * that frees other members of the set (they leave the list) is safe. */
+    while (!list_empty(collectable)) {
+        hl_gc_head *g = HL_GC_NEXT(collectable);
+        list_move(g, &seen);
+        hl_obj *o = HL_FROM_GC(g);
+        if (o->type->kind != HL_KIND_INST || (g->prev & HL_GC_FINALIZED))
+            continue;
+        const hl_class *cls = (const hl_class *)o->type;
+        if (cls->finalize == NULL)
+            continue;
+        g->prev |= HL_GC_FINALIZED;
+        hl_obj_incref(rt, o);
+        cls->finalize(rt, o, cls->finalize_ctx);
+        hl_obj_decref(rt, o);
+    }
+    list_merge(&seen, collectable);
+}
+
+static void clear_collecting(hl_gc_head *h)
+{
+    for (hl_gc_head *g = HL_GC_NEXT(h); g != h; g = HL_GC_NEXT(g))
+        g->prev &= ~HL_GC_COLLECTING;
+}
+
+/* Step 7: what a finalizer made reachable again survives, into `old`.
+ * Returns the size of still_unreachable. */
+static size_t handle_resurrected(hl_gc_head *unreachable, hl_gc_head *still_unreachable,
+                                 hl_gc_head *old)
+{
+    size_t total, fin;
+    clear_collecting(unreachable);
+    size_t resurrected =
+        deduce_unreachable(NULL, unreachable, still_unreachable, false, &total, &fin);
+    list_merge(unreachable, old);
+    return total - resurrected;
+}
+
+/* Step 8. */
+static void delete_garbage(hl_rt *rt, hl_gc_head *collectable, hl_gc_head *old)
+{
+    while (!list_empty(collectable)) {
+        hl_gc_head *g = HL_GC_NEXT(collectable);
+        hl_obj *o = HL_FROM_GC(g);
+        hl_obj_incref(rt, o);
+        o->type->clear(rt, o);
+        if (HL_GC_NEXT(collectable) == g) {
+            /* Still alive (something outside kept it): it may die later. */
+            g->prev &= ~HL_GC_COLLECTING;
+            list_move(g, old);
+        }
+        hl_obj_decref(rt, o);
+    }
+}
+
+static void record_pause(hl_rt *rt, int generation, uint64_t ns)
+{
+    hl_u64vec *v = &rt->pauses[generation];
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        uint64_t *p = realloc(v->v, cap * sizeof *p);
+        if (p == NULL)
+            return; /* bookkeeping only: drop the sample rather than fail */
+        v->v = p;
+        v->cap = cap;
+    }
+    v->v[v->n++] = ns;
+}
+
+static size_t collect(hl_rt *rt, int generation)
+{
+    uint64_t t0 = hl__now_ns();
+    rt->collecting = true;
+
+    if (generation + 1 < HL_GC_GENERATIONS)
+        rt->gens[generation + 1].count++;
+    for (int i = 0; i <= generation; i++)
+        rt->gens[i].count = 0;
+    for (int i = 0; i < generation; i++)
+        list_merge(&rt->gens[i].head, &rt->gens[generation].head);
+
+    hl_gc_head *young = &rt->gens[generation].head;
+    hl_gc_head *old = generation + 1 < HL_GC_GENERATIONS ? &rt->gens[generation + 1].head : young;
+
+    /* The permanent generation (gc.freeze) is the only place a tracked
+     * object can be outside a full collection's young. */
+    bool whole_heap = young == old && list_empty(&rt->permanent);
+    hl_gc_head unreachable;
+    size_t total, to_finalize;
+    size_t untracked_before = rt->gc_untracked;
+    size_t survivors = deduce_unreachable(rt->untrack_tuples ? rt : NULL, young, &unreachable,
+                                          whole_heap, &total, &to_finalize);
+    /* tuples untracked on the way were reachable: not garbage */
+    total -= rt->gc_untracked - untracked_before;
+
+    if (young != old) {
+        if (generation == HL_GC_GENERATIONS - 2)
+            rt->long_lived_pending += survivors;
+        list_merge(young, old);
+    } else {
+        rt->long_lived_pending = 0;
+        rt->long_lived_total = survivors;
+    }
+
+    /* As CPython's m, `collected` counts the set about to be cleared.  When
+     * no finalizer is due, no user code runs before delete_garbage, so the
+     * refcounts cannot have changed and re-deducing (step 7) would find the
+     * same set: both steps are skipped. */
+    size_t collected = total - survivors;
+    if (to_finalize > 0) {
+        finalize_garbage(rt, &unreachable);
+        hl_gc_head still;
+        collected = handle_resurrected(&unreachable, &still, old);
+        delete_garbage(rt, &still, old);
+    } else {
+        delete_garbage(rt, &unreachable, old);
+    }
+
+    rt->stats[generation].collections++;
+    rt->stats[generation].collected += collected;
+    rt->collecting = false;
+    record_pause(rt, generation, hl__now_ns() - t0);
+
+    if (rt->validate_each) {
+        char err[256];
+        if (hl_gc_validate(rt, err, sizeof err) != 0) {
+            fprintf(stderr, "heaplab gc: validation after a gen-%d collection failed: %s\n",
+                    generation, err);
+            abort();
+        }
+    }
+    return collected;
+}
+
+/* collect_generations: the oldest generation over its threshold, with the
+ * 25% rule for the full collection. */
+static void collect_generations(hl_rt *rt)
+{
+    for (int i = HL_GC_GENERATIONS - 1; i >= 0; i--) {
+        if (rt->gens[i].count > rt->gens[i].threshold) {
+            if (i == HL_GC_GENERATIONS - 1 && rt->long_lived_pending < rt->long_lived_total / 4)
+                continue;
+            collect(rt, i);
+            break;
+        }
+    }
+}
+
+void hl__gc_on_alloc(hl_rt *rt)
+{
+    hl_gen *g0 = &rt->gens[0];
+    g0->count++;
+    if (g0->count > g0->threshold && g0->threshold != 0 && rt->gc_enabled && !rt->collecting)
+        collect_generations(rt);
+}
+
+/* ---- public API ------------------------------------------------------------- */
+
+void hl__gc_init(hl_rt *rt, const hl_rt_config *cfg)
+{
+    for (int i = 0; i < HL_GC_GENERATIONS; i++) {
+        list_init(&rt->gens[i].head);
+        rt->gens[i].threshold = cfg->threshold[i];
+        rt->gens[i].count = 0;
+    }
+    list_init(&rt->permanent);
+    rt->gc_enabled = cfg->gc_enabled;
+    rt->untrack_tuples = cfg->untrack_tuples;
+}
+
+void hl__gc_fini(hl_rt *rt)
+{
+    for (int i = 0; i < HL_GC_GENERATIONS; i++)
+        free(rt->pauses[i].v);
+}
+
+size_t hl_gc_collect(hl_rt *rt, int generation)
+{
+    if (generation < 0 || generation >= HL_GC_GENERATIONS || rt->collecting)
+        return 0;
+    return collect(rt, generation);
+}
+
+void hl_gc_enable(hl_rt *rt) { rt->gc_enabled = true; }
+void hl_gc_disable(hl_rt *rt) { rt->gc_enabled = false; }
+bool hl_gc_is_enabled(const hl_rt *rt) { return rt->gc_enabled; }
+void hl_gc_set_validate_each(hl_rt *rt, bool on) { rt->validate_each = on; }
+
+void hl_gc_set_threshold(hl_rt *rt, uint32_t t0, uint32_t t1, uint32_t t2)
+{
+    rt->gens[0].threshold = t0;
+    rt->gens[1].threshold = t1;
+    rt->gens[2].threshold = t2;
+}
+
+void hl_gc_get_threshold(const hl_rt *rt, uint32_t out[3])
+{
+    for (int i = 0; i < HL_GC_GENERATIONS; i++)
+        out[i] = rt->gens[i].threshold;
+}
+
+void hl_gc_get_count(const hl_rt *rt, uint64_t out[3])
+{
+    for (int i = 0; i < HL_GC_GENERATIONS; i++)
+        out[i] = rt->gens[i].count;
+}
+
+/* gc.freeze (bpo-31558): all generations into the permanent one. */
+void hl_gc_freeze(hl_rt *rt)
+{
+    for (int i = 0; i < HL_GC_GENERATIONS; i++)
+        list_merge(&rt->gens[i].head, &rt->permanent);
+    rt->gens[0].count = 0;
+}
+
+void hl_gc_unfreeze(hl_rt *rt)
+{
+    list_merge(&rt->permanent, &rt->gens[HL_GC_GENERATIONS - 1].head);
+}
+
+size_t hl_gc_get_freeze_count(const hl_rt *rt) { return list_size(&rt->permanent); }
+
+void hl_gc_get_stats(const hl_rt *rt, hl_gc_stats out[HL_GC_GENERATIONS])
+{
+    memcpy(out, rt->stats, sizeof rt->stats);
+}
+
+void hl_gc_pauses(const hl_rt *rt, int generation, const uint64_t **out, size_t *n)
+{
+    if (generation < 0 || generation >= HL_GC_GENERATIONS) {
+        *out = NULL;
+        *n = 0;
+        return;
+    }
+    *out = rt->pauses[generation].v;
+    *n = rt->pauses[generation].n;
+}
+
+void hl_gc_reset_pauses(hl_rt *rt)
+{
+    for (int i = 0; i < HL_GC_GENERATIONS; i++)
+        rt->pauses[i].n = 0;
+}
+
+void hl_gc_long_lived(const hl_rt *rt, uint64_t *total, uint64_t *pending)
+{
+    *total = rt->long_lived_total;
+    *pending = rt->long_lived_pending;
+}
+
+size_t hl_gc_tracked_count(const hl_rt *rt) { return rt->tracked; }
+
+size_t hl_gc_generation_size(const hl_rt *rt, int generation)
+{
+    if (generation == HL_GC_GENERATIONS)
+        return list_size(&rt->permanent);
+    if (generation < 0 || generation > HL_GC_GENERATIONS)
+        return 0;
+    return list_size(&rt->gens[generation].head);
+}
+
+/* ---- validator ----------------------------------------------------------------- */
+
+/* Pointer set for "every object on exactly one list": open addressing. */
+typedef struct ptrset {
+    uintptr_t *slot;
+    size_t mask;
+} ptrset;
+
+static bool ptrset_add(ptrset *s, uintptr_t p)
+{
+    size_t i = (size_t)((p >> 4) * 0x9E3779B97F4A7C15ull) & s->mask;
+    while (s->slot[i] != 0) {
+        if (s->slot[i] == p)
+            return false;
+        i = (i + 1) & s->mask;
+    }
+    s->slot[i] = p;
+    return true;
+}
+
+int hl_gc_validate(hl_rt *rt, char *err, size_t errlen)
+{
+    size_t cap = 16;
+    while (cap < 2 * rt->tracked + 16)
+        cap *= 2;
+    ptrset set = {calloc(cap, sizeof(uintptr_t)), cap - 1};
+    if (set.slot == NULL) {
+        snprintf(err, errlen, "hl_gc_validate: out of memory");
+        return -1;
+    }
+    int rc = 0;
+    size_t total = 0;
+    hl_gc_head *lists[HL_GC_GENERATIONS + 1] = {&rt->gens[0].head, &rt->gens[1].head,
+                                                &rt->gens[2].head, &rt->permanent};
+    for (int l = 0; l < HL_GC_GENERATIONS + 1 && rc == 0; l++) {
+        hl_gc_head *h = lists[l];
+        if ((h->next & HL_GC_UNREACHABLE) || (h->prev & HL_GC_PREV_FLAGS)) {
+            snprintf(err, errlen, "list %d: head carries tag bits", l);
+            rc = -1;
+            break;
+        }
+        hl_gc_head *prev = h;
+        for (hl_gc_head *g = HL_GC_NEXT(h); g != h; prev = g, g = HL_GC_NEXT(g)) {
+            hl_obj *o = HL_FROM_GC(g);
+            if (HL_GC_PREV(g) != prev) {
+                snprintf(err, errlen, "list %d, object #%zu: prev link does not match", l,
+                         total);
+                rc = -1;
+            } else if ((g->next & HL_GC_UNREACHABLE) || (g->prev & HL_GC_COLLECTING)) {
+                snprintf(err, errlen, "list %d, object #%zu: collection flags left set", l,
+                         total);
+                rc = -1;
+            } else if (o->refcnt == 0 || o->type == NULL || !o->type->is_gc) {
+                snprintf(err, errlen,
+                         "list %d, object #%zu: dead object or non-container on a list", l,
+                         total);
+                rc = -1;
+            } else if (!ptrset_add(&set, (uintptr_t)g)) {
+                snprintf(err, errlen, "list %d: object %p is on the lists twice", l, (void *)o);
+                rc = -1;
+            } else if (++total > rt->tracked) {
+                snprintf(err, errlen, "lists hold more objects than the %zu tracked",
+                         rt->tracked);
+                rc = -1;
+            }
+            if (rc)
+                break;
+        }
+        if (rc == 0 && HL_GC_PREV(h) != prev) {
+            snprintf(err, errlen, "list %d: head's prev is not the last object", l);
+            rc = -1;
+        }
+    }
+    free(set.slot);
+    if (rc)
+        return rc;
+    if (total != rt->tracked) {
+        snprintf(err, errlen, "lists hold %zu objects, tracked count says %zu", total,
+                 rt->tracked);
+        return -1;
+    }
+    if (!rt->collecting && !rt->draining) {
+        uint64_t containers = rt->live[HL_KIND_TUPLE] + rt->live[HL_KIND_LIST] +
+                              rt->live[HL_KIND_DICT] + rt->live[HL_KIND_INST];
+        if (rt->empty_tuple != NULL)
+            containers--; /* the untracked singleton */
+        containers -= rt->gc_untracked;
+        if (containers != total) {
+            snprintf(err, errlen, "%" PRIu64 " live containers but %zu tracked", containers,
+                     total);
+            return -1;
+        }
+    }
+    return 0;
+}

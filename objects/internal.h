@@ -1,0 +1,192 @@
+/* internal.h - what the object layer's files share: the runtime struct, the
+ * GC header and its tag bits, allocation helpers.  Not for workloads.
+ */
+#ifndef HL_OBJECTS_INTERNAL_H
+#define HL_OBJECTS_INTERNAL_H
+
+#include "gc.h"
+#include "object.h"
+#include "runtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#ifdef HL_DEBUG
+#define HL_OBJ_ASSERT(cond, o, what)                                                   \
+    do {                                                                               \
+        if (!(cond))                                                                   \
+            hl__obj_fatal(__FILE__, __LINE__, (o), (what));                            \
+    } while (0)
+#else
+#define HL_OBJ_ASSERT(cond, o, what) ((void)0)
+#endif
+_Noreturn void hl__obj_fatal(const char *file, int line, const hl_obj *o, const char *what);
+
+/* Refcount invariant for a live object (debug builds): a positive count that
+ * is either immortal or far below it, and a type with a known kind. */
+#define HL_OBJ_CHECK(o)                                                                \
+    HL_OBJ_ASSERT((o)->refcnt > 0 && (o)->type != NULL &&                              \
+                      (unsigned)(o)->type->kind < HL_KIND_COUNT,                       \
+                  (o), "refcount invariant (dead or corrupt object)")
+
+/* ---- GC header ------------------------------------------------------------ *
+ * Sits right before every container object (CPython's PyGC_Head since 3.8,
+ * bpo-33597).  Outside a collection both words are pointers of a circular
+ * doubly linked generation list, with tag bits in the low bits:
+ *   prev bit 0 FINALIZED   PEP 442: the finalizer ran (kept forever)
+ *   prev bit 1 COLLECTING  in the generation being collected
+ *   next bit 0 UNREACHABLE in the tentatively-unreachable list (collection only)
+ * During a collection prev holds gc_refs << 2 instead of a pointer for the
+ * objects being examined, so the young list is singly linked then.
+ * Untracked: next == 0 (prev keeps FINALIZED; while waiting on the deferred
+ * dealloc stack, prev's pointer bits link that stack). */
+typedef struct hl_gc_head {
+    uintptr_t next;
+    uintptr_t prev;
+} hl_gc_head;
+
+#define HL_GC_FINALIZED ((uintptr_t)1)
+#define HL_GC_COLLECTING ((uintptr_t)2)
+#define HL_GC_PREV_FLAGS ((uintptr_t)3)
+#define HL_GC_REFS_SHIFT 2
+#define HL_GC_UNREACHABLE ((uintptr_t)1)
+
+#define HL_AS_GC(o) ((hl_gc_head *)(o) - 1)
+#define HL_FROM_GC(g) ((hl_obj *)((hl_gc_head *)(g) + 1))
+#define HL_GC_PREV(g) ((hl_gc_head *)((g)->prev & ~HL_GC_PREV_FLAGS))
+#define HL_GC_NEXT(g) ((hl_gc_head *)((g)->next & ~HL_GC_UNREACHABLE))
+
+static inline void hl__gc_set_prev(hl_gc_head *g, hl_gc_head *p)
+{
+    g->prev = (g->prev & HL_GC_PREV_FLAGS) | (uintptr_t)p;
+}
+
+typedef struct hl_u64vec {
+    uint64_t *v;
+    size_t n, cap;
+} hl_u64vec;
+
+typedef struct hl_objvec {
+    hl_obj **v;
+    size_t n, cap;
+} hl_objvec;
+int hl__objvec_push(hl_objvec *vec, hl_obj *o); /* plain malloc; 0 or -1 */
+
+/* One generation: a list head, CPython's threshold and count. */
+typedef struct hl_gen {
+    hl_gc_head head;
+    uint32_t threshold;
+    uint64_t count;
+} hl_gen;
+
+/* A user class: an hl_type (first, so an instance's type pointer is the
+ * class) plus the finalizer and live counters. */
+struct hl_class {
+    hl_type type;
+    hl_finalize_fn finalize;
+    void *finalize_ctx;
+    uint64_t live;
+    uint64_t growth_peak; /* hl_growth's peak */
+    struct hl_class *next;
+    char name[];
+};
+
+#define HL_SMALL_INT_MIN (-5)
+#define HL_SMALL_INT_MAX 256
+#define HL_N_SMALL_INTS (HL_SMALL_INT_MAX - HL_SMALL_INT_MIN + 1)
+
+/* Invariants: tracked == objects on gens[0..2] + permanent lists;
+ * outside a collection and the dealloc drain, tracked + gc_untracked == live
+ * containers (minus the empty-tuple singleton);
+ * live[k] counts allocated objects of builtin kind k (instances: sum over the
+ * classes' live counters). */
+struct hl_rt {
+    hl_allocator *obj_mem, *item_mem;
+    hl_rc_mode rc;
+
+    /* cycle GC (gc.c) */
+    hl_gen gens[HL_GC_GENERATIONS];
+    hl_gc_head permanent;
+    bool gc_enabled;
+    bool collecting;
+    bool validate_each;
+    bool untrack_tuples;
+    uint64_t long_lived_total, long_lived_pending;
+    size_t tracked;
+    size_t gc_untracked; /* live tuples the collector untracked */
+    hl_gc_stats stats[HL_GC_GENERATIONS];
+    hl_u64vec pauses[HL_GC_GENERATIONS];
+
+    /* deferred deallocation (runtime.c): containers whose count reached zero */
+    hl_gc_head *dealloc_stack;
+    bool draining;
+
+    /* singletons */
+    hl_obj *none;
+    hl_obj *small_ints[HL_N_SMALL_INTS];
+    hl_obj *empty_str;
+    hl_obj *char_strs[128];
+    hl_obj *empty_tuple;
+
+    uint64_t live[HL_KIND_COUNT];
+    uint64_t growth_peak[HL_KIND_COUNT];
+    hl_class *classes;
+
+    hl_objvec roots;
+    hl_objvec immortals; /* made immortal by hl_obj_immortalize */
+
+    hl_dealloc_hook dealloc_hook;
+    void *dealloc_hook_ctx;
+    bool entered;
+};
+
+/* Builtin types (their own files). */
+extern const hl_type hl__none_type, hl__int_type, hl__float_type, hl__str_type,
+    hl__tuple_type, hl__list_type, hl__dict_type;
+void hl__inst_type_init(hl_type *t, const char *name);
+int hl__atomic_traverse(hl_obj *o, hl_visit_fn visit, void *arg); /* visits nothing */
+void hl__atomic_clear(hl_rt *rt, hl_obj *o);                       /* nothing to drop */
+
+/* Allocation of an object block of `size` bytes (GC header included for
+ * containers) from obj_mem; sets refcnt 1 and type; counts it live.
+ * Containers: counted in gen 0 (may run a collection first, as
+ * _PyObject_GC_Link does, before the block is allocated) but not tracked:
+ * call hl__gc_track once the object is initialised, before anything else
+ * can allocate.  NULL when out of memory. */
+hl_obj *hl__obj_alloc(hl_rt *rt, const hl_type *type, size_t size);
+/* Returns the block of a dying object to obj_mem (calls the dealloc hook,
+ * uncounts it, for containers lowers the gen-0 count). */
+void hl__obj_free(hl_rt *rt, hl_obj *o);
+
+void hl__gc_track(hl_rt *rt, hl_obj *o);
+void hl__gc_untrack(hl_rt *rt, hl_obj *o);
+/* Called on allocation of a container (gen-0 count, automatic collection). */
+void hl__gc_on_alloc(hl_rt *rt);
+void hl__gc_init(hl_rt *rt, const hl_rt_config *cfg);
+void hl__gc_fini(hl_rt *rt);
+
+/* The count reached zero: free now or defer (runtime.c). */
+void hl__dealloc(hl_rt *rt, hl_obj *o);
+
+/* Singletons, created by hl_rt_new and released by hl_rt_free. */
+int hl__int_init_cache(hl_rt *rt);
+int hl__str_init_cache(hl_rt *rt);
+int hl__tuple_init_empty(hl_rt *rt);
+/* Frees an object block regardless of its refcount (teardown only). */
+void hl__obj_free_forced(hl_rt *rt, hl_obj *o);
+
+/* dict internals shared with instance.c and introspect.c */
+int hl__dict_set_str_n(hl_rt *rt, hl_obj *d, const char *key, size_t len, hl_obj *value);
+size_t hl__dict_table_bytes(const hl_obj *d);
+bool hl__dict_traverses_keys(const hl_obj *d); /* general (non-str) key table */
+int hl__dict_validate(const hl_obj *d);        /* 0 when the table is consistent */
+
+static inline uint64_t hl__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#endif

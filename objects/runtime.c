@@ -1,0 +1,499 @@
+/* runtime.c - the runtime: creation and teardown, reference counting,
+ * deallocation without unbounded recursion, roots, immortal objects.
+ *
+ * How it works
+ * ------------
+ * Reference counting follows CPython's Py_INCREF/Py_DECREF: an add or a
+ * subtract on the header's count, lock-prefixed in the atomic mode (the cost
+ * a free-threaded build pays, PEP 703), and nothing at all for immortal
+ * objects (PEP 683: the check comes first so that an immortal object's memory
+ * is never written, which keeps its page shared after fork()).
+ *
+ * Deallocation of a container could recurse without bound: freeing the head
+ * of a 10-million-element chain frees its successor from inside its own
+ * dealloc, and so on.  CPython bounds this with the "trashcan"
+ * (Py_TRASHCAN_BEGIN, bpo-35983 for its later fixes): past a nesting depth it
+ * parks objects on a list and frees them from the outermost level.  heaplab
+ * does it its own way, without any depth counter: a container whose count
+ * reaches zero is untracked and pushed on a LIFO stack threaded through its
+ * own (now unused) GC header; the outermost decref drains the stack, and a
+ * dealloc that drops further containers only pushes them.  The C stack depth
+ * is therefore constant, whatever the shape of the garbage.  Atomic objects
+ * (int, float, str) own no references and are freed on the spot.
+ *
+ * A finalizer (instances of a class with one) runs from the drain, at most
+ * once per object (PEP 442): the object is given a count of 1 while it runs
+ * and, if the count is still above zero afterwards, it was resurrected and is
+ * tracked again instead of being freed (CPython's
+ * PyObject_CallFinalizerFromDealloc).
+ *
+ * Teardown (hl_rt_free) releases the roots, then pins every tracked object,
+ * clears them all (dropping every reference between them, which frees the
+ * atomic objects they held), and frees the cleared containers directly, so
+ * cycles and immortal containers go too.  Finalizers do not run at teardown.
+ */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+_Noreturn void hl__obj_fatal(const char *file, int line, const hl_obj *o, const char *what)
+{
+    fprintf(stderr, "%s:%d: heaplab object layer: %s (object %p", file, line, what,
+            (const void *)o);
+    if (o != NULL)
+        fprintf(stderr, ", refcnt %" PRIu64, o->refcnt);
+    fprintf(stderr, ")\n");
+    abort();
+}
+
+int hl__objvec_push(hl_objvec *vec, hl_obj *o)
+{
+    if (vec->n == vec->cap) {
+        size_t cap = vec->cap ? vec->cap * 2 : 16;
+        hl_obj **v = realloc(vec->v, cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        vec->v = v;
+        vec->cap = cap;
+    }
+    vec->v[vec->n++] = o;
+    return 0;
+}
+
+/* ---- configuration -------------------------------------------------------- */
+
+void hl_rt_config_default(hl_rt_config *cfg)
+{
+    /* CPython 3.8-3.12 defaults (gcmodule.c _PyGC_InitState). */
+    cfg->threshold[0] = 700;
+    cfg->threshold[1] = 10;
+    cfg->threshold[2] = 10;
+    cfg->refcount = HL_RC_PLAIN;
+    cfg->gc_enabled = true;
+    cfg->untrack_tuples = false;
+}
+
+int hl_rc_mode_parse(const char *s, hl_rc_mode *out, char *err, size_t errlen)
+{
+    if (s != NULL && strcmp(s, "plain") == 0) {
+        *out = HL_RC_PLAIN;
+        return 0;
+    }
+    if (s != NULL && strcmp(s, "atomic") == 0) {
+        *out = HL_RC_ATOMIC;
+        return 0;
+    }
+    snprintf(err, errlen, "unknown refcount mode '%s': use plain or atomic", s ? s : "(null)");
+    return -1;
+}
+
+/* ---- creation and teardown -------------------------------------------------- */
+
+hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_config *cfg,
+                 char *err, size_t errlen)
+{
+    hl_rt_config defaults;
+    if (cfg == NULL) {
+        hl_rt_config_default(&defaults);
+        cfg = &defaults;
+    }
+    if (obj_mem == NULL || item_mem == NULL) {
+        snprintf(err, errlen, "hl_rt_new: both obj_mem and item_mem must be open allocators");
+        return NULL;
+    }
+    if (cfg->refcount != HL_RC_PLAIN && cfg->refcount != HL_RC_ATOMIC) {
+        snprintf(err, errlen, "hl_rt_new: refcount mode %d is neither plain nor atomic",
+                 (int)cfg->refcount);
+        return NULL;
+    }
+    for (int i = 0; i < HL_GC_GENERATIONS; i++) {
+        if (cfg->threshold[i] > 1000000000u) {
+            snprintf(err, errlen,
+                     "hl_rt_new: GC threshold %d = %u is too large (use at most 1000000000)", i,
+                     cfg->threshold[i]);
+            return NULL;
+        }
+    }
+    hl_rt *rt = calloc(1, sizeof *rt);
+    if (rt == NULL) {
+        snprintf(err, errlen, "hl_rt_new: out of memory");
+        return NULL;
+    }
+    rt->obj_mem = obj_mem;
+    rt->item_mem = item_mem;
+    rt->rc = cfg->refcount;
+    hl__gc_init(rt, cfg);
+    /* No collection may run while the caches are built. */
+    rt->collecting = true;
+    rt->none = hl__obj_alloc(rt, &hl__none_type, sizeof(hl_obj));
+    int ok = rt->none != NULL && hl__int_init_cache(rt) == 0 && hl__str_init_cache(rt) == 0 &&
+             hl__tuple_init_empty(rt) == 0;
+    rt->collecting = false;
+    rt->gens[0].count = 0; /* CPython's singletons are static, not allocations */
+    if (!ok) {
+        snprintf(err, errlen, "hl_rt_new: out of memory while creating the singletons");
+        hl_rt_free(rt);
+        return NULL;
+    }
+    rt->none->refcnt = HL_IMMORTAL_REFCNT;
+    return rt;
+}
+
+static void free_if(hl_rt *rt, hl_obj *o)
+{
+    if (o != NULL)
+        hl__obj_free_forced(rt, o);
+}
+
+void hl_rt_free(hl_rt *rt)
+{
+    if (rt == NULL)
+        return;
+    rt->collecting = true; /* no automatic collection during teardown */
+
+    for (size_t i = 0; i < rt->roots.n; i++)
+        hl_obj_decref(rt, rt->roots.v[i]);
+    rt->roots.n = 0;
+
+    /* Every tracked object on one list. */
+    hl_gc_head all;
+    all.next = all.prev = (uintptr_t)&all;
+    hl_gc_head *lists[HL_GC_GENERATIONS + 1] = {&rt->gens[0].head, &rt->gens[1].head,
+                                                &rt->gens[2].head, &rt->permanent};
+    for (int i = 0; i < HL_GC_GENERATIONS + 1; i++) {
+        hl_gc_head *h = lists[i];
+        if (h->next == (uintptr_t)h)
+            continue;
+        hl_gc_head *first = HL_GC_NEXT(h), *last = HL_GC_PREV(h);
+        hl_gc_head *tail = HL_GC_PREV(&all);
+        tail->next = (uintptr_t)first;
+        hl__gc_set_prev(first, tail);
+        last->next = (uintptr_t)&all;
+        all.prev = (uintptr_t)last;
+        h->next = h->prev = (uintptr_t)h;
+    }
+    /* Pin, then clear: references between tracked objects disappear, the
+     * atomic objects they held are freed, no container can reach zero. */
+    for (hl_gc_head *g = HL_GC_NEXT(&all); g != &all; g = HL_GC_NEXT(g)) {
+        hl_obj *o = HL_FROM_GC(g);
+        if (!hl_obj_is_immortal(o))
+            o->refcnt++;
+    }
+    for (hl_gc_head *g = HL_GC_NEXT(&all); g != &all; g = HL_GC_NEXT(g)) {
+        hl_obj *o = HL_FROM_GC(g);
+        if (o->type->clear)
+            o->type->clear(rt, o);
+    }
+    /* Immortal atomic objects: nothing refers to them any more.  (Immortal
+     * containers are tracked and go with the rest below.) */
+    for (size_t i = 0; i < rt->immortals.n; i++)
+        if (!rt->immortals.v[i]->type->is_gc)
+            hl__obj_free_forced(rt, rt->immortals.v[i]);
+    while (all.next != (uintptr_t)&all) {
+        hl_gc_head *g = HL_GC_NEXT(&all);
+        hl_gc_head *next = HL_GC_NEXT(g);
+        all.next = (uintptr_t)next;
+        hl__gc_set_prev(next, &all);
+        g->next = 0;
+        rt->tracked--;
+        hl__obj_free_forced(rt, HL_FROM_GC(g));
+    }
+    for (int i = 0; i < HL_N_SMALL_INTS; i++)
+        free_if(rt, rt->small_ints[i]);
+    for (int i = 0; i < 128; i++)
+        free_if(rt, rt->char_strs[i]);
+    free_if(rt, rt->empty_str);
+    free_if(rt, rt->empty_tuple);
+    free_if(rt, rt->none);
+
+    for (hl_class *c = rt->classes, *next; c != NULL; c = next) {
+        next = c->next;
+        free(c);
+    }
+    hl__gc_fini(rt);
+    free(rt->roots.v);
+    free(rt->immortals.v);
+    free(rt);
+}
+
+void hl_rt_enter(hl_rt *rt)
+{
+    HL_OBJ_ASSERT(!rt->entered, NULL, "hl_rt_enter: runtime already entered");
+    hl_gil_acquire();
+    rt->entered = true;
+}
+
+void hl_rt_leave(hl_rt *rt)
+{
+    HL_OBJ_ASSERT(rt->entered, NULL, "hl_rt_leave without hl_rt_enter");
+    rt->entered = false;
+    hl_gil_release();
+}
+
+hl_allocator *hl_rt_obj_mem(hl_rt *rt) { return rt->obj_mem; }
+hl_allocator *hl_rt_item_mem(hl_rt *rt) { return rt->item_mem; }
+hl_rc_mode hl_rt_refcount_mode(const hl_rt *rt) { return rt->rc; }
+
+void hl_rt_set_dealloc_hook(hl_rt *rt, hl_dealloc_hook fn, void *ctx)
+{
+    rt->dealloc_hook = fn;
+    rt->dealloc_hook_ctx = ctx;
+}
+
+uint64_t hl_rt_live_objects(const hl_rt *rt)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < HL_KIND_COUNT; k++)
+        n += rt->live[k];
+    return n;
+}
+
+/* ---- roots ---------------------------------------------------------------- */
+
+int hl_rt_add_root(hl_rt *rt, hl_obj *obj)
+{
+    if (hl__objvec_push(&rt->roots, obj) != 0)
+        return -1;
+    hl_obj_incref(rt, obj);
+    return 0;
+}
+
+int hl_rt_remove_root(hl_rt *rt, hl_obj *obj)
+{
+    for (size_t i = 0; i < rt->roots.n; i++) {
+        if (rt->roots.v[i] == obj) {
+            memmove(&rt->roots.v[i], &rt->roots.v[i + 1],
+                    (rt->roots.n - i - 1) * sizeof rt->roots.v[0]);
+            rt->roots.n--;
+            hl_obj_decref(rt, obj);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+bool hl_rt_is_root(const hl_rt *rt, const hl_obj *obj)
+{
+    for (size_t i = 0; i < rt->roots.n; i++)
+        if (rt->roots.v[i] == obj)
+            return true;
+    return false;
+}
+
+/* ---- allocation ------------------------------------------------------------- */
+
+hl_obj *hl__obj_alloc(hl_rt *rt, const hl_type *type, size_t size)
+{
+    /* Count the container (and maybe collect) before the block exists, so a
+     * collection never sees a live container that is not tracked yet. */
+    if (type->is_gc)
+        hl__gc_on_alloc(rt);
+    void *block = hl_malloc(rt->obj_mem, size);
+    if (block == NULL) {
+        if (type->is_gc && rt->gens[0].count > 0)
+            rt->gens[0].count--;
+        return NULL;
+    }
+    hl_obj *o;
+    if (type->is_gc) {
+        hl_gc_head *g = block;
+        g->next = 0;
+        g->prev = 0;
+        o = HL_FROM_GC(g);
+    } else {
+        o = block;
+    }
+    o->refcnt = 1;
+    o->type = type;
+    if (type->kind == HL_KIND_INST)
+        ((hl_class *)type)->live++;
+    rt->live[type->kind]++;
+    return o;
+}
+
+void hl__obj_free_forced(hl_rt *rt, hl_obj *o)
+{
+    const hl_type *type = o->type;
+    size_t size = type->size(o);
+    if (rt->dealloc_hook)
+        rt->dealloc_hook(rt->dealloc_hook_ctx, o);
+    if (type->kind == HL_KIND_INST)
+        ((hl_class *)type)->live--;
+    rt->live[type->kind]--;
+    void *block = type->is_gc ? (void *)HL_AS_GC(o) : (void *)o;
+#ifdef HL_DEBUG
+    o->refcnt = 0; /* a later use trips HL_OBJ_CHECK if the block is not reused */
+#endif
+    hl_free(rt->obj_mem, block, size);
+}
+
+void hl__obj_free(hl_rt *rt, hl_obj *o)
+{
+    if (o->type->is_gc && rt->gens[0].count > 0)
+        rt->gens[0].count--; /* PyObject_GC_Del */
+    hl__obj_free_forced(rt, o);
+}
+
+/* ---- reference counting ------------------------------------------------------ */
+
+void hl_obj_incref(hl_rt *rt, hl_obj *o)
+{
+    if (o == NULL)
+        return;
+    if (rt->rc == HL_RC_ATOMIC) {
+        uint64_t c = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
+        if (c >= HL_IMMORTAL_REFCNT) {
+            HL_OBJ_ASSERT(c == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
+            return;
+        }
+        HL_OBJ_CHECK(o);
+        __atomic_fetch_add(&o->refcnt, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    if (o->refcnt >= HL_IMMORTAL_REFCNT) {
+        HL_OBJ_ASSERT(o->refcnt == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
+        return;
+    }
+    HL_OBJ_CHECK(o);
+    o->refcnt++;
+}
+
+void hl_obj_decref(hl_rt *rt, hl_obj *o)
+{
+    if (o == NULL)
+        return;
+    if (rt->rc == HL_RC_ATOMIC) {
+        uint64_t c = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
+        if (c >= HL_IMMORTAL_REFCNT) {
+            HL_OBJ_ASSERT(c == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
+            return;
+        }
+        HL_OBJ_CHECK(o);
+        if (__atomic_sub_fetch(&o->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+            hl__dealloc(rt, o);
+        return;
+    }
+    if (o->refcnt >= HL_IMMORTAL_REFCNT) {
+        HL_OBJ_ASSERT(o->refcnt == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
+        return;
+    }
+    HL_OBJ_CHECK(o);
+    if (--o->refcnt == 0)
+        hl__dealloc(rt, o);
+}
+
+hl_obj *hl_obj_newref(hl_rt *rt, hl_obj *o)
+{
+    hl_obj_incref(rt, o);
+    return o;
+}
+
+int hl_obj_immortalize(hl_rt *rt, hl_obj *o)
+{
+    if (hl_obj_is_immortal(o))
+        return 0;
+    HL_OBJ_CHECK(o);
+    if (hl__objvec_push(&rt->immortals, o) != 0)
+        return -1;
+    o->refcnt = HL_IMMORTAL_REFCNT;
+    return 0;
+}
+
+/* A container's turn on the dealloc stack: run its finalizer once (it may
+ * resurrect the object), then its type's dealloc. */
+static void dealloc_container(hl_rt *rt, hl_obj *o)
+{
+    hl_gc_head *g = HL_AS_GC(o);
+    if (o->type->kind == HL_KIND_INST) {
+        const hl_class *cls = (const hl_class *)o->type;
+        if (cls->finalize != NULL && !(g->prev & HL_GC_FINALIZED)) {
+            g->prev |= HL_GC_FINALIZED;
+            o->refcnt = 1; /* temporarily alive while the finalizer runs */
+            cls->finalize(rt, o, cls->finalize_ctx);
+            if (--o->refcnt != 0) {
+                hl__gc_track(rt, o); /* resurrected */
+                return;
+            }
+        }
+    }
+    o->type->dealloc(rt, o);
+}
+
+void hl__dealloc(hl_rt *rt, hl_obj *o)
+{
+    if (!o->type->is_gc) {
+        o->type->dealloc(rt, o);
+        return;
+    }
+    hl_gc_head *g = HL_AS_GC(o);
+    if (g->next != 0)
+        hl__gc_untrack(rt, o);
+    else
+        rt->gc_untracked--; /* a tuple the collector had untracked */
+    g->prev = (g->prev & HL_GC_FINALIZED) | (uintptr_t)rt->dealloc_stack;
+    rt->dealloc_stack = g;
+    if (rt->draining)
+        return;
+    rt->draining = true;
+    while (rt->dealloc_stack != NULL) {
+        hl_gc_head *top = rt->dealloc_stack;
+        rt->dealloc_stack = HL_GC_PREV(top);
+        top->prev &= HL_GC_FINALIZED;
+        dealloc_container(rt, HL_FROM_GC(top));
+    }
+    rt->draining = false;
+}
+
+/* ---- generic object functions ---------------------------------------------- */
+
+size_t hl_obj_sizeof(const hl_obj *o)
+{
+    switch (o->type->kind) {
+    case HL_KIND_LIST:
+        return o->type->size(o) + 8 * hl_list_allocated(o);
+    case HL_KIND_DICT:
+        return o->type->size(o) + hl__dict_table_bytes(o);
+    default:
+        return o->type->size(o);
+    }
+}
+
+int64_t hl_obj_hash(const hl_obj *o)
+{
+    switch (o->type->kind) {
+    case HL_KIND_STR:
+        return hl_str_hash((hl_obj *)o);
+    case HL_KIND_INT: {
+        /* CPython's numeric hash: value modulo 2^61 - 1 with the sign kept
+         * (Python/pyhash.c, _PyHASH_MODULUS); -1 is reserved for errors and
+         * becomes -2. */
+        const int64_t modulus = ((int64_t)1 << 61) - 1;
+        int64_t v = hl_int_value(o);
+        int64_t h = v % modulus;
+        return h == -1 ? -2 : h;
+    }
+    default:
+        return -1;
+    }
+}
+
+bool hl_obj_equal(const hl_obj *a, const hl_obj *b)
+{
+    if (a == b)
+        return true;
+    if (a->type->kind != b->type->kind)
+        return false;
+    switch (a->type->kind) {
+    case HL_KIND_INT:
+        return hl_int_value(a) == hl_int_value(b);
+    case HL_KIND_FLOAT:
+        return hl_float_value(a) == hl_float_value(b);
+    case HL_KIND_STR:
+        return hl_str_len(a) == hl_str_len(b) &&
+               memcmp(hl_str_data(a), hl_str_data(b), hl_str_len(a)) == 0;
+    default:
+        return false;
+    }
+}

@@ -1,0 +1,130 @@
+/* str.c - immutable byte strings with the characters inline.
+ *
+ * How it works
+ * ------------
+ * The layout follows CPython 3.12's compact ASCII string (PyASCIIObject after
+ * PEP 623 removed wstr): header 16, length 8, cached hash 8, state 4 + 4
+ * padding, then the characters and a NUL, so a string takes 41 + len bytes.
+ * heaplab does not decode text: bytes are stored as given and the size is
+ * always the compact-ASCII one.  The hash is computed on first use and
+ * cached (-1 = not yet computed), as unicode_hash does; heaplab uses
+ * FNV-1a with a final avalanche step instead of CPython's SipHash-1-3
+ * (PEP 456): no randomisation is needed for a benchmark.  '' and the 128
+ * one-character ASCII strings are immortal singletons, as CPython
+ * preallocates them.
+ */
+#include "internal.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* Invariants: data[length] == 0; hash == -1 or the hash of data. */
+typedef struct hl_str {
+    hl_obj ob;
+    int64_t length;
+    int64_t hash;
+    uint32_t ascii; /* all bytes < 0x80 (CPython's state.ascii) */
+    uint32_t pad;
+    char data[];
+} hl_str;
+
+static size_t str_size(const hl_obj *o)
+{
+    return offsetof(hl_str, data) + (size_t)((const hl_str *)o)->length + 1;
+}
+
+static void str_dealloc(hl_rt *rt, hl_obj *o) { hl__obj_free(rt, o); }
+
+const hl_type hl__str_type = {"str", HL_KIND_STR, false, str_dealloc, hl__atomic_traverse,
+                              hl__atomic_clear, str_size};
+
+int64_t hl_str_hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (uint8_t)s[i];
+        h *= 0x100000001b3ull;
+    }
+    /* murmur3 fmix64: spreads FNV's weak low bits over the table index */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    int64_t r = (int64_t)h;
+    return r == -1 ? -2 : r;
+}
+
+static hl_obj *str_alloc(hl_rt *rt, const char *s, size_t len)
+{
+    hl_str *v = (hl_str *)hl__obj_alloc(rt, &hl__str_type, offsetof(hl_str, data) + len + 1);
+    if (v == NULL)
+        return NULL;
+    v->length = (int64_t)len;
+    v->hash = -1;
+    v->pad = 0;
+    uint32_t ascii = 1;
+    for (size_t i = 0; i < len; i++)
+        if ((uint8_t)s[i] >= 0x80)
+            ascii = 0;
+    v->ascii = ascii;
+    memcpy(v->data, s, len);
+    v->data[len] = 0;
+    return &v->ob;
+}
+
+int hl__str_init_cache(hl_rt *rt)
+{
+    rt->empty_str = str_alloc(rt, "", 0);
+    if (rt->empty_str == NULL)
+        return -1;
+    ((hl_str *)rt->empty_str)->hash = hl_str_hash_bytes("", 0);
+    rt->empty_str->refcnt = HL_IMMORTAL_REFCNT;
+    for (int c = 0; c < 128; c++) {
+        char ch = (char)c;
+        hl_obj *o = str_alloc(rt, &ch, 1);
+        if (o == NULL)
+            return -1;
+        ((hl_str *)o)->hash = hl_str_hash_bytes(&ch, 1); /* never written later */
+        o->refcnt = HL_IMMORTAL_REFCNT;
+        rt->char_strs[c] = o;
+    }
+    return 0;
+}
+
+hl_obj *hl_str_new(hl_rt *rt, const char *s, size_t len)
+{
+    if (len == 0)
+        return rt->empty_str;
+    if (len == 1 && (uint8_t)s[0] < 128)
+        return rt->char_strs[(uint8_t)s[0]];
+    return str_alloc(rt, s, len);
+}
+
+hl_obj *hl_str_from(hl_rt *rt, const char *cstr) { return hl_str_new(rt, cstr, strlen(cstr)); }
+
+const char *hl_str_data(const hl_obj *o)
+{
+    HL_OBJ_ASSERT(o->type->kind == HL_KIND_STR, o, "hl_str_data on a non-str");
+    return ((const hl_str *)o)->data;
+}
+
+size_t hl_str_len(const hl_obj *o)
+{
+    HL_OBJ_ASSERT(o->type->kind == HL_KIND_STR, o, "hl_str_len on a non-str");
+    return (size_t)((const hl_str *)o)->length;
+}
+
+int64_t hl_str_hash(hl_obj *o)
+{
+    hl_str *v = (hl_str *)o;
+    HL_OBJ_ASSERT(o->type->kind == HL_KIND_STR, o, "hl_str_hash on a non-str");
+    /* Immortal singletons are never written after creation: compute. */
+    if (v->hash == -1) {
+        int64_t h = hl_str_hash_bytes(v->data, (size_t)v->length);
+        if (hl_obj_is_immortal(o))
+            return h;
+        v->hash = h;
+    }
+    return v->hash;
+}

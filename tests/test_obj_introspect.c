@@ -1,0 +1,266 @@
+/* test_obj_introspect.c - introspection on graphs with known answers:
+ * getrefcount, referents, referrers, type counts and growth, back-reference
+ * chains, leaking objects, the exact DOT text of show_refs/show_backrefs, and
+ * the memory timeline sampler.
+ *
+ * The graph:   L = [D, I, 1000, "hello"]     D = {"k": I}
+ *              I = Node(), I.name = "n1"     (I's attributes: dict Id)
+ */
+#include "test_obj_common.h"
+#include "timeline.h"
+
+#include <stdio.h>
+#include <time.h>
+
+typedef struct graph {
+    hl_obj *L, *D, *I, *Id, *n1, *i1000, *hello;
+} graph;
+
+static graph build(hl_rt *rt)
+{
+    graph g;
+    hl_class *node = hl_class_new(rt, "Node", NULL, NULL);
+    g.L = hl_list_new(rt);
+    g.D = hl_dict_new(rt);
+    g.I = hl_inst_new(rt, node);
+    g.n1 = hl_str_from(rt, "n1");
+    hl_inst_setattr(rt, g.I, "name", g.n1);
+    g.Id = hl_inst_dict(g.I);
+    hl_dict_set_str(rt, g.D, "k", hl_obj_newref(rt, g.I));
+    g.i1000 = hl_int_new(rt, 1000);
+    g.hello = hl_str_from(rt, "hello");
+    hl_list_append(rt, g.L, g.D);
+    hl_list_append(rt, g.L, g.I);
+    hl_list_append(rt, g.L, g.i1000);
+    hl_list_append(rt, g.L, g.hello);
+    return g; /* the test holds only L */
+}
+
+/* Reads what a callback wrote to a FILE* into a malloc'd string. */
+#define CAPTURE(buf, stmt)                                                             \
+    do {                                                                               \
+        size_t len_;                                                                   \
+        FILE *f_ = open_memstream(&(buf), &len_);                                      \
+        stmt;                                                                          \
+        fclose(f_);                                                                    \
+    } while (0)
+
+TEST(refcounts_referents_referrers)
+{
+    hl_rt *rt = tobj_rt(NULL);
+    graph g = build(rt);
+    CHECK_EQ_U64(hl_getrefcount(g.L), 1);
+    CHECK_EQ_U64(hl_getrefcount(g.I), 2); /* L and D */
+    CHECK_EQ_U64(hl_getrefcount(g.n1), 1);
+    CHECK_EQ_U64(hl_getrefcount(hl_int_new(rt, 5)), HL_IMMORTAL_REFCNT);
+    hl_obj *out[8];
+    CHECK_EQ_U64(hl_get_referents(g.L, out, 8), 4);
+    CHECK(out[0] == g.D && out[1] == g.I && out[2] == g.i1000 && out[3] == g.hello);
+    CHECK_EQ_U64(hl_get_referents(g.L, out, 2), 4); /* total even when truncated */
+    CHECK_EQ_U64(hl_get_referents(g.D, out, 8), 1); /* str keys are not visited */
+    CHECK(out[0] == g.I);
+    CHECK_EQ_U64(hl_get_referents(g.I, out, 8), 1);
+    CHECK(out[0] == g.Id);
+    CHECK_EQ_U64(hl_get_referents(g.hello, out, 8), 0);
+    CHECK_EQ_U64(hl_get_referrers(rt, g.I, out, 8), 2);
+    CHECK(out[0] == g.L && out[1] == g.D);
+    CHECK_EQ_U64(hl_get_referrers(rt, g.n1, out, 8), 1);
+    CHECK(out[0] == g.Id);
+    CHECK_EQ_U64(hl_get_referrers(rt, g.L, out, 8), 0);
+    /* a list referring to I twice is listed once */
+    hl_obj *twice = hl_list_new(rt);
+    hl_list_append(rt, twice, hl_obj_newref(rt, g.I));
+    hl_list_append(rt, twice, hl_obj_newref(rt, g.I));
+    CHECK_EQ_U64(hl_get_referrers(rt, g.I, out, 8), 3);
+    hl_obj_decref(rt, twice);
+    /* int-keyed dicts visit their keys */
+    hl_obj *d = hl_dict_new(rt);
+    hl_dict_set_int(rt, d, 4000, hl_obj_newref(rt, g.hello));
+    CHECK_EQ_U64(hl_get_referents(d, out, 8), 2);
+    CHECK(hl_obj_kind(out[0]) == HL_KIND_INT && hl_int_value(out[0]) == 4000 && out[1] == g.hello);
+    hl_obj_decref(rt, d);
+    hl_obj_decref(rt, g.L);
+    tobj_rt_free(rt);
+}
+
+TEST(type_counts_and_growth_text)
+{
+    hl_rt *rt = tobj_rt(NULL);
+    graph g = build(rt);
+    char *text = NULL;
+    CAPTURE(text, hl_show_most_common_types(rt, f_, 3));
+    /* 262 cached ints + 1000; 129 cached strs + "n1", "name", "hello" */
+    CHECK_STR(text, "int  263\nstr  132\ndict 2\n");
+    free(text);
+    hl_type_count tc[16];
+    size_t n = hl_type_counts(rt, tc, 16);
+    CHECK_EQ_U64(n, 7);
+    CHECK_STR(tc[3].name, "Node"); /* ties by name: Node, NoneType, list, tuple */
+    CHECK_STR(tc[4].name, "NoneType");
+    CHECK_STR(tc[5].name, "list");
+    CHECK_STR(tc[6].name, "tuple");
+    /* first growth call reports everything (peaks start at 0) */
+    n = hl_growth(rt, tc, 16);
+    CHECK_EQ_U64(n, 7);
+    CHECK(tc[0].delta == 263 && strcmp(tc[0].name, "int") == 0);
+    /* nothing new: nothing reported */
+    CAPTURE(text, hl_show_growth(rt, f_, 10));
+    CHECK_STR(text, "");
+    free(text);
+    /* three more lists (one garbage cycle the growth collection frees) */
+    hl_obj *keep = hl_list_new(rt);
+    hl_list_append(rt, keep, hl_list_new(rt));
+    hl_list_append(rt, keep, hl_list_new(rt));
+    hl_obj *cyc = hl_list_new(rt);
+    hl_list_append(rt, cyc, hl_obj_newref(rt, cyc));
+    hl_obj_decref(rt, cyc);
+    CAPTURE(text, hl_show_growth(rt, f_, 10));
+    CHECK_STR(text, "list        4        +3\n");
+    free(text);
+    /* peak semantics: dropping and re-adding up to the peak reports nothing */
+    hl_obj_decref(rt, hl_list_pop(rt, keep, 0));
+    hl_list_append(rt, keep, hl_list_new(rt));
+    CAPTURE(text, hl_show_growth(rt, f_, 10));
+    CHECK_STR(text, "");
+    free(text);
+    hl_obj_decref(rt, keep);
+    hl_obj_decref(rt, g.L);
+    tobj_rt_free(rt);
+}
+
+static bool is_D(hl_rt *rt, const hl_obj *o, void *ctx) { return o == ctx; }
+
+TEST(backref_chains_and_leaks)
+{
+    hl_rt *rt = tobj_rt(NULL);
+    graph g = build(rt);
+    hl_obj *chain[16];
+    size_t n = hl_find_backref_chain(rt, g.n1, NULL, NULL, 20, chain, 16);
+    CHECK_EQ_U64(n, 4);
+    CHECK(chain[0] == g.L && chain[1] == g.I && chain[2] == g.Id && chain[3] == g.n1);
+    n = hl_find_backref_chain(rt, g.n1, is_D, g.D, 20, chain, 16);
+    CHECK_EQ_U64(n, 4);
+    CHECK(chain[0] == g.D && chain[1] == g.I);
+    /* too shallow: [obj] */
+    n = hl_find_backref_chain(rt, g.n1, NULL, NULL, 2, chain, 16);
+    CHECK(n == 1 && chain[0] == g.n1);
+    CHECK(hl_find_backref_chain(rt, g.n1, NULL, NULL, 20, chain, 0) == 0);
+    /* a registered root ends the search where it is met: I, before L */
+    hl_rt_add_root(rt, g.I);
+    n = hl_find_backref_chain(rt, g.n1, NULL, NULL, 20, chain, 16);
+    CHECK(n == 3 && chain[0] == g.I && chain[1] == g.Id);
+    CHECK(hl_is_root(rt, g.I) && hl_is_root(rt, g.L) && !hl_is_root(rt, g.D));
+    hl_rt_remove_root(rt, g.I);
+    CHECK(hl_rt_remove_root(rt, g.I) == -1);
+    /* leaking: tracked, unreferenced, not roots */
+    hl_obj *lost = hl_dict_new(rt);
+    hl_obj *out[8];
+    n = hl_get_leaking_objects(rt, out, 8);
+    CHECK_EQ_U64(n, 2);
+    CHECK(out[0] == g.L && out[1] == lost);
+    hl_rt_add_root(rt, g.L);
+    n = hl_get_leaking_objects(rt, out, 8);
+    CHECK(n == 1 && out[0] == lost);
+    hl_rt_remove_root(rt, g.L);
+    hl_obj_decref(rt, lost);
+    hl_obj_decref(rt, g.L);
+    tobj_rt_free(rt);
+}
+
+TEST(dot_output_exact)
+{
+    hl_rt *rt = tobj_rt(NULL);
+    graph g = build(rt);
+    char *text = NULL;
+    CAPTURE(text, CHECK(hl_show_refs(rt, &g.L, 1, 2, f_) == 0));
+    CHECK_STR(text, "digraph ObjectGraph {\n"
+                    "  node[shape=box, style=filled, fillcolor=white];\n"
+                    "  o0 [label=\"list\\n4 items\", fillcolor=yellow];\n"
+                    "  o1 [label=\"dict\\n1 items\"];\n"
+                    "  o2 [label=\"Node instance\"];\n"
+                    "  o3 [label=\"int\\n1000\"];\n"
+                    "  o4 [label=\"str\\n'hello'\"];\n"
+                    "  o5 [label=\"dict\\n1 items\"];\n"
+                    "  o0 -> o1 [label=\"[0]\"];\n"
+                    "  o0 -> o2 [label=\"[1]\"];\n"
+                    "  o0 -> o3 [label=\"[2]\"];\n"
+                    "  o0 -> o4 [label=\"[3]\"];\n"
+                    "  o1 -> o2 [label=\"k\"];\n"
+                    "  o2 -> o5 [label=\"__dict__\"];\n"
+                    "}\n");
+    free(text);
+    CAPTURE(text, CHECK(hl_show_backrefs(rt, &g.I, 1, 2, f_) == 0));
+    CHECK_STR(text, "digraph ObjectGraph {\n"
+                    "  node[shape=box, style=filled, fillcolor=white];\n"
+                    "  o0 [label=\"Node instance\", fillcolor=yellow];\n"
+                    "  o1 [label=\"list\\n4 items\"];\n"
+                    "  o2 [label=\"dict\\n1 items\"];\n"
+                    "  o1 -> o0 [label=\"[1]\"];\n"
+                    "  o2 -> o0 [label=\"k\"];\n"
+                    "  o1 -> o2 [label=\"[0]\"];\n"
+                    "}\n");
+    free(text);
+    /* depth 0: just the node; quotes in strings are escaped */
+    hl_obj *q = hl_str_from(rt, "a\"b");
+    CAPTURE(text, hl_show_refs(rt, &q, 1, 0, f_));
+    CHECK_STR(text, "digraph ObjectGraph {\n"
+                    "  node[shape=box, style=filled, fillcolor=white];\n"
+                    "  o0 [label=\"str\\n'a\\\"b'\", fillcolor=yellow];\n"
+                    "}\n");
+    free(text);
+    hl_obj_decref(rt, q);
+    hl_obj_decref(rt, g.L);
+    tobj_rt_free(rt);
+}
+
+TEST(timeline_samples_rss_and_live_bytes)
+{
+    char err[256];
+    hl_allocator *as[2] = {&tobj_om, &tobj_im};
+    CHECK(hl_timeline_start(as, 9, 10, err, sizeof err) == NULL);
+    CHECK(strstr(err, "at most 8") != NULL);
+    CHECK(hl_rss_bytes() > 0);
+    hl_rt *rt = tobj_rt(NULL);
+    hl_timeline *tl = hl_timeline_start(as, 2, 2, err, sizeof err);
+    REQUIRE(tl != NULL);
+    hl_obj *l = hl_list_new(rt);
+    for (int i = 0; i < 200000; i++)
+        hl_list_append(rt, l, hl_float_new(rt, i));
+    struct timespec ts = {0, 30 * 1000000L};
+    nanosleep(&ts, NULL);
+    hl_timeline_stop(tl);
+    hl_timeline_stop(tl); /* idempotent */
+    size_t n = hl_timeline_count(tl);
+    CHECK(n >= 3);
+    const hl_timeline_sample *first = hl_timeline_at(tl, 0), *last = hl_timeline_at(tl, n - 1);
+    CHECK(last->t_seconds >= 0.03 && last->t_seconds > first->t_seconds);
+    CHECK(last->live_bytes - first->live_bytes >= 200000 * 24);
+    CHECK(last->rss_bytes > 0);
+    CHECK(hl_timeline_at(tl, n) == NULL);
+    char *text = NULL;
+    CAPTURE(text, CHECK(hl_timeline_write_csv(tl, f_) == 0));
+    CHECK(strncmp(text, "t_seconds,rss_bytes,live_bytes\n", 31) == 0);
+    size_t lines = 0;
+    for (char *p = text; *p; p++)
+        lines += *p == '\n';
+    CHECK_EQ_U64(lines, n + 1);
+    double t;
+    unsigned long long rss;
+    long long live;
+    CHECK(sscanf(text + 31, "%lf,%llu,%lld", &t, &rss, &live) == 3 && rss > 0);
+    free(text);
+    hl_timeline_free(tl);
+    hl_obj_decref(rt, l);
+    tobj_rt_free(rt);
+}
+
+int main(int argc, char **argv)
+{
+    tobj_init(argc, argv);
+    RUN(refcounts_referents_referrers);
+    RUN(type_counts_and_growth_text);
+    RUN(backref_chains_and_leaks);
+    RUN(dot_output_exact);
+    RUN(timeline_samples_rss_and_live_bytes);
+    return hl_test_summary();
+}
