@@ -1,0 +1,224 @@
+/* catalog.c - build the catalog from the cells' --describe --json output.
+ *
+ * How it works
+ * ------------
+ * For each variant whose executable exists, run it (through runner.c, with a
+ * 30 s limit so a broken cell cannot hang `heaplab list`) with stdout sent to
+ * a private temporary file, then parse that file.  Backends are kept only
+ * from the variant they route to (pool appears in every variant's describe,
+ * but "pool" means the system variant's pool); workloads come from the first
+ * variant that lists them, since every variant links the same registry.
+ */
+#include "catalog.h"
+
+#include "fsutil.h"
+#include "json.h"
+#include "runner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int hl_catalog_variant_index(const char *variant)
+{
+    for (int i = 0; i < HL_ROUTE_NVARIANTS; i++)
+        if (strcmp(hl_route_variants[i], variant) == 0)
+            return i;
+    return -1;
+}
+
+static void copy_str(char *dst, size_t dstlen, const char *src)
+{
+    snprintf(dst, dstlen, "%s", src ? src : "");
+}
+
+static int64_t get_i64(const hl_json *o, const char *k1, const char *k2, int64_t dflt)
+{
+    const hl_json *v = hl_json_get(o, k1);
+    if (!v && k2)
+        v = hl_json_get(o, k2);
+    return v && v->type == HL_JNUM ? (int64_t)v->num : dflt;
+}
+
+static void parse_workload(hl_cat_workload *w, const hl_json *o)
+{
+    memset(w, 0, sizeof *w);
+    copy_str(w->name, sizeof w->name, hl_json_get_str(o, "name", ""));
+    copy_str(w->description, sizeof w->description, hl_json_get_str(o, "description", ""));
+    copy_str(w->layer, sizeof w->layer, hl_json_get_str(o, "layer", ""));
+    copy_str(w->op_unit, sizeof w->op_unit, hl_json_get_str(o, "op_unit", ""));
+    w->threaded = hl_json_bool(hl_json_get(o, "threaded"), false);
+    const hl_json *ps = hl_json_get(o, "params");
+    for (size_t i = 0; i < hl_json_len(ps) && w->n_params < HL_CAT_MAX_PARAMS; i++) {
+        const hl_json *p = hl_json_at(ps, i);
+        hl_cat_param *cp = &w->params[w->n_params++];
+        copy_str(cp->name, sizeof cp->name, hl_json_get_str(p, "name", ""));
+        copy_str(cp->help, sizeof cp->help, hl_json_get_str(p, "help", ""));
+        cp->def = get_i64(p, "default", "def", 0);
+        cp->quick = get_i64(p, "quick", NULL, cp->def);
+        cp->min = get_i64(p, "min", NULL, INT64_MIN);
+        cp->max = get_i64(p, "max", NULL, INT64_MAX);
+    }
+}
+
+int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *json_text,
+                            char *err, size_t errlen)
+{
+    char perr[256];
+    hl_json *doc = hl_json_parse(json_text, strlen(json_text), perr, sizeof perr);
+    if (!doc) {
+        snprintf(err, errlen, "heaplab-cell-%s --describe --json gave invalid JSON: %s", variant,
+                 perr);
+        return -1;
+    }
+    const hl_json *bs = hl_json_get(doc, "backends");
+    const hl_json *ws = hl_json_get(doc, "workloads");
+    if (!bs || bs->type != HL_JARR || !ws || ws->type != HL_JARR) {
+        snprintf(err, errlen, "heaplab-cell-%s --describe --json lacks the 'backends' and "
+                              "'workloads' arrays: rebuild the cell and the driver together",
+                 variant);
+        hl_json_free(doc);
+        return -1;
+    }
+    const hl_json *check = hl_json_get(doc, "process_check");
+    if (check && !hl_json_bool(hl_json_get(check, "ok"), true)) {
+        snprintf(err, errlen, "heaplab-cell-%s cannot measure: %s", variant,
+                 hl_json_get_str(check, "message", "its malloc is not the variant's"));
+        hl_json_free(doc);
+        return -1;
+    }
+    for (size_t i = 0; i < hl_json_len(bs); i++) {
+        const hl_json *b = hl_json_at(bs, i);
+        const char *name = hl_json_get_str(b, "name", NULL);
+        char rerr[256];
+        const char *rv = name ? hl_route_variant(name, rerr, sizeof rerr) : NULL;
+        if (!rv || strcmp(rv, variant) != 0 || hl_catalog_backend(cat, name))
+            continue; /* hosted here only as a wrapper over this variant's malloc */
+        if (cat->n_backends >= HL_CAT_MAX_BACKENDS)
+            break;
+        hl_cat_backend *cb = &cat->backends[cat->n_backends++];
+        memset(cb, 0, sizeof *cb);
+        copy_str(cb->name, sizeof cb->name, name);
+        copy_str(cb->variant, sizeof cb->variant, variant);
+        copy_str(cb->version, sizeof cb->version, hl_json_get_str(b, "version", ""));
+        copy_str(cb->summary, sizeof cb->summary, hl_json_get_str(b, "summary", ""));
+        cb->thread_safe = hl_json_bool(hl_json_get(b, "thread_safe"), false);
+    }
+    for (size_t i = 0; i < hl_json_len(ws) && cat->n_workloads < HL_CAT_MAX_WORKLOADS; i++) {
+        const hl_json *w = hl_json_at(ws, i);
+        const char *name = hl_json_get_str(w, "name", NULL);
+        if (!name || hl_catalog_workload(cat, name))
+            continue;
+        parse_workload(&cat->workloads[cat->n_workloads++], w);
+    }
+    int vi = hl_catalog_variant_index(variant);
+    if (vi >= 0)
+        cat->have_variant[vi] = true;
+    hl_json_free(doc);
+    return 0;
+}
+
+/* First line of a file, for error messages. */
+static void first_line(const char *path, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    if (fgets(out, (int)outlen, f))
+        out[strcspn(out, "\n")] = '\0';
+    fclose(f);
+}
+
+static int describe_variant(hl_catalog *cat, const char *variant, char *err, size_t errlen)
+{
+    char path[HL_ROUTE_PATH_MAX], argv0[HL_ROUTE_PATH_MAX];
+    if (hl_route_cell_exe(variant, NULL, path, sizeof path, argv0, sizeof argv0, err, errlen) != 0)
+        return -1;
+    char out_tmp[] = "/tmp/heaplab-describe-XXXXXX";
+    char err_tmp[] = "/tmp/heaplab-describe-err-XXXXXX";
+    int fo = mkstemp(out_tmp), fe = mkstemp(err_tmp);
+    if (fo < 0 || fe < 0) {
+        snprintf(err, errlen, "cannot create a temporary file in /tmp: %s", strerror(errno));
+        if (fo >= 0) {
+            close(fo);
+            unlink(out_tmp);
+        }
+        if (fe >= 0) {
+            close(fe);
+            unlink(err_tmp);
+        }
+        return -1;
+    }
+    close(fo);
+    close(fe);
+    char *argv[] = {argv0, "--describe", "--json", NULL};
+    hl_run_opts o = {.path = path, .argv = argv, .stdout_path = out_tmp,
+                     .stderr_path = err_tmp, .timeout_s = 30};
+    hl_run_result r;
+    hl_runner_run(&o, &r);
+    int rc = -1;
+    if (r.outcome == HL_RUN_EXITED && r.exit_code == 0) {
+        char *text = hl_read_file(out_tmp, NULL);
+        if (!text)
+            snprintf(err, errlen, "cannot read the output of %.150s --describe --json", path);
+        else
+            rc = hl_catalog_add_describe(cat, variant, text, err, errlen);
+        free(text);
+    } else {
+        char line[200];
+        first_line(err_tmp, line, sizeof line);
+        snprintf(err, errlen, "%.100s --describe --json failed (%s, exit %d)%s%.100s", path,
+                 hl_runner_outcome_name(r.outcome), r.exit_code, line[0] ? ": " : "", line);
+    }
+    unlink(out_tmp);
+    unlink(err_tmp);
+    return rc;
+}
+
+int hl_catalog_load(hl_catalog *cat, char *err, size_t errlen)
+{
+    memset(cat, 0, sizeof *cat);
+    int answered = 0;
+    char first_err[256] = "";
+    for (int i = 0; i < HL_ROUTE_NVARIANTS; i++) {
+        const char *v = hl_route_variants[i];
+        if (describe_variant(cat, v, cat->variant_err[i], sizeof cat->variant_err[i]) == 0)
+            answered++;
+        else if (!first_err[0] && hl_route_have_variant(v))
+            snprintf(first_err, sizeof first_err, "%s", cat->variant_err[i]);
+    }
+    if (answered == 0) {
+        snprintf(err, errlen, "%s", first_err[0] ? first_err
+                                                 : "no cell executable (heaplab-cell-*) next to "
+                                                   "heaplab: build the project first");
+        return -1;
+    }
+    return 0;
+}
+
+const hl_cat_workload *hl_catalog_workload(const hl_catalog *cat, const char *name)
+{
+    for (size_t i = 0; i < cat->n_workloads; i++)
+        if (strcmp(cat->workloads[i].name, name) == 0)
+            return &cat->workloads[i];
+    return NULL;
+}
+
+const hl_cat_backend *hl_catalog_backend(const hl_catalog *cat, const char *name)
+{
+    for (size_t i = 0; i < cat->n_backends; i++)
+        if (strcmp(cat->backends[i].name, name) == 0)
+            return &cat->backends[i];
+    return NULL;
+}
+
+const hl_cat_param *hl_catalog_param(const hl_cat_workload *w, const char *name)
+{
+    for (size_t i = 0; i < w->n_params; i++)
+        if (strcmp(w->params[i].name, name) == 0)
+            return &w->params[i];
+    return NULL;
+}

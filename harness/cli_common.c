@@ -1,0 +1,132 @@
+/* cli_common.c - option helpers shared by the commands; see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hl_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "heaplab %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return HL_EXIT_USAGE;
+}
+
+int hl_cli_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
+               const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+        return 0;
+    if (!value) {
+        if (a[n] == '=') {
+            hl_cli_usage_error(cmd, "%s takes no value: write just %s", name, name);
+            return -1;
+        }
+        return 1;
+    }
+    if (a[n] == '=') {
+        *value = a + n + 1;
+    } else if (*i + 1 < argc) {
+        *value = argv[++*i];
+    } else {
+        hl_cli_usage_error(cmd, "%s needs a value: write %s VALUE (see heaplab %s --help)", name,
+                           name, cmd);
+        return -1;
+    }
+    if (**value == '\0') {
+        hl_cli_usage_error(cmd, "%s has an empty value: write %s VALUE (see heaplab %s --help)",
+                           name, name, cmd);
+        return -1;
+    }
+    return 1;
+}
+
+int hl_cli_u64(const char *cmd, const char *flag, const char *s, uint64_t min, uint64_t max,
+               uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == '+' || *s == ' ' || *s == '\0')
+        goto bad;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end != '\0')
+        goto bad;
+    if (v < min || v > max) {
+        hl_cli_usage_error(cmd, "%s %s: out of range; give an integer from %" PRIu64 " to %" PRIu64,
+                           flag, s, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+bad:
+    hl_cli_usage_error(cmd, "%s '%s': not a whole number; give an integer from %" PRIu64
+                            " to %" PRIu64, flag, s, min, max);
+    return -1;
+}
+
+int hl_cli_i64(const char *cmd, const char *flag, const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end != '\0' || end == s || *s == ' ') {
+        hl_cli_usage_error(cmd, "%s '%s': not an integer; parameters are integers, e.g. "
+                                "size=64", flag, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int hl_cli_double(const char *cmd, const char *flag, const char *s, double min, double max,
+                  double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end != '\0' || end == s || *s == ' ' || !isfinite(v)) {
+        hl_cli_usage_error(cmd, "%s '%s': not a number; give seconds such as 0.1", flag, s);
+        return -1;
+    }
+    if (v < min || v > max) {
+        hl_cli_usage_error(cmd, "%s %s: out of range; give a value from %g to %g", flag, s, min,
+                           max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int hl_cli_split(const char *cmd, const char *flag, char *s, const char **items, size_t max)
+{
+    size_t n = 0;
+    for (char *p = s;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p == '\0') {
+            hl_cli_usage_error(cmd, "%s has an empty item: write a comma-separated list without "
+                                    "blanks, e.g. %s a,b", flag, flag);
+            return -1;
+        }
+        if (n == max) {
+            hl_cli_usage_error(cmd, "%s lists more than %zu items: split the run", flag, max);
+            return -1;
+        }
+        items[n++] = p;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return (int)n;
+}

@@ -1,0 +1,754 @@
+/* cli_run.c - `heaplab run`: plan, run every job in a fresh process, record.
+ *
+ * How it works
+ * ------------
+ *   1. Parse the command line into an hl_plan_request (or, with --resume,
+ *      take the plan stored in DIR).
+ *   2. Ask the cells what they host (catalog.c) and expand the plan.
+ *   3. Create DIR, write plan.json and an empty result set, so DIR is a
+ *      valid result set from the first instant.
+ *   4. For each job in the interleaved order that is not done yet: make
+ *      DIR/cells/<id>/rep-<k>/, run the cell there (runner.c) with the time
+ *      and memory limits, record the outcome and rewrite the result files.
+ *   5. Print the summary; optionally draw the plots.
+ *
+ * A job interrupted by SIGINT/SIGTERM is not recorded (its process is
+ * killed), so --resume reruns it; everything finished before stays.
+ */
+#include "catalog.h"
+#include "cli.h"
+#include "fsutil.h"
+#include "json.h"
+#include "metadata.h"
+#include "plan.h"
+#include "progress.h"
+#include "results.h"
+#include "route.h"
+#include "runner.h"
+
+#if HL_HAVE_PLOT
+#include "plot.h"
+#endif
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const run_usage =
+    "usage: heaplab run [quick|full] [options]\n"
+    "\n"
+    "Runs every cell (backend x workload x parameters x threads) in a fresh process,\n"
+    "R times, in an interleaved seeded-shuffled order, and writes DIR/results.json,\n"
+    "DIR/results.csv, DIR/summary.md and DIR/cells/<cell>/rep-<k>/.\n"
+    "\n"
+    "suites:\n"
+    "  quick (default)  every backend x every workload at quick sizes; minutes\n"
+    "  full             default sizes, 9 repetitions; much longer\n"
+    "\n"
+    "matrix (narrows or changes the suite):\n"
+    "  --backends A,B          backend specs, e.g. system,pool,pool:raw=jemalloc\n"
+    "  --workloads X,Y         workload names (heaplab list workloads)\n"
+    "  --threads 1,2,4         thread counts for threaded workloads (others run once)\n"
+    "  --param NAME=V1[,V2..]  set or sweep a workload parameter; repeatable; several\n"
+    "                          sweeps take the cross product\n"
+    "measurement:\n"
+    "  --repetitions N         processes per cell (quick 3, full 9, instructions 1;\n"
+    "                          9+ for timing comparisons)\n"
+    "  --min-time SEC          Google Benchmark min time per process (quick 0.05, full 0.2)\n"
+    "  --warmup-time SEC       untimed warm-up per process (quick 0.02, full 0.1)\n"
+    "  --seed S                workload and shuffle seed (default: random, recorded)\n"
+    "  --measure time|instructions\n"
+    "                          instructions: run cells under valgrind callgrind and\n"
+    "                          report instructions per operation (slow, repeatable)\n"
+    "  --iterations N          instructions mode: iterations counted (default: the cell's)\n"
+    "  --trace FILE            malloc trace for the replay workload (left out without one\n"
+    "                          unless HEAPLAB_TRACE is set)\n"
+    "limits:\n"
+    "  --timeout SEC           per process (quick 120, full 600); the cell is killed\n"
+    "  --memory-limit MB       per process RSS; the cell is killed above it\n"
+    "output:\n"
+    "  --out DIR               default results/<YYYY-MM-DD>-<suite>[-N]\n"
+    "  --resume DIR            finish a killed or interrupted run (same plan and seed)\n"
+    "  --plot                  draw the charts into DIR/plots/ when done\n"
+    "  --dry-run               print the plan and exit\n"
+    "\n"
+    "Exit status: 0 every cell ok, 1 some cell failed (recorded; the suite went on),\n"
+    "2 bad command line, 130 interrupted (resume with --resume DIR).\n";
+
+typedef struct run_opts {
+    hl_plan_request req;
+    const char *out_dir;
+    const char *resume_dir;
+    bool plot;
+    bool dry_run;
+    bool matrix_given; /* a flag that --resume forbids */
+    char *owned[HL_PLAN_MAX_LIST];
+    size_t n_owned;
+} run_opts;
+
+/* Copies a string the parser splits in place; freed at the end. */
+static char *own(run_opts *o, const char *s)
+{
+    char *d = strdup(s);
+    if (d && o->n_owned < HL_PLAN_MAX_LIST)
+        o->owned[o->n_owned++] = d;
+    return d;
+}
+
+/* --backends: a comma splits backends, except that an item with '=' and no
+ * ':' continues the options of the previous spec ("guard:raw=x,fill=1"). */
+static int parse_backends(run_opts *o, const char *flag, const char *value)
+{
+    char *s = own(o, value);
+    const char *items[HL_PLAN_MAX_LIST];
+    int n = hl_cli_split("run", flag, s, items, HL_PLAN_MAX_LIST);
+    if (n < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(items[i], '='), *colon = strchr(items[i], ':');
+        if (eq && (!colon || eq < colon)) {
+            if (o->req.n_backends == 0 || !strchr(o->req.backends[o->req.n_backends - 1], ':')) {
+                hl_cli_usage_error("run", "%s: '%s' is an option without a backend: write "
+                                          "NAME:%s", flag, items[i], items[i]);
+                return -1;
+            }
+            char joined[256];
+            snprintf(joined, sizeof joined, "%s,%s", o->req.backends[o->req.n_backends - 1],
+                     items[i]);
+            o->req.backends[o->req.n_backends - 1] = own(o, joined);
+            continue;
+        }
+        if (o->req.n_backends == HL_PLAN_MAX_LIST) {
+            hl_cli_usage_error("run", "%s: more than %d backends", flag, HL_PLAN_MAX_LIST);
+            return -1;
+        }
+        o->req.backends[o->req.n_backends++] = items[i];
+    }
+    for (size_t i = 0; i < o->req.n_backends; i++) {
+        char err[300];
+        if (!hl_route_variant(o->req.backends[i], err, sizeof err)) {
+            hl_cli_usage_error("run", "%s: %s", flag, err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_param(run_opts *o, const char *value)
+{
+    const char *eq = strchr(value, '=');
+    if (!eq || eq == value || eq[1] == '\0') {
+        hl_cli_usage_error("run", "--param '%s': write --param NAME=VALUE[,VALUE...], e.g. "
+                                  "--param size=64,256", value);
+        return -1;
+    }
+    if (o->req.n_sweeps == HL_PLAN_MAX_SWEEPS) {
+        hl_cli_usage_error("run", "--param: at most %d parameters can be swept at once",
+                           HL_PLAN_MAX_SWEEPS);
+        return -1;
+    }
+    hl_plan_sweep *sw = &o->req.sweeps[o->req.n_sweeps];
+    memset(sw, 0, sizeof *sw);
+    size_t nlen = (size_t)(eq - value);
+    if (nlen >= sizeof sw->name) {
+        hl_cli_usage_error("run", "--param: parameter name '%.*s' is too long", (int)nlen, value);
+        return -1;
+    }
+    memcpy(sw->name, value, nlen);
+    for (size_t i = 0; i < o->req.n_sweeps; i++)
+        if (strcmp(o->req.sweeps[i].name, sw->name) == 0) {
+            hl_cli_usage_error("run", "--param %s is given twice: list every value once, e.g. "
+                                      "--param %s=1,2", sw->name, sw->name);
+            return -1;
+        }
+    char *vals = own(o, eq + 1);
+    const char *items[HL_PLAN_MAX_SWEEP_VALUES];
+    int n = hl_cli_split("run", "--param", vals, items, HL_PLAN_MAX_SWEEP_VALUES);
+    if (n < 0)
+        return -1;
+    char flag[80];
+    snprintf(flag, sizeof flag, "--param %s", sw->name);
+    for (int i = 0; i < n; i++) {
+        if (hl_cli_i64("run", flag, items[i], &sw->values[i]) != 0)
+            return -1;
+        for (int j = 0; j < i; j++)
+            if (sw->values[j] == sw->values[i]) {
+                hl_cli_usage_error("run", "%s lists %s twice: give each value once", flag,
+                                   items[i]);
+                return -1;
+            }
+    }
+    sw->n = (size_t)n;
+    o->req.n_sweeps++;
+    return 0;
+}
+
+/* Returns HL_EXIT_OK to go on, or an exit status (help, usage error). */
+static int parse_args(run_opts *o, int argc, char **argv, bool *help)
+{
+    hl_plan_request_init(&o->req);
+    *help = false;
+    bool have_suite = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int r;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            *help = true;
+            return HL_EXIT_OK;
+        }
+#define OPT(name) ((r = hl_cli_opt("run", argc, argv, &i, name, &v)) != 0)
+#define FLAG(name) ((r = hl_cli_opt("run", argc, argv, &i, name, NULL)) != 0)
+#define CHECK_R()                                                                         \
+    do {                                                                                  \
+        if (r < 0)                                                                        \
+            return HL_EXIT_USAGE;                                                         \
+    } while (0)
+        if (OPT("--backends")) {
+            CHECK_R();
+            if (parse_backends(o, "--backends", v) != 0)
+                return HL_EXIT_USAGE;
+            o->matrix_given = true;
+        } else if (OPT("--workloads")) {
+            CHECK_R();
+            char *s = own(o, v);
+            int n = hl_cli_split("run", "--workloads", s, o->req.workloads + o->req.n_workloads,
+                                 HL_PLAN_MAX_LIST - o->req.n_workloads);
+            if (n < 0)
+                return HL_EXIT_USAGE;
+            o->req.n_workloads += (size_t)n;
+            o->matrix_given = true;
+        } else if (OPT("--threads")) {
+            CHECK_R();
+            char *s = own(o, v);
+            const char *items[HL_PLAN_MAX_THREADS];
+            int n = hl_cli_split("run", "--threads", s, items, HL_PLAN_MAX_THREADS);
+            if (n < 0)
+                return HL_EXIT_USAGE;
+            o->req.n_threads = 0;
+            for (int k = 0; k < n; k++) {
+                uint64_t t;
+                if (hl_cli_u64("run", "--threads", items[k], 1, 1024, &t) != 0)
+                    return HL_EXIT_USAGE;
+                for (size_t j = 0; j < o->req.n_threads; j++)
+                    if (o->req.threads[j] == t)
+                        return hl_cli_usage_error("run", "--threads lists %s twice: give each "
+                                                         "count once", items[k]);
+                o->req.threads[o->req.n_threads++] = (unsigned)t;
+            }
+            o->matrix_given = true;
+        } else if (OPT("--param")) {
+            CHECK_R();
+            if (parse_param(o, v) != 0)
+                return HL_EXIT_USAGE;
+            o->matrix_given = true;
+        } else if (OPT("--repetitions")) {
+            CHECK_R();
+            uint64_t n;
+            if (hl_cli_u64("run", "--repetitions", v, 1, 1000, &n) != 0)
+                return HL_EXIT_USAGE;
+            o->req.repetitions = (unsigned)n;
+            o->matrix_given = true;
+        } else if (OPT("--min-time")) {
+            CHECK_R();
+            if (hl_cli_double("run", "--min-time", v, 0.001, 3600, &o->req.min_time) != 0)
+                return HL_EXIT_USAGE;
+            o->matrix_given = true;
+        } else if (OPT("--warmup-time")) {
+            CHECK_R();
+            if (hl_cli_double("run", "--warmup-time", v, 0, 3600, &o->req.warmup_time) != 0)
+                return HL_EXIT_USAGE;
+            o->matrix_given = true;
+        } else if (OPT("--seed")) {
+            CHECK_R();
+            if (hl_cli_u64("run", "--seed", v, 0, UINT64_MAX, &o->req.seed) != 0)
+                return HL_EXIT_USAGE;
+            o->req.have_seed = true;
+            o->matrix_given = true;
+        } else if (OPT("--timeout")) {
+            CHECK_R();
+            if (hl_cli_double("run", "--timeout", v, 0.1, 7 * 24 * 3600.0, &o->req.timeout_s) != 0)
+                return HL_EXIT_USAGE;
+            o->matrix_given = true;
+        } else if (OPT("--memory-limit")) {
+            CHECK_R();
+            if (hl_cli_u64("run", "--memory-limit", v, 1, UINT64_MAX / (1024 * 1024),
+                           &o->req.memory_limit_mb) != 0)
+                return HL_EXIT_USAGE;
+            o->matrix_given = true;
+        } else if (OPT("--measure")) {
+            CHECK_R();
+            if (strcmp(v, "time") != 0 && strcmp(v, "instructions") != 0)
+                return hl_cli_usage_error("run", "--measure '%s': use time or instructions", v);
+            o->req.measure = v;
+            o->matrix_given = true;
+        } else if (OPT("--iterations")) {
+            CHECK_R();
+            if (hl_cli_u64("run", "--iterations", v, 1, UINT64_C(1) << 40, &o->req.iterations) != 0)
+                return HL_EXIT_USAGE;
+            o->matrix_given = true;
+        } else if (OPT("--trace")) {
+            CHECK_R();
+            o->req.trace = v;
+            o->matrix_given = true;
+        } else if (OPT("--out")) {
+            CHECK_R();
+            o->out_dir = v;
+        } else if (OPT("--resume")) {
+            CHECK_R();
+            o->resume_dir = v;
+        } else if (FLAG("--plot")) {
+            CHECK_R();
+            o->plot = true;
+        } else if (FLAG("--dry-run")) {
+            CHECK_R();
+            o->dry_run = true;
+        } else if (a[0] == '-') {
+            return hl_cli_usage_error("run", "unknown option '%s' (see heaplab run --help)", a);
+        } else if (!have_suite) {
+            if (!hl_plan_is_suite(a))
+                return hl_cli_usage_error("run", "unknown suite '%s': use quick or full, or an "
+                                                 "explicit matrix (--backends, --workloads)", a);
+            o->req.suite = a;
+            have_suite = true;
+            o->matrix_given = true;
+        } else {
+            return hl_cli_usage_error("run", "unexpected argument '%s': give at most one suite",
+                                      a);
+        }
+#undef OPT
+#undef FLAG
+#undef CHECK_R
+    }
+    if (o->resume_dir && o->matrix_given)
+        return hl_cli_usage_error("run", "--resume takes the suite and matrix stored in %s: drop "
+                                         "the other run options", o->resume_dir);
+    if (o->resume_dir && o->dry_run)
+        return hl_cli_usage_error("run", "--dry-run plans a new run: drop it, or drop --resume");
+    if (o->resume_dir && o->out_dir)
+        return hl_cli_usage_error("run", "--resume writes into %s: drop --out", o->resume_dir);
+#if !HL_HAVE_PLOT
+    if (o->plot)
+        return hl_cli_usage_error("run", "--plot: this build has no plotting (harness/plot.c "
+                                         "missing): run without --plot");
+#endif
+    return HL_EXIT_OK;
+}
+
+/* results/<YYYY-MM-DD>-<suite>[-N] that does not exist yet. */
+static int default_out_dir(const char *suite, char *out, size_t outlen)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char date[16];
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    for (int n = 1; n < 10000; n++) {
+        if (n == 1)
+            snprintf(out, outlen, "results/%s-%s", date, suite);
+        else
+            snprintf(out, outlen, "results/%s-%s-%d", date, suite, n);
+        if (!hl_path_exists(out))
+            return 0;
+    }
+    return -1;
+}
+
+static void print_plan(const hl_plan *plan, FILE *out)
+{
+    fprintf(out, "suite %s: %zu cells x %u repetitions = %zu processes (%s sizes, min time "
+                 "%.3g s, warm-up %.3g s, seed %" PRIu64 ", measure %s)\n",
+            plan->suite, plan->n_cells, plan->repetitions, plan->n_jobs, plan->suite_size,
+            plan->min_time, plan->warmup_time, plan->seed, plan->measure);
+}
+
+/* argv for one job; strings live in buf.  Returns argc. */
+typedef struct job_argv {
+    char *argv[64 + 2 * HL_CAT_MAX_PARAMS];
+    char buf[8192];
+    size_t used;
+    int argc;
+} job_argv;
+
+static void ja_add(job_argv *ja, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ja_add(job_argv *ja, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *dst = ja->buf + ja->used;
+    int n = vsnprintf(dst, sizeof ja->buf - ja->used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || ja->used + (size_t)n + 1 > sizeof ja->buf ||
+        ja->argc + 1 >= (int)(sizeof ja->argv / sizeof ja->argv[0]))
+        return;
+    ja->used += (size_t)n + 1;
+    ja->argv[ja->argc++] = dst;
+    ja->argv[ja->argc] = NULL;
+}
+
+static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const char *exe,
+                           const char *argv0, const char *abs_rep_dir, job_argv *ja,
+                           const char **path)
+{
+    memset(ja, 0, sizeof *ja);
+    bool instr = strcmp(plan->measure, "instructions") == 0;
+    if (instr) {
+        /* valgrind execs the cell; counting starts where the cell toggles it */
+        *path = "valgrind";
+        ja_add(ja, "valgrind");
+        ja_add(ja, "--tool=callgrind");
+        ja_add(ja, "--collect-atstart=no");
+        ja_add(ja, "--callgrind-out-file=%s/callgrind.out", abs_rep_dir);
+        ja_add(ja, "%s", exe);
+    } else {
+        *path = exe;
+        ja_add(ja, "%s", argv0);
+    }
+    ja_add(ja, "--backend");
+    ja_add(ja, "%s", c->backend);
+    ja_add(ja, "--workload");
+    ja_add(ja, "%s", c->workload);
+    for (size_t i = 0; i < c->n_params; i++) {
+        ja_add(ja, "--param");
+        ja_add(ja, "%s=%" PRId64, c->params[i].name, c->params[i].value);
+    }
+    if (c->threaded) {
+        ja_add(ja, "--threads");
+        ja_add(ja, "%u", c->threads);
+    }
+    ja_add(ja, "--seed");
+    ja_add(ja, "%" PRIu64, plan->seed);
+    ja_add(ja, "--repetitions");
+    ja_add(ja, "1");
+    ja_add(ja, "--min-time");
+    ja_add(ja, "%g", plan->min_time);
+    ja_add(ja, "--warmup-time");
+    ja_add(ja, "%g", plan->warmup_time);
+    ja_add(ja, "--suite-size");
+    ja_add(ja, "%s", plan->suite_size);
+    ja_add(ja, "--measure");
+    ja_add(ja, "%s", plan->measure);
+    if (instr) {
+        if (plan->iterations) {
+            ja_add(ja, "--iterations");
+            ja_add(ja, "%" PRIu64, plan->iterations);
+        }
+        ja_add(ja, "--callgrind-out-file");
+        ja_add(ja, "%s/callgrind.out", abs_rep_dir);
+    }
+    if (plan->trace[0] && hl_plan_needs_trace(c->workload)) {
+        ja_add(ja, "--trace");
+        ja_add(ja, "%s", plan->trace);
+    }
+    ja_add(ja, "--out");
+    ja_add(ja, "%s", abs_rep_dir);
+}
+
+/* Builds the metadata object as a DOM (written into every results.json). */
+static hl_json *collect_metadata(const hl_catalog *cat, int argc, char **argv)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        return NULL;
+    hl_jw w;
+    hl_jw_init(&w, mem, false);
+    hl_jw_obj_begin(&w, NULL);
+    hl_metadata_write(&w, cat, argc, argv);
+    hl_jw_obj_end(&w);
+    hl_jw_finish(&w);
+    fclose(mem);
+    char err[256];
+    hl_json *doc = hl_json_parse(text, len, err, sizeof err);
+    free(text);
+    return doc;
+}
+
+static void free_opts(run_opts *o)
+{
+    for (size_t i = 0; i < o->n_owned; i++)
+        free(o->owned[i]);
+}
+
+int hl_cli_run(int argc, char **argv)
+{
+    run_opts o;
+    memset(&o, 0, sizeof o);
+    bool help;
+    int rc = parse_args(&o, argc, argv, &help);
+    if (rc != HL_EXIT_OK || help) {
+        if (help)
+            fputs(run_usage, stdout);
+        free_opts(&o);
+        return rc;
+    }
+    rc = HL_EXIT_FAIL;
+    char err[600];
+    hl_catalog *cat = calloc(1, sizeof *cat);
+    hl_resultset rs;
+    memset(&rs, 0, sizeof rs);
+    bool have_rs = false;
+    if (!cat) {
+        fprintf(stderr, "heaplab run: out of memory\n");
+        goto out;
+    }
+    if (hl_catalog_load(cat, err, sizeof err) != 0) {
+        fprintf(stderr, "heaplab run: %s\n", err);
+        goto out;
+    }
+
+    char dir[4096];
+    if (o.resume_dir) {
+        snprintf(dir, sizeof dir, "%s", o.resume_dir);
+        /* One writer per result directory: a second `run --resume` of the
+         * same DIR while the first still runs would record jobs twice. */
+        if (hl_is_dir(dir) && hl_dir_lock(dir, err, sizeof err) < 0) {
+            rc = hl_cli_usage_error("run", "%s", err);
+            goto out;
+        }
+        char probe[4200], plan_path[4200];
+        snprintf(probe, sizeof probe, "%s/results.json", dir);
+        snprintf(plan_path, sizeof plan_path, "%s/plan.json", dir);
+        if (!hl_path_exists(probe) && hl_path_exists(plan_path)) {
+            /* killed between writing plan.json and the first results.json */
+            hl_plan plan;
+            if (hl_plan_load(&plan, plan_path, err, sizeof err) != 0) {
+                rc = hl_cli_usage_error("run", "--resume %s: %s", dir, err);
+                goto out;
+            }
+            hl_json *meta = collect_metadata(cat, argc + 1, argv - 1);
+            if (hl_results_init(&rs, dir, &plan, meta, err, sizeof err) != 0) {
+                hl_plan_free(&plan);
+                hl_json_free(meta);
+                fprintf(stderr, "heaplab run: %s\n", err);
+                goto out;
+            }
+        } else if (hl_results_load(&rs, dir, err, sizeof err) != 0) {
+            rc = hl_cli_usage_error("run", "--resume %s: %s", dir, err);
+            goto out;
+        }
+        have_rs = true;
+        if (hl_plan_check(&rs.plan, err, sizeof err) != 0) {
+            rc = hl_cli_usage_error("run", "--resume %s: the stored plan is inconsistent: %s", dir,
+                                    err);
+            goto out;
+        }
+        if (rs.complete) {
+            printf("%s is already complete: nothing to resume (heaplab show %s)\n", dir, dir);
+            rc = HL_EXIT_OK;
+            goto out;
+        }
+        rs.interrupted = false;
+        rs.finished[0] = '\0';
+    } else {
+        hl_plan plan;
+        if (hl_plan_build(cat, &o.req, &plan, err, sizeof err) != 0) {
+            rc = hl_cli_usage_error("run", "%s", err);
+            goto out;
+        }
+        if (o.dry_run) {
+            print_plan(&plan, stdout);
+            for (size_t i = 0; i < plan.n_jobs; i++)
+                printf("  %4zu  %s rep-%u\n", i + 1, plan.cells[plan.jobs[i].cell].id,
+                       plan.jobs[i].rep);
+            hl_plan_free(&plan);
+            rc = HL_EXIT_OK;
+            goto out;
+        }
+        if (o.out_dir) {
+            snprintf(dir, sizeof dir, "%s", o.out_dir);
+            char probe[4200];
+            snprintf(probe, sizeof probe, "%s/results.json", dir);
+            if (hl_mkdir_p(dir, err, sizeof err) != 0) {
+                hl_plan_free(&plan);
+                rc = hl_cli_usage_error("run", "--out %s", err);
+                goto out;
+            }
+            if (hl_dir_lock(dir, err, sizeof err) < 0) {
+                hl_plan_free(&plan);
+                rc = hl_cli_usage_error("run", "%s", err);
+                goto out;
+            }
+            if (hl_path_exists(probe)) {
+                hl_plan_free(&plan);
+                rc = hl_cli_usage_error("run", "--out %s already holds a result set: choose "
+                                               "another directory, or finish it with --resume %s",
+                                        dir, dir);
+                goto out;
+            }
+        } else if (default_out_dir(plan.suite, dir, sizeof dir) != 0) {
+            hl_plan_free(&plan);
+            fprintf(stderr, "heaplab run: no free results/<date>-%s-N directory: give --out DIR\n",
+                    plan.suite);
+            goto out;
+        } else if (hl_mkdir_p(dir, err, sizeof err) != 0 || hl_dir_lock(dir, err, sizeof err) < 0) {
+            hl_plan_free(&plan);
+            fprintf(stderr, "heaplab run: %s\n", err);
+            goto out;
+        }
+        char plan_path[4200];
+        snprintf(plan_path, sizeof plan_path, "%s/plan.json", dir);
+        if (hl_mkdir_p(dir, err, sizeof err) != 0 ||
+            hl_plan_save(&plan, plan_path, err, sizeof err) != 0) {
+            hl_plan_free(&plan);
+            fprintf(stderr, "heaplab run: %s\n", err);
+            goto out;
+        }
+        /* argv is main's argv + 1 (see heaplab.c): record the whole command */
+        hl_json *meta = collect_metadata(cat, argc + 1, argv - 1);
+        if (hl_results_init(&rs, dir, &plan, meta, err, sizeof err) != 0) {
+            hl_plan_free(&plan);
+            hl_json_free(meta);
+            fprintf(stderr, "heaplab run: %s\n", err);
+            goto out;
+        }
+        have_rs = true;
+    }
+
+    /* Absolute result directory: the cells get absolute --out paths. */
+    char absdir[4096];
+    if (!realpath(dir, absdir)) {
+        fprintf(stderr, "heaplab run: cannot resolve %s: %s\n", dir, strerror(errno));
+        goto out;
+    }
+    if (hl_results_save(&rs, err, sizeof err) != 0) {
+        fprintf(stderr, "heaplab run: %s\n", err);
+        goto out;
+    }
+
+    if (hl_route_test_hook())
+        fprintf(stderr, "heaplab run: warning: HEAPLAB_TEST_CELL_CMD is set: cells are run by "
+                        "%s (a test hook; the results are not measurements)\n",
+                hl_route_test_hook());
+    const hl_plan *plan = &rs.plan;
+    size_t already = 0;
+    for (size_t i = 0; i < plan->n_jobs; i++)
+        already += hl_results_rep(&rs, plan->jobs[i].cell, plan->jobs[i].rep)->done;
+    double est = hl_plan_job_estimate_s(plan);
+    char eta[32];
+    hl_progress_format_duration(est * (double)(plan->n_jobs - already), eta, sizeof eta);
+    print_plan(plan, stderr);
+    fprintf(stderr, "%s %s (%zu of %zu processes to run, about %s)\n",
+            o.resume_dir ? "resuming into" : "writing to", dir, plan->n_jobs - already,
+            plan->n_jobs, eta);
+
+    hl_runner_install_signal_handlers();
+    hl_progress prog;
+    hl_progress_init(&prog, stderr, plan->n_jobs, already, est, -1);
+    size_t failed_jobs = 0;
+    for (size_t j = 0; j < plan->n_jobs; j++) {
+        if (hl_runner_interrupted())
+            break;
+        const hl_plan_job *job = &plan->jobs[j];
+        hl_rep *rep = hl_results_rep(&rs, job->cell, job->rep);
+        if (rep->done)
+            continue;
+        const hl_plan_cell *c = &plan->cells[job->cell];
+        char rel[600], repdir[4096 + 700], label[400];
+        hl_results_rep_dir(&rs, job->cell, job->rep, rel, sizeof rel);
+        snprintf(repdir, sizeof repdir, "%s/%s", absdir, rel);
+        snprintf(label, sizeof label, "%s rep-%u", c->id, job->rep);
+        hl_progress_begin(&prog, label);
+
+        char started[40];
+        hl_metadata_now_iso(started, sizeof started);
+        hl_run_result run;
+        char exe[HL_ROUTE_PATH_MAX], argv0[HL_ROUTE_PATH_MAX], rerr[300];
+        if (hl_mkdir_p(repdir, err, sizeof err) != 0) {
+            memset(&run, 0, sizeof run);
+            run.outcome = HL_RUN_SPAWN_FAILED;
+            snprintf(run.err, sizeof run.err, "%.200s", err);
+        } else if (hl_route_cell_exe(c->variant, c->backend, exe, sizeof exe, argv0,
+                                     sizeof argv0, rerr, sizeof rerr) != 0) {
+            memset(&run, 0, sizeof run);
+            run.outcome = HL_RUN_SPAWN_FAILED;
+            snprintf(run.err, sizeof run.err, "%.200s", rerr);
+        } else {
+            /* stale files of a killed attempt must not pass for this run's */
+            const char *stale[] = {"cell.json", "gbench.json", "timeline.csv", "gc_pauses.csv",
+                                   "callgrind.out"};
+            for (size_t s = 0; s < sizeof stale / sizeof stale[0]; s++) {
+                char p[4096 + 800];
+                snprintf(p, sizeof p, "%s/%s", repdir, stale[s]);
+                unlink(p);
+            }
+            job_argv ja;
+            const char *path;
+            build_job_argv(plan, c, exe, argv0, repdir, &ja, &path);
+            char out_path[4096 + 800], err_path[4096 + 800];
+            snprintf(out_path, sizeof out_path, "%s/cell.stdout", repdir);
+            snprintf(err_path, sizeof err_path, "%s/cell.stderr", repdir);
+            hl_run_opts ro = {.path = path, .argv = ja.argv, .stdout_path = out_path,
+                              .stderr_path = err_path, .timeout_s = plan->timeout_s,
+                              .memory_limit_kib = plan->memory_limit_mb * 1024};
+            hl_runner_run(&ro, &run);
+        }
+        if (run.outcome == HL_RUN_INTERRUPTED)
+            break;
+        hl_results_record(&rs, job->cell, job->rep, &run, started);
+        const hl_rep *r = hl_results_rep_c(&rs, job->cell, job->rep);
+        char detail[400] = "";
+        if (strcmp(r->status, "ok") == 0) {
+            if (hl_results_primary_metric(&rs) == HL_M_INSTR_PER_OP)
+                snprintf(detail, sizeof detail, "%.1f instr/op", r->m[HL_M_INSTR_PER_OP]);
+            else
+                hl_fmt_time_ns(r->m[HL_M_NS_PER_OP], detail, sizeof detail);
+        } else {
+            failed_jobs++;
+            snprintf(detail, sizeof detail, "%s", r->reason);
+        }
+        hl_progress_end(&prog, r->status, detail, run.wall_s);
+        if (hl_results_save(&rs, err, sizeof err) != 0) {
+            hl_progress_close(&prog);
+            fprintf(stderr, "heaplab run: %s\n", err);
+            goto out;
+        }
+    }
+    hl_progress_close(&prog);
+
+    size_t done = 0;
+    for (size_t i = 0; i < plan->n_jobs; i++)
+        done += hl_results_rep(&rs, plan->jobs[i].cell, plan->jobs[i].rep)->done;
+    rs.interrupted = hl_runner_interrupted() != 0;
+    rs.complete = done == plan->n_jobs;
+    hl_metadata_now_iso(rs.finished, sizeof rs.finished);
+    hl_metadata_loadavg(rs.load_avg_end);
+    if (hl_results_save(&rs, err, sizeof err) != 0) {
+        fprintf(stderr, "heaplab run: %s\n", err);
+        goto out;
+    }
+    hl_results_print_summary(&rs, stdout, false);
+    printf("\nresults: %s/ (results.json, results.csv, summary.md)\n", dir);
+    if (rs.interrupted) {
+        fprintf(stderr, "heaplab run: interrupted after %zu of %zu processes: finish with "
+                        "heaplab run --resume %s\n", done, plan->n_jobs, dir);
+        rc = HL_EXIT_INTERRUPTED;
+        goto out;
+    }
+    rc = HL_EXIT_OK;
+    for (size_t c = 0; c < plan->n_cells; c++)
+        if (strcmp(hl_results_cell_status(&rs, c, NULL), "ok") != 0)
+            rc = HL_EXIT_FAIL;
+    (void)failed_jobs;
+#if HL_HAVE_PLOT
+    if (o.plot) {
+        char perr[400];
+        if (hl_plot_results(dir, NULL, perr, sizeof perr) != 0) {
+            fprintf(stderr, "heaplab run: --plot: %s\n", perr);
+            rc = HL_EXIT_FAIL;
+        }
+    }
+#endif
+out:
+    if (have_rs)
+        hl_results_free(&rs);
+    free(cat);
+    free_opts(&o);
+    return rc;
+}

@@ -1,0 +1,62 @@
+/* cli_show.c - `heaplab show DIR [--format text|md|csv]`: one row per cell
+ * of a result set, then (text and md) the per-workload ranking. */
+#include "cli.h"
+#include "results.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const show_usage =
+    "usage: heaplab show DIR [--format text|md|csv]\n"
+    "\n"
+    "Prints the result set in DIR (written by heaplab run) as a table: one row per\n"
+    "cell with the median time per operation over its repetitions, the MAD, the\n"
+    "coefficient of variation, throughput, peak RSS and status; then the ranking of\n"
+    "backends per workload.  csv prints the same columns as DIR/results.csv.\n";
+
+int hl_cli_show(int argc, char **argv)
+{
+    const char *dir = NULL;
+    hl_format fmt = HL_FMT_TEXT;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(show_usage, stdout);
+            return HL_EXIT_OK;
+        }
+        if ((r = hl_cli_opt("show", argc, argv, &i, "--format", &v)) != 0) {
+            if (r < 0)
+                return HL_EXIT_USAGE;
+            if (hl_format_parse(v, &fmt) != 0)
+                return hl_cli_usage_error("show", "--format '%s': use text, md or csv", v);
+        } else if (argv[i][0] == '-') {
+            return hl_cli_usage_error("show", "unknown option '%s': the only option is --format",
+                                      argv[i]);
+        } else if (dir) {
+            return hl_cli_usage_error("show", "one result directory at a time: '%s' after '%s' "
+                                              "(to compare two, use heaplab compare A B)",
+                                      argv[i], dir);
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir)
+        return hl_cli_usage_error("show", "which result set? write heaplab show DIR (a directory "
+                                          "written by heaplab run)");
+    hl_resultset rs;
+    char err[600];
+    if (hl_results_load(&rs, dir, err, sizeof err) != 0)
+        return hl_cli_usage_error("show", "%s", err);
+    if (fmt == HL_FMT_MD) {
+        hl_results_print_summary(&rs, stdout, true);
+        printf("\n## All cells\n\n");
+        hl_results_print_table(&rs, stdout, fmt);
+    } else {
+        hl_results_print_table(&rs, stdout, fmt);
+        if (fmt == HL_FMT_TEXT)
+            hl_results_print_summary(&rs, stdout, false);
+    }
+    hl_results_free(&rs);
+    return HL_EXIT_OK;
+}

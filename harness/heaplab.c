@@ -1,0 +1,78 @@
+/* heaplab.c - the `heaplab` command: dispatch to list, run, compare, show.
+ *
+ * The driver plans and reports; it never measures in its own process.  It
+ * links no allocator (it runs on glibc malloc) and learns everything about
+ * backends and workloads from the cell executables next to it (catalog.c).
+ */
+#include "cli.h"
+#include "route.h"
+
+#if HL_HAVE_PLOT
+#include "plot.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HL_VERSION
+#define HL_VERSION "unknown"
+#endif
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: heaplab COMMAND [options]\n"
+            "\n"
+            "Compare memory allocators on Python-like workloads, one fresh process per\n"
+            "measurement.\n"
+            "\n"
+            "commands:\n"
+            "  list [backends|workloads|suites] [--json]   what this build can run\n"
+            "  run [quick|full] [options]                  run a suite or a matrix\n"
+            "  show DIR [--format text|md|csv]             print a result set\n"
+            "  compare A B [--format text|md|csv]          compare two result sets (B/A)\n"
+#if HL_HAVE_PLOT
+            "  plot DIR [--baseline BACKEND]               draw charts into DIR/plots/\n"
+#endif
+            "\n"
+            "Each command has --help.  Documentation: docs/cli.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *env_hook = getenv("HEAPLAB_TEST_CELL_CMD");
+    if (env_hook && !hl_route_test_hook()) {
+        fprintf(stderr, "heaplab: HEAPLAB_TEST_CELL_CMD='%s' is not an absolute path to an "
+                        "executable: unset it (it is a test hook, see docs/cli.md)\n", env_hook);
+        return HL_EXIT_USAGE;
+    }
+    if (argc < 2) {
+        fprintf(stderr, "heaplab: no command: use list, run, show or compare (heaplab --help)\n");
+        return HL_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return HL_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("heaplab %s\n", HL_VERSION);
+        return HL_EXIT_OK;
+    }
+    if (strcmp(cmd, "list") == 0)
+        return hl_cli_list(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return hl_cli_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return hl_cli_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "show") == 0)
+        return hl_cli_show(argc - 1, argv + 1);
+#if HL_HAVE_PLOT
+    if (strcmp(cmd, "plot") == 0)
+        return hl_cli_plot(argc - 1, argv + 1);
+#endif
+    fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare or plot "
+                    "(heaplab --help)\n", cmd);
+    return HL_EXIT_USAGE;
+}

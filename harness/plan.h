@@ -1,0 +1,148 @@
+/* plan.h - suites, the cell matrix and the interleaved run order.
+ *
+ * A cell is one (backend, workload, parameter values, threads) point; a job
+ * is one process measuring one cell once (repetition k).  Following pyperf,
+ * every repetition is its own process, so ASLR, heap layout and hash seeds
+ * differ between the values we aggregate; following Google Benchmark's
+ * random interleaving, the jobs run in rounds: round k runs every cell's
+ * repetition k in a seeded-shuffled order, so slow drift of a shared machine
+ * spreads evenly over backends instead of penalising whichever ran last.
+ *
+ * Suites:
+ *   quick  every available backend (but faulty) x every workload at the
+ *          workloads' quick sizes; 3 repetitions x 0.05 s min time; threaded
+ *          workloads at 2 threads.  Sized so ~160 cells finish in < 5 min
+ *          on 2 cores.
+ *   full   default sizes, 9 repetitions (the U test's recommended minimum)
+ *          x 0.2 s; threaded workloads at 1 and nproc threads.
+ * Explicit --backends/--workloads/--threads/--param/... narrow or change
+ * either suite.
+ *
+ * The plan, with its seed and its job order, is saved as DIR/plan.json so
+ * --resume recreates it exactly.
+ */
+#ifndef HL_PLAN_H
+#define HL_PLAN_H
+
+#include "catalog.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HL_PLAN_MAX_SWEEP_VALUES 32
+#define HL_PLAN_MAX_SWEEPS 8
+#define HL_PLAN_MAX_THREADS 16
+#define HL_PLAN_MAX_LIST 64
+
+typedef struct hl_plan_param {
+    char name[48];
+    int64_t value;
+} hl_plan_param;
+
+typedef struct hl_plan_cell {
+    char id[256];        /* unique, filesystem-safe: workload--backend--tN[--p=v...] */
+    char backend[96];    /* spec as given: "pool:raw=jemalloc" */
+    char variant[16];
+    char workload[64];
+    unsigned threads;    /* 1 for workloads that are not threaded */
+    bool threaded;
+    size_t n_params;     /* explicit overrides only; the rest come from suite_size */
+    hl_plan_param params[HL_CAT_MAX_PARAMS];
+} hl_plan_cell;
+
+typedef struct hl_plan_job {
+    uint32_t cell;
+    uint32_t rep;        /* 0-based repetition (round) */
+} hl_plan_job;
+
+/* Invariants (hl_plan_check): cell ids are unique and non-empty; every
+ * cell's variant is the one its backend routes to; jobs holds every
+ * (cell, rep) pair with cell < n_cells and rep < repetitions exactly once,
+ * so n_jobs == n_cells * repetitions. */
+typedef struct hl_plan {
+    char suite[32];
+    char suite_size[8];  /* "quick" | "full": which defaults the cells use */
+    uint64_t seed;
+    unsigned repetitions;
+    double min_time;
+    double warmup_time;
+    double timeout_s;
+    uint64_t memory_limit_mb;  /* 0: none */
+    char measure[16];          /* "time" | "instructions" */
+    uint64_t iterations;       /* instructions mode: measured iterations; 0 = the cell's default */
+    char trace[1024];          /* absolute path for trace-replay workloads, or "" */
+    size_t n_cells;
+    hl_plan_cell *cells;
+    size_t n_jobs;
+    hl_plan_job *jobs;         /* run order */
+} hl_plan;
+
+typedef struct hl_plan_sweep {
+    char name[48];
+    size_t n;
+    int64_t values[HL_PLAN_MAX_SWEEP_VALUES];
+} hl_plan_sweep;
+
+/* What the command line asked for; zero/NULL fields take the suite's value. */
+typedef struct hl_plan_request {
+    const char *suite;                 /* "quick" (default) | "full" */
+    size_t n_backends;
+    const char *backends[HL_PLAN_MAX_LIST];
+    size_t n_workloads;
+    const char *workloads[HL_PLAN_MAX_LIST];
+    size_t n_threads;
+    unsigned threads[HL_PLAN_MAX_THREADS];
+    size_t n_sweeps;
+    hl_plan_sweep sweeps[HL_PLAN_MAX_SWEEPS];
+    unsigned repetitions;              /* 0: suite default */
+    double min_time;                   /* < 0: suite default */
+    double warmup_time;                /* < 0: suite default */
+    bool have_seed;
+    uint64_t seed;
+    double timeout_s;                  /* <= 0: suite default */
+    uint64_t memory_limit_mb;
+    const char *measure;               /* NULL: "time" */
+    uint64_t iterations;               /* instructions mode; 0: the cell's default */
+    const char *trace;                 /* trace file for replay workloads, or NULL */
+} hl_plan_request;
+
+/* Does the workload replay a recorded trace (and so need --trace FILE or
+ * HEAPLAB_TRACE)?  Default suites leave such workloads out when there is
+ * no trace. */
+bool hl_plan_needs_trace(const char *workload);
+
+void hl_plan_request_init(hl_plan_request *req);
+
+/* Is name a suite?  (quick, full) */
+bool hl_plan_is_suite(const char *name);
+
+/* Expands the request against the catalog.  0, or -1 with one line in err
+ * naming the bad value and the fix. */
+int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *plan, char *err,
+                  size_t errlen);
+
+/* Checks the invariants above; 0, or -1 with the first violation in err.
+ * Run on every plan.json loaded (a resumed run must not repeat or skip
+ * jobs) and after planning in debug builds. */
+int hl_plan_check(const hl_plan *plan, char *err, size_t errlen);
+
+/* The interleaved order: rounds of seeded Fisher-Yates shuffles. */
+void hl_plan_order(hl_plan *plan);
+
+void hl_plan_free(hl_plan *plan);
+
+/* DIR/plan.json. */
+int hl_plan_save(const hl_plan *plan, const char *path, char *err, size_t errlen);
+int hl_plan_load(hl_plan *plan, const char *path, char *err, size_t errlen);
+
+/* "size=64,depth=3" (empty when none) into out. */
+void hl_plan_params_str(const hl_plan_cell *c, char *out, size_t outlen);
+
+/* Estimated seconds for one job (process start + warm-up + measuring). */
+double hl_plan_job_estimate_s(const hl_plan *plan);
+
+/* splitmix64 step (also used by tests). */
+uint64_t hl_plan_rand(uint64_t *state);
+
+#endif

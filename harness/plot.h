@@ -1,0 +1,73 @@
+/* plot.h - comparison charts for a heaplab result set, drawn by gnuplot.
+ *
+ * hl_plot_results(DIR, ...) reads DIR/results.json and the per-cell files
+ * under DIR/cells/, writes one data file per chart under DIR/plots/data/
+ * and runs gnuplot on the matching script of plots/<kind>.gp to draw
+ * DIR/plots/<chart>.png and/or .svg.  The C side only writes data files and
+ * starts `gnuplot -e "var='value'" ... plots/<kind>.gp` with fork/execvp
+ * (never a shell); every line of gnuplot lives in the .gp files.
+ *
+ * Charts (file names under DIR/plots/):
+ *   reltime        time per operation relative to a baseline backend
+ *   peak_rss       peak RSS per workload and backend
+ *   overhead       peak RSS / peak live bytes
+ *   scaling-<w>    throughput against threads, per threaded workload run at
+ *                  several thread counts
+ *   timeline-<w>   RSS over time, per workload
+ *   gc_pauses-<w>  CDF of GC pause times per generation, per workload
+ *   cow            fork_cow: Private_Dirty per forked child, per mode
+ *
+ * A chart that has no data, or that gnuplot fails to draw, is skipped with
+ * one line on stderr ("heaplab plot: skipped <chart>: <why>"); the others
+ * are still drawn.
+ *
+ * Where the scripts are: $HEAPLAB_PLOTS_DIR, else the HL_PLOTS_DIR the build
+ * compiled in (the source tree's plots/), else <dir of the executable>/../plots
+ * or <dir of the executable>/plots.  Which gnuplot: $HEAPLAB_GNUPLOT, else
+ * `gnuplot` looked up in PATH.
+ */
+#ifndef HL_PLOT_H
+#define HL_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct hl_plot_options {
+    const char *baseline; /* backend the time chart is normalised to; NULL: fastest per workload */
+    bool png;             /* draw DIR/plots/<chart>.png (pngcairo) */
+    bool svg;             /* draw DIR/plots/<chart>.svg */
+    bool quiet;           /* no "wrote ..." lines on stdout (skips still go to stderr) */
+} hl_plot_options;
+
+/* What one call drew. */
+typedef struct hl_plot_report {
+    unsigned charts_drawn;   /* charts with at least one image written */
+    unsigned charts_skipped; /* charts skipped (each named on stderr) */
+    unsigned images;         /* image files written */
+} hl_plot_report;
+
+/* Draws every chart of the result set in dir, both PNG and SVG.  baseline
+ * may be NULL (the fastest backend of each workload).  Returns 0 when at
+ * least one chart was drawn; -1 with one line in err when nothing could be
+ * drawn (no results, no data for any chart) or gnuplot is missing. */
+int hl_plot_results(const char *dir, const char *baseline, char *err, size_t errlen);
+
+/* The same with options; report may be NULL. */
+int hl_plot_results_opts(const char *dir, const hl_plot_options *opt, hl_plot_report *report,
+                         char *err, size_t errlen);
+
+/* The directory holding the .gp scripts (see above), or -1 with one line in
+ * err naming the places searched. */
+int hl_plot_scripts_dir(char *out, size_t outlen, char *err, size_t errlen);
+
+/* The `heaplab plot DIR [--baseline B] [--format png|svg|both] [--quiet]`
+ * command (harness/cli_plot.c): argv[0] is the command name ("plot").
+ * Returns the exit status: 0 drawn, 1 nothing drawn, 2 bad command line. */
+int hl_cli_plot(int argc, char **argv);
+
+/* Writes value to out as the body of a gnuplot single-quoted string: a
+ * quote is doubled, control characters become spaces.  Returns 0, or -1
+ * when out is too small. */
+int hl_plot_quote(const char *value, char *out, size_t outlen);
+
+#endif

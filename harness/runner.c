@@ -1,0 +1,231 @@
+/* runner.c - fork/exec one child with limits; see runner.h.
+ *
+ * How it works
+ * ------------
+ * fork(); the child makes itself a process-group leader, redirects its
+ * standard streams and execs.  Exec failure is reported back through a
+ * close-on-exec pipe (the "self-pipe" pattern): the parent reads either EOF
+ * (exec succeeded) or the child's errno.  The parent then loops on
+ * wait4(WNOHANG), checking the clock, the child's VmRSS and the interrupt
+ * flag between short sleeps (1 ms at first, backing off to 10 ms so short
+ * cells are not delayed and long ones cost nothing).  When a limit trips, the
+ * whole group gets SIGKILL and the leader is reaped.  After any exit the group
+ * is killed again so nothing a cell forked outlives it.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupted_signo;
+
+static void on_signal(int signo)
+{
+    interrupted_signo = signo;
+}
+
+void hl_runner_install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int hl_runner_interrupted(void)
+{
+    return interrupted_signo;
+}
+
+const char *hl_runner_outcome_name(hl_run_outcome o)
+{
+    switch (o) {
+    case HL_RUN_EXITED: return "exited";
+    case HL_RUN_SIGNALED: return "signaled";
+    case HL_RUN_TIMEOUT: return "timeout";
+    case HL_RUN_MEMORY: return "memory-limit";
+    case HL_RUN_INTERRUPTED: return "interrupted";
+    case HL_RUN_SPAWN_FAILED: return "spawn-failed";
+    }
+    return "?";
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* VmRSS of pid in KiB, or 0 when unreadable (e.g. already a zombie). */
+static uint64_t read_vmrss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    uint64_t kib = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "VmRSS:", 6) == 0) {
+            kib = strtoull(line + 6, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return kib;
+}
+
+static int redirect(int fd, const char *path, int flags)
+{
+    int f = open(path ? path : "/dev/null", flags, 0644);
+    if (f < 0)
+        return -1;
+    if (dup2(f, fd) < 0)
+        return -1;
+    close(f);
+    return 0;
+}
+
+/* In the child: set up and exec; on failure write errno to errfd and _exit. */
+static void child_exec(const hl_run_opts *opts, int errfd)
+{
+    setpgid(0, 0);
+    /* The driver's handlers must not survive into the child's pre-exec code. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    int e = 0;
+    if (redirect(STDIN_FILENO, NULL, O_RDONLY) != 0 ||
+        redirect(STDOUT_FILENO, opts->stdout_path, O_WRONLY | O_CREAT | O_TRUNC) != 0 ||
+        redirect(STDERR_FILENO, opts->stderr_path, O_WRONLY | O_CREAT | O_TRUNC) != 0) {
+        e = errno;
+    } else {
+        if (strchr(opts->path, '/'))
+            execv(opts->path, opts->argv);
+        else
+            execvp(opts->path, opts->argv);
+        e = errno;
+    }
+    ssize_t w = write(errfd, &e, sizeof e);
+    (void)w;
+    _exit(127);
+}
+
+static void kill_group(pid_t pid)
+{
+    if (kill(-pid, SIGKILL) != 0 && errno == ESRCH)
+        kill(pid, SIGKILL);
+}
+
+void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
+{
+    memset(res, 0, sizeof *res);
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0) {
+        res->outcome = HL_RUN_SPAWN_FAILED;
+        snprintf(res->err, sizeof res->err, "pipe: %s", strerror(errno));
+        return;
+    }
+    fflush(NULL);
+    double start = now_s();
+    pid_t pid = fork();
+    if (pid < 0) {
+        res->outcome = HL_RUN_SPAWN_FAILED;
+        snprintf(res->err, sizeof res->err, "fork: %s", strerror(errno));
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(pipefd[0]);
+        child_exec(opts, pipefd[1]);
+    }
+    setpgid(pid, pid); /* also here: whichever of parent/child runs first */
+    close(pipefd[1]);
+    int child_errno = 0;
+    ssize_t got;
+    do
+        got = read(pipefd[0], &child_errno, sizeof child_errno);
+    while (got < 0 && errno == EINTR);
+    close(pipefd[0]);
+
+    int status = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    hl_run_outcome forced = HL_RUN_EXITED; /* what we killed it for, if we did */
+    bool killed = false;
+    long sleep_us = 1000;
+    for (;;) {
+        pid_t w = wait4(pid, &status, WNOHANG, &ru);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            /* cannot happen for our own child; do not spin */
+            res->outcome = HL_RUN_SPAWN_FAILED;
+            snprintf(res->err, sizeof res->err, "wait4: %s", strerror(errno));
+            kill_group(pid);
+            return;
+        }
+        if (!killed) {
+            double elapsed = now_s() - start;
+            uint64_t rss = read_vmrss_kib(pid);
+            if (rss > res->polled_rss_kib)
+                res->polled_rss_kib = rss;
+            if (interrupted_signo) {
+                forced = HL_RUN_INTERRUPTED;
+            } else if (opts->timeout_s > 0 && elapsed > opts->timeout_s) {
+                forced = HL_RUN_TIMEOUT;
+            } else if (opts->memory_limit_kib && rss > opts->memory_limit_kib) {
+                forced = HL_RUN_MEMORY;
+            }
+            if (forced != HL_RUN_EXITED) {
+                kill_group(pid);
+                killed = true;
+                sleep_us = 1000;
+                continue; /* reap promptly */
+            }
+        }
+        struct timespec ts = {0, sleep_us * 1000};
+        nanosleep(&ts, NULL);
+        if (sleep_us < 10000)
+            sleep_us += 1000;
+    }
+    res->wall_s = now_s() - start;
+    kill(-pid, SIGKILL); /* leftovers of the group, if any; ESRCH is the norm */
+    res->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
+    res->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    res->maxrss_kib = (uint64_t)ru.ru_maxrss;
+
+    if (child_errno != 0) {
+        res->outcome = HL_RUN_SPAWN_FAILED;
+        snprintf(res->err, sizeof res->err, "cannot run %s: %s", opts->path,
+                 strerror(child_errno));
+        return;
+    }
+    if (killed) {
+        res->outcome = forced;
+        return;
+    }
+    if (WIFSIGNALED(status)) {
+        res->outcome = HL_RUN_SIGNALED;
+        res->signo = WTERMSIG(status);
+    } else {
+        res->outcome = HL_RUN_EXITED;
+        res->exit_code = WEXITSTATUS(status);
+    }
+    if (opts->memory_limit_kib && res->maxrss_kib > opts->memory_limit_kib)
+        res->outcome = HL_RUN_MEMORY;
+}

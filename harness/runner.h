@@ -1,0 +1,69 @@
+/* runner.h - run one child process under a time and a memory limit.
+ *
+ * The child gets its own process group (so a hang is ended by killing the
+ * whole group, including anything it forked), stdin from /dev/null, and
+ * stdout/stderr redirected to files.  The parent polls every few ms:
+ *
+ *   time limit    wall-clock seconds since fork; past it the group gets
+ *                 SIGKILL and the result is HL_RUN_TIMEOUT.
+ *   memory limit  the child's VmRSS (/proc/PID/status) polled, plus its
+ *                 ru_maxrss after exit; past it the group gets SIGKILL (or,
+ *                 when only seen after exit, the run is still marked) and the
+ *                 result is HL_RUN_MEMORY.  We poll RSS instead of setting
+ *                 RLIMIT_AS/RLIMIT_DATA because sanitizers and allocators
+ *                 reserve large address ranges they never touch: a virtual
+ *                 limit would fail them for memory they do not use.  What a
+ *                 polled limit cannot do is stop a spike shorter than one
+ *                 poll interval; the ru_maxrss check still reports it.
+ *
+ * SIGINT/SIGTERM delivered to the driver while a child runs kill the child's
+ * group and make hl_runner_run return HL_RUN_INTERRUPTED.
+ */
+#ifndef HL_RUNNER_H
+#define HL_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum hl_run_outcome {
+    HL_RUN_EXITED,      /* exited normally: see exit_code */
+    HL_RUN_SIGNALED,    /* killed by a signal of its own (crash): see signo */
+    HL_RUN_TIMEOUT,     /* killed by us: time limit */
+    HL_RUN_MEMORY,      /* killed by us (or found over): memory limit */
+    HL_RUN_INTERRUPTED, /* the driver got SIGINT/SIGTERM; child killed */
+    HL_RUN_SPAWN_FAILED /* fork/exec/redirect failed: see err */
+} hl_run_outcome;
+
+typedef struct hl_run_opts {
+    const char *path;         /* program; searched in PATH when it has no '/' */
+    char *const *argv;        /* argv[0] included, NULL-terminated */
+    const char *stdout_path;  /* NULL: /dev/null */
+    const char *stderr_path;  /* NULL: /dev/null */
+    double timeout_s;         /* <= 0: none */
+    uint64_t memory_limit_kib;/* 0: none */
+} hl_run_opts;
+
+typedef struct hl_run_result {
+    hl_run_outcome outcome;
+    int exit_code;            /* HL_RUN_EXITED */
+    int signo;                /* HL_RUN_SIGNALED */
+    double wall_s;
+    double user_s, sys_s;     /* from wait4's rusage */
+    uint64_t maxrss_kib;      /* ru_maxrss */
+    uint64_t polled_rss_kib;  /* largest VmRSS seen by polling */
+    char err[256];            /* HL_RUN_SPAWN_FAILED */
+} hl_run_result;
+
+/* Runs the child to completion (or until a limit).  Always fills res. */
+void hl_runner_run(const hl_run_opts *opts, hl_run_result *res);
+
+/* Installs the SIGINT/SIGTERM handlers; idempotent. */
+void hl_runner_install_signal_handlers(void);
+/* Signal number received (SIGINT/SIGTERM), or 0. */
+int hl_runner_interrupted(void);
+
+/* Human-readable name of an outcome. */
+const char *hl_runner_outcome_name(hl_run_outcome o);
+
+#endif

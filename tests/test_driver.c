@@ -1,0 +1,811 @@
+/* test_driver.c - the `heaplab` driver end to end, run as a program.
+ *
+ * Cells are played by tests/fake_cell.c through the driver's test hook
+ * (HEAPLAB_TEST_CELL_CMD; variants "system" only, so jemalloc & co are
+ * "not in this build").  Every test runs heaplab in a private temporary
+ * directory.  What is checked:
+ *   - every flag: good values accepted, bad ones exit 2 with ONE line;
+ *   - plan expansion (matrix, sweeps, threads) through --dry-run;
+ *   - a run with crashing, hanging, failing and memory-hogging cells records
+ *     each reason and goes on; the hang's forked child dies with it;
+ *   - SIGKILL mid-run leaves parseable results with the finished jobs, and
+ *     --resume runs exactly the missing ones;
+ *   - SIGINT stops the run with status 130 and resume finishes it;
+ *   - compare and show on fixed result sets (tests/data/compare_[ab]) give
+ *     the exact ratios, p-values and geometric mean.
+ */
+#include "hl_test.h"
+#include "json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef HEAPLAB_EXE
+#error "HEAPLAB_EXE must be defined by tests/harness.cmake"
+#endif
+
+static char tmpdir[256];
+static char out_path[512], err_path[512], log_path[512];
+
+/* ---- running heaplab ---------------------------------------------------- */
+
+static pid_t spawn_heaplab(char *const *args)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = HEAPLAB_EXE;
+    for (; args[n - 1] && n < 63; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (chdir(tmpdir) != 0)
+            _exit(126);
+        int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fo < 0 || fe < 0)
+            _exit(126);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        setenv("HEAPLAB_TEST_CELL_CMD", FAKE_CELL, 1);
+        setenv("HEAPLAB_TEST_CELL_VARIANTS", "system", 1);
+        setenv("HEAPLAB_FAKE_LOG", log_path, 1);
+        execv(HEAPLAB_EXE, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    return 128 + WTERMSIG(st);
+}
+
+/* Runs heaplab with a NULL-terminated list of arguments; returns its status. */
+static int heaplab(const char *first, ...)
+{
+    char *args[64];
+    int n = 0;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
+        args[n++] = (char *)a;
+    va_end(ap);
+    args[n] = NULL;
+    return wait_status(spawn_heaplab(args));
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static size_t count_char(const char *s, char c)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == c;
+    return n;
+}
+
+static size_t count_str(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void rm_rf(const char *path)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    if (system(cmd) != 0)
+        printf("  (could not remove %s)\n", path);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* results.json of a directory under tmpdir, parsed (NULL when unreadable). */
+static hl_json *load_results(const char *dir)
+{
+    char path[600], err[256];
+    snprintf(path, sizeof path, "%s/%s/results.json", tmpdir, dir);
+    return hl_json_parse_file(path, err, sizeof err);
+}
+
+static const hl_json *find_cell(const hl_json *doc, const char *id)
+{
+    const hl_json *cells = hl_json_get(doc, "cells");
+    for (size_t i = 0; i < hl_json_len(cells); i++)
+        if (strcmp(hl_json_get_str(hl_json_at(cells, i), "id", ""), id) == 0)
+            return hl_json_at(cells, i);
+    return NULL;
+}
+
+static const char *rep_status(const hl_json *doc, const char *id, size_t k)
+{
+    return hl_json_get_str(hl_json_at(hl_json_get(find_cell(doc, id), "reps"), k), "status",
+                           "(none)");
+}
+
+static size_t jobs_done(const hl_json *doc)
+{
+    size_t n = 0;
+    const hl_json *cells = hl_json_get(doc, "cells");
+    for (size_t i = 0; i < hl_json_len(cells); i++)
+        n += hl_json_len(hl_json_get(hl_json_at(cells, i), "reps"));
+    return n;
+}
+
+/* ---- flag parsing --------------------------------------------------------- */
+
+/* A bad command line: status 2, exactly one line on stderr mentioning
+ * `needle`, nothing on stdout. */
+#define BAD(needle, ...)                                                              \
+    do {                                                                              \
+        int rc_ = heaplab(__VA_ARGS__, NULL);                                         \
+        char *e_ = slurp(err_path), *o_ = slurp(out_path);                           \
+        CHECK_MSG(rc_ == 2, "status %d for %s", rc_, #__VA_ARGS__);                   \
+        CHECK_MSG(count_char(e_, '\n') == 1, "stderr not one line for %s: %s",        \
+                  #__VA_ARGS__, e_);                                                  \
+        CHECK_MSG(strstr(e_, needle) != NULL, "'%s' not in: %s", needle, e_);         \
+        CHECK_MSG(o_[0] == '\0', "stdout not empty for %s: %s", #__VA_ARGS__, o_);    \
+        free(e_);                                                                     \
+        free(o_);                                                                     \
+    } while (0)
+
+TEST(bad_top_level)
+{
+    BAD("no command", NULL);
+}
+
+TEST(bad_commands)
+{
+    BAD("unknown command 'frob'", "frob");
+    BAD("unknown section 'frob'", "list", "frob");
+    BAD("unknown option '--jsn'", "list", "--jsn");
+    BAD("--json takes no value", "list", "--json=1");
+    BAD("one section at a time", "list", "backends", "workloads");
+}
+
+TEST(bad_run_flags)
+{
+    BAD("--repetitions 0: out of range", "run", "--repetitions", "0");
+    BAD("--repetitions 'x': not a whole number", "run", "--repetitions", "x");
+    BAD("--repetitions needs a value", "run", "--repetitions");
+    BAD("--repetitions has an empty value", "run", "--repetitions=");
+    BAD("--min-time -1: out of range", "run", "--min-time", "-1");
+    BAD("--min-time 'abc': not a number", "run", "--min-time=abc");
+    BAD("--warmup-time 'x'", "run", "--warmup-time", "x");
+    BAD("--threads 0: out of range", "run", "--threads", "0");
+    BAD("--threads has an empty item", "run", "--threads", "1,,2");
+    BAD("--threads lists 2 twice", "run", "--threads", "2,2");
+    BAD("--param 'size': write --param NAME=VALUE", "run", "--param", "size");
+    BAD("--param size 'abc': not an integer", "run", "--param", "size=abc");
+    BAD("--param size lists 1 twice", "run", "--param", "size=1,1");
+    BAD("--param size is given twice", "run", "--param", "size=1", "--param", "size=2");
+    BAD("no selected workload has a parameter 'nosuch'", "run", "--param", "nosuch=1");
+    BAD("--param size=0: out of range for workload pairs", "run", "--param", "size=0");
+    BAD("unknown backend 'nosuch'", "run", "--backends", "nosuch");
+    BAD("raw=cpython is not a process allocator", "run", "--backends", "pool:raw=cpython");
+    BAD("takes no raw= option", "run", "--backends", "jemalloc:raw=system");
+    BAD("an option without a backend", "run", "--backends", "raw=system");
+    BAD("backend 'tcmalloc' is not in this build: install libgoogle-perftools-dev and rebuild",
+        "run", "--backends", "system,tcmalloc");
+    BAD("unknown workload 'nosuch'", "run", "--workloads", "pairs,nosuch");
+    BAD("--measure 'cycles': use time or instructions", "run", "--measure", "cycles");
+    BAD("--seed '-1'", "run", "--seed", "-1");
+    BAD("--timeout 0: out of range", "run", "--timeout", "0");
+    BAD("--memory-limit 0: out of range", "run", "--memory-limit", "0");
+    BAD("unknown option '--bogus'", "run", "--bogus");
+    BAD("unknown suite 'fast'", "run", "fast");
+    BAD("unexpected argument 'full'", "run", "quick", "full");
+    BAD("--resume takes the suite and matrix", "run", "--resume", "x", "--backends", "system");
+    BAD("--resume writes into x: drop --out", "run", "--resume", "x", "--out", "y");
+    BAD("--dry-run plans a new run", "run", "--resume", "x", "--dry-run");
+    BAD("--resume /nonexistent", "run", "--resume", "/nonexistent");
+    BAD("--plot takes no value", "run", "--plot=1");
+    BAD("--workloads replay replays a recorded trace: pass --trace FILE", "run", "--workloads",
+        "replay");
+    BAD("--trace /nonexistent: No such file", "run", "--trace", "/nonexistent");
+    BAD("--iterations applies to --measure instructions only", "run", "--iterations", "5");
+    BAD("--iterations 0: out of range", "run", "--measure", "instructions", "--iterations", "0");
+}
+
+TEST(bad_show_compare_flags)
+{
+    BAD("which result set?", "show");
+    BAD("no results.json there", "show", "/nonexistent");
+    BAD("--format 'xml': use text, md or csv", "show", DATA_DIR "/compare_a", "--format", "xml");
+    BAD("one result directory at a time", "show", "a", "b");
+    BAD("needs two result directories", "compare", DATA_DIR "/compare_a");
+    BAD("too many arguments", "compare", "a", "b", "c");
+    BAD("--format 'x'", "compare", "a", "b", "--format=x");
+    BAD("A: ", "compare", "/nonexistent", DATA_DIR "/compare_b");
+}
+
+TEST(help_for_every_command)
+{
+    const char *cmds[] = {"list", "run", "show", "compare"};
+    for (size_t i = 0; i < 4; i++) {
+        int rc = heaplab(cmds[i], "--help", NULL);
+        char *o = slurp(out_path);
+        CHECK(rc == 0);
+        CHECK_MSG(strstr(o, "usage: heaplab") != NULL, "%s --help: %s", cmds[i], o);
+        free(o);
+    }
+    CHECK(heaplab("--help", NULL) == 0);
+}
+
+/* ---- list and planning ------------------------------------------------ */
+
+TEST(list_reports_backends_and_missing)
+{
+    REQUIRE(heaplab("list", "--json", NULL) == 0);
+    char *o = slurp(out_path), err[256];
+    hl_json *doc = hl_json_parse(o, strlen(o), err, sizeof err);
+    REQUIRE(doc != NULL);
+    const hl_json *bs = hl_json_get(doc, "backends");
+    bool saw_pool = false, saw_je_missing = false;
+    for (size_t i = 0; i < hl_json_len(bs); i++) {
+        const hl_json *b = hl_json_at(bs, i);
+        const char *name = hl_json_get_str(b, "name", "");
+        if (strcmp(name, "pool") == 0)
+            saw_pool = hl_json_bool(hl_json_get(b, "available"), false) &&
+                       strcmp(hl_json_get_str(b, "version", ""), "1.0") == 0;
+        if (strcmp(name, "jemalloc") == 0)
+            saw_je_missing = !hl_json_bool(hl_json_get(b, "available"), true) &&
+                             strstr(hl_json_get_str(b, "missing", ""), "libjemalloc-dev");
+    }
+    CHECK(saw_pool);
+    CHECK(saw_je_missing);
+    CHECK(hl_json_len(hl_json_get(doc, "workloads")) == 9);
+    const hl_json *pairs = hl_json_at(hl_json_get(doc, "workloads"), 0);
+    const hl_json *size = hl_json_at(hl_json_get(pairs, "params"), 0);
+    CHECK(hl_json_get_num(size, "default", 0) == 64);
+    CHECK(hl_json_get_num(size, "quick", 0) == 32);
+    hl_json_free(doc);
+    free(o);
+
+    REQUIRE(heaplab("list", "workloads", NULL) == 0);
+    o = slurp(out_path);
+    CHECK(strstr(o, "pairs") && strstr(o, "default 64, quick 32"));
+    free(o);
+    REQUIRE(heaplab("list", "backends", NULL) == 0);
+    o = slurp(out_path);
+    CHECK(strstr(o, "tcmalloc") && strstr(o, "libgoogle-perftools-dev"));
+    free(o);
+}
+
+TEST(dry_run_expands_matrix)
+{
+    int rc = heaplab("run", "--backends", "system,pool", "--workloads", "pairs,tree", "--threads",
+                     "1,2", "--param", "size=8,16", "--seed", "5", "--dry-run", NULL);
+    char *o = slurp(out_path);
+    CHECK(rc == 0);
+    /* pairs: 2 sizes x 2 backends (not threaded); tree: 2 threads x 2 backends */
+    CHECK_MSG(strstr(o, "8 cells x 3 repetitions = 24 processes") != NULL, "%s", o);
+    CHECK(strstr(o, "pairs--pool--t1--size=16 rep-2") != NULL);
+    CHECK(strstr(o, "tree--system--t2 rep-0") != NULL);
+    CHECK(strstr(o, "tree--system--t1--size") == NULL);
+    /* the same seed gives the same order; another seed another one */
+    char *first = strdup(o);
+    heaplab("run", "--backends", "system,pool", "--workloads", "pairs,tree", "--threads", "1,2",
+            "--param", "size=8,16", "--seed", "5", "--dry-run", NULL);
+    free(o);
+    o = slurp(out_path);
+    CHECK(strcmp(first, o) == 0);
+    heaplab("run", "--backends", "system,pool", "--workloads", "pairs,tree", "--threads", "1,2",
+            "--param", "size=8,16", "--seed", "6", "--dry-run", NULL);
+    free(o);
+    o = slurp(out_path);
+    CHECK(strcmp(first, o) != 0);
+    free(first);
+    free(o);
+    /* options continue the previous spec; faulty is not in the default suite */
+    rc = heaplab("run", "--backends", "guard:raw=system,fill=1,pool", "--workloads", "pairs",
+                 "--repetitions", "1", "--dry-run", NULL);
+    o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "pairs--guard_raw=system+fill=1--t1") != NULL, "%s", o);
+    CHECK(strstr(o, "2 cells x 1 repetitions") != NULL);
+    free(o);
+    rc = heaplab("run", "quick", "--dry-run", NULL);
+    o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "24 cells x 3 repetitions") != NULL, "%s", o); /* 3 backends x 8 */
+    CHECK(strstr(o, "faulty") == NULL);
+    free(o);
+}
+
+/* ---- running ---------------------------------------------------------- */
+
+static bool pid_gone(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true;
+    bool zombie = false;
+    if (fgets(buf, sizeof buf, f)) {
+        char *close_paren = strrchr(buf, ')');
+        zombie = close_paren && close_paren[2] == 'Z';
+    }
+    fclose(f);
+    return zombie;
+}
+
+TEST(failing_cells_are_recorded_and_survived)
+{
+    unlink(log_path);
+    int rc = heaplab("run", "--backends", "system,pool", "--workloads",
+                     "pairs,crash,hang,verify,nojson", "--repetitions", "1", "--timeout", "1",
+                     "--seed", "3", "--out", "fail", NULL);
+    CHECK_MSG(rc == 1, "status %d", rc);
+    hl_json *doc = load_results("fail");
+    REQUIRE(doc != NULL);
+    CHECK_STR(rep_status(doc, "pairs--system--t1", 0), "ok");
+    CHECK_STR(rep_status(doc, "pairs--pool--t1", 0), "ok");
+    CHECK_STR(rep_status(doc, "crash--system--t1", 0), "crashed");
+    CHECK_STR(rep_status(doc, "hang--pool--t1", 0), "timeout");
+    CHECK_STR(rep_status(doc, "verify--system--t1", 0), "verify-failed");
+    CHECK_STR(rep_status(doc, "nojson--pool--t1", 0), "failed");
+    const hl_json *crash = hl_json_at(hl_json_get(find_cell(doc, "crash--system--t1"), "reps"), 0);
+#ifdef HL_SANITIZE
+    /* the fake cell is sanitized too: ASan turns the SEGV into exit 1 + report */
+    CHECK(strstr(hl_json_get_str(crash, "reason", ""), "SUMMARY: AddressSanitizer: SEGV") != NULL);
+#else
+    CHECK(hl_json_get_num(crash, "signal", 0) == SIGSEGV);
+    CHECK(strstr(hl_json_get_str(crash, "reason", ""), "about to crash") != NULL);
+#endif
+    const hl_json *verify =
+        hl_json_at(hl_json_get(find_cell(doc, "verify--pool--t1"), "reps"), 0);
+    CHECK_STR(hl_json_get_str(verify, "reason", ""), "verify: checksum mismatch");
+    /* metrics of an ok cell: fake system = 100 ns/op at the quick size 32? no:
+     * the driver passes no --param, so the fake uses its base value */
+    const hl_json *ok = hl_json_at(hl_json_get(find_cell(doc, "pairs--system--t1"), "reps"), 0);
+    CHECK(hl_json_get_num(hl_json_get(ok, "metrics"), "ns_per_op", 0) == 100);
+    CHECK(hl_json_get_num(hl_json_get(ok, "metrics"), "peak_rss_kib", 0) == 3100);
+    CHECK(hl_json_get_num(hl_json_get(ok, "metrics"), "minflt", 0) == 120);
+    CHECK(hl_json_get_num(hl_json_get(ok, "extra"), "backend_stats.fake.arenas", 0) == 4);
+    const hl_json *run = hl_json_get(doc, "run");
+    CHECK(hl_json_bool(hl_json_get(run, "complete"), false));
+    const hl_json *meta = hl_json_get(doc, "metadata");
+    static const char *const keys[] = {"glibc_version", "kernel", "cpu_model", "cpu_count",
+                                       "compiler", "c_flags", "build_type", "git_commit",
+                                       "load_avg_start", "date", "backends", "variants"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        CHECK_MSG(hl_json_get(meta, keys[i]) != NULL, "metadata lacks %s", keys[i]);
+    CHECK(strstr(hl_json_get_str(meta, "command_line", ""), "run --backends system,pool") != NULL);
+    CHECK_STR(hl_json_get_str(hl_json_get(hl_json_get(meta, "backends"), "pool"), "version", ""),
+              "1.0");
+    CHECK(hl_json_len(hl_json_get(hl_json_get(doc, "run"), "load_avg_end")) == 3);
+    CHECK(hl_json_get(hl_json_get(doc, "metadata"), "test_cell_cmd") != NULL);
+    hl_json_free(doc);
+
+    /* the hanging cell's forked child was killed with its process group */
+    for (int i = 0; i < 2; i++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/fail/cells/hang--%s--t1/rep-0/child.pid", tmpdir,
+                 i ? "pool" : "system");
+        char *s = slurp(path);
+        pid_t child = (pid_t)atoi(s);
+        free(s);
+        CHECK(child > 0);
+        bool gone = false;
+        for (int t = 0; t < 100 && !gone; t++) {
+            gone = pid_gone(child);
+            if (!gone)
+                sleep_ms(10);
+        }
+        CHECK_MSG(gone, "hang child %d still alive", (int)child);
+    }
+
+    /* csv: header + one row per cell; summary and warnings */
+    char path[600];
+    snprintf(path, sizeof path, "%s/fail/results.csv", tmpdir);
+    char *csv = slurp(path);
+    CHECK(count_char(csv, '\n') == 11);
+    CHECK(strncmp(csv, "suite,cell_id,workload,backend,variant,threads,params,reps,", 59) == 0);
+    CHECK(strstr(csv, "pairs--pool--t1,pairs,pool,system,1,,1,1,ok,50,0,50,50,") != NULL);
+    free(csv);
+    char *o = slurp(out_path);
+    CHECK_MSG(strstr(o, "'pool' ran 2.00 times faster than 'system' (the slowest)") != NULL,
+              "%s", o);
+    CHECK(strstr(o, "crash--system--t1: failed: crashed") != NULL);
+    CHECK(strstr(o, "1 repetition per cell") != NULL);
+    free(o);
+    char *e = slurp(err_path);
+    CHECK(strstr(e, "[1/10]") != NULL); /* plain progress lines: stderr is not a tty */
+    CHECK(strstr(e, "test hook") != NULL);
+    free(e);
+    snprintf(path, sizeof path, "%s/fail/summary.md", tmpdir);
+    char *md = slurp(path);
+    CHECK(strstr(md, "# heaplab results") != NULL && strstr(md, "| pool") != NULL);
+    free(md);
+}
+
+TEST(memory_limit_kills_cell)
+{
+    int rc = heaplab("run", "--backends", "system", "--workloads", "hog,pairs", "--repetitions",
+                     "1", "--memory-limit", "64", "--out", "mem", NULL);
+    CHECK(rc == 1);
+    hl_json *doc = load_results("mem");
+    REQUIRE(doc != NULL);
+    CHECK_STR(rep_status(doc, "hog--system--t1", 0), "memory-limit");
+    CHECK_STR(rep_status(doc, "pairs--system--t1", 0), "ok");
+    hl_json_free(doc);
+}
+
+/* Counts of log lines per rep dir. */
+static size_t log_count(const char *log, const char *suffix)
+{
+    return count_str(log, suffix);
+}
+
+TEST(sigkill_then_resume_runs_exactly_the_missing_jobs)
+{
+    unlink(log_path);
+    char *args[] = {"run", "--backends", "system,pool", "--workloads", "slow", "--repetitions",
+                    "3", "--seed", "11", "--out", "killed", NULL};
+    setenv("HEAPLAB_FAKE_SLOW_MS", "150", 1);
+    pid_t pid = spawn_heaplab(args);
+    hl_json *doc = NULL;
+    size_t done = 0;
+    for (int t = 0; t < 600 && done < 2; t++) { /* up to 30 s on a loaded machine */
+        sleep_ms(50);
+        hl_json_free(doc);
+        doc = load_results("killed");
+        done = doc ? jobs_done(doc) : 0;
+    }
+    kill(pid, SIGKILL);
+    wait_status(pid);
+    hl_json_free(doc);
+    doc = load_results("killed");
+    REQUIRE(doc != NULL); /* parseable right after the kill */
+    size_t before = jobs_done(doc);
+    CHECK(before >= 2);
+    CHECK(before < 6);
+    CHECK(!hl_json_bool(hl_json_get(hl_json_get(doc, "run"), "complete"), true));
+    /* remember when each finished job started */
+    char started[6][40];
+    const char *ids[2] = {"slow--system--t1", "slow--pool--t1"};
+    for (int c = 0; c < 2; c++)
+        for (int k = 0; k < 3; k++) {
+            const hl_json *reps = hl_json_get(find_cell(doc, ids[c]), "reps");
+            started[c * 3 + k][0] = '\0';
+            for (size_t i = 0; i < hl_json_len(reps); i++)
+                if (hl_json_get_num(hl_json_at(reps, i), "rep", -1) == k)
+                    snprintf(started[c * 3 + k], 40, "%s",
+                             hl_json_get_str(hl_json_at(reps, i), "started", ""));
+        }
+    hl_json_free(doc);
+    sleep_ms(200); /* let the orphaned in-flight cell finish */
+
+    int rc = heaplab("run", "--resume", "killed", NULL);
+    CHECK_MSG(rc == 0, "resume status %d", rc);
+    doc = load_results("killed");
+    REQUIRE(doc != NULL);
+    CHECK(jobs_done(doc) == 6);
+    CHECK(hl_json_bool(hl_json_get(hl_json_get(doc, "run"), "complete"), false));
+    char *log = slurp(log_path);
+    size_t extra = 0;
+    for (int c = 0; c < 2; c++)
+        for (int k = 0; k < 3; k++) {
+            const hl_json *reps = hl_json_get(find_cell(doc, ids[c]), "reps");
+            const char *now = "";
+            for (size_t i = 0; i < hl_json_len(reps); i++)
+                if (hl_json_get_num(hl_json_at(reps, i), "rep", -1) == k)
+                    now = hl_json_get_str(hl_json_at(reps, i), "started", "");
+            char suffix[80];
+            snprintf(suffix, sizeof suffix, "/%s/rep-%d\n", ids[c], k);
+            size_t runs = log_count(log, suffix);
+            if (started[c * 3 + k][0]) {
+                /* finished before the kill: kept, not rerun */
+                CHECK_STR(now, started[c * 3 + k]);
+                CHECK_MSG(runs == 1, "%s ran %zu times", suffix, runs);
+            } else {
+                CHECK(runs == 1 || runs == 2); /* 2: it was the one in flight */
+                extra += runs - 1;
+            }
+        }
+    CHECK(extra <= 1);
+    CHECK(count_str(log, "/slow--") == 6 + extra);
+    free(log);
+    hl_json_free(doc);
+    /* a complete set cannot be resumed again */
+    rc = heaplab("run", "--resume", "killed", NULL);
+    char *o = slurp(out_path);
+    CHECK(rc == 0 && strstr(o, "already complete") != NULL);
+    free(o);
+    unsetenv("HEAPLAB_FAKE_SLOW_MS");
+}
+
+TEST(sigint_stops_and_resume_finishes)
+{
+    char *args[] = {"run", "--backends", "system", "--workloads", "slow,pairs", "--repetitions",
+                    "3", "--out", "intr", NULL};
+    setenv("HEAPLAB_FAKE_SLOW_MS", "300", 1);
+    pid_t pid = spawn_heaplab(args);
+    hl_json *doc = NULL;
+    size_t done = 0;
+    for (int t = 0; t < 600 && done < 1; t++) {
+        sleep_ms(50);
+        hl_json_free(doc);
+        doc = load_results("intr");
+        done = doc ? jobs_done(doc) : 0;
+    }
+    hl_json_free(doc);
+    /* a second writer on the same directory is refused while this one runs */
+    {
+        /* its own output files: the running heaplab still writes to ours */
+        char saved_out[512], saved_err[512];
+        memcpy(saved_out, out_path, sizeof saved_out);
+        memcpy(saved_err, err_path, sizeof saved_err);
+        snprintf(out_path, sizeof out_path, "%s/.stdout2", tmpdir);
+        snprintf(err_path, sizeof err_path, "%s/.stderr2", tmpdir);
+        int rc2 = heaplab("run", "--resume", "intr", NULL);
+        char *e0 = slurp(err_path);
+        memcpy(out_path, saved_out, sizeof saved_out);
+        memcpy(err_path, saved_err, sizeof saved_err);
+        CHECK_MSG(rc2 == 2 && strstr(e0, "another heaplab is writing intr") != NULL, "%d %s",
+                  rc2, e0);
+        free(e0);
+    }
+    kill(pid, SIGINT);
+    int rc = wait_status(pid);
+    CHECK_MSG(rc == 130, "status %d", rc);
+    doc = load_results("intr");
+    REQUIRE(doc != NULL);
+    CHECK(hl_json_bool(hl_json_get(hl_json_get(doc, "run"), "interrupted"), false));
+    CHECK(jobs_done(doc) < 6);
+    hl_json_free(doc);
+    char *e = slurp(err_path);
+    CHECK(strstr(e, "--resume intr") != NULL);
+    free(e);
+    CHECK(heaplab("run", "--resume", "intr", NULL) == 0);
+    doc = load_results("intr");
+    REQUIRE(doc != NULL);
+    CHECK(jobs_done(doc) == 6);
+    hl_json_free(doc);
+    unsetenv("HEAPLAB_FAKE_SLOW_MS");
+}
+
+TEST(trace_reaches_replay_only_when_given)
+{
+    int rc = heaplab("run", "--backends", "system", "--workloads", "replay,pairs", "--trace",
+                     DATA_DIR "/compare_a/results.json", "--repetitions", "1", "--out", "trace",
+                     NULL);
+    CHECK(rc == 0);
+    hl_json *doc = load_results("trace");
+    REQUIRE(doc != NULL);
+    CHECK_STR(rep_status(doc, "replay--system--t1", 0), "ok");
+    CHECK(strstr(hl_json_get_str(hl_json_get(doc, "plan"), "trace", ""), "compare_a") != NULL);
+    hl_json_free(doc);
+    /* without a trace the default suite leaves replay out (8 of 9 workloads x 3 backends) */
+    rc = heaplab("run", "--dry-run", NULL);
+    char *o = slurp(out_path);
+    CHECK(rc == 0 && strstr(o, "24 cells") != NULL && strstr(o, "replay") == NULL);
+    free(o);
+}
+
+TEST(resume_from_plan_only)
+{
+    /* killed after plan.json but before the first results.json */
+    REQUIRE(heaplab("run", "--backends", "system,pool", "--workloads", "pairs", "--repetitions",
+                    "2", "--out", "planonly", NULL) == 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/planonly/results.json", tmpdir);
+    REQUIRE(unlink(path) == 0);
+    CHECK(heaplab("run", "--resume", "planonly", NULL) == 0);
+    hl_json *doc = load_results("planonly");
+    REQUIRE(doc != NULL);
+    CHECK(jobs_done(doc) == 4);
+    CHECK(hl_json_bool(hl_json_get(hl_json_get(doc, "run"), "complete"), false));
+    hl_json_free(doc);
+}
+
+TEST(out_dir_is_not_overwritten)
+{
+    BAD("--out fail already holds a result set", "run", "--backends", "system", "--workloads",
+        "pairs", "--out", "fail");
+}
+
+TEST(default_out_dir_and_show)
+{
+    int rc = heaplab("run", "--backends", "system,pool", "--workloads", "pairs", "--repetitions",
+                     "2", "--param", "size=1000", NULL);
+    CHECK(rc == 0);
+    char *o = slurp(out_path);
+    char *at = strstr(o, "results: results/");
+    REQUIRE(at != NULL);
+    char dir[128];
+    CHECK(sscanf(at, "results: %127[^/]/%*[^/]", dir) == 1);
+    const char *p = at + strlen("results: ");
+    size_t len = strcspn(p, "/ \n");
+    p += len + 1;
+    len = strcspn(p, "/ \n");
+    char sub[200];
+    snprintf(sub, sizeof sub, "results/%.*s", (int)len, p);
+    CHECK(strstr(sub, "-quick") != NULL);
+    free(o);
+    /* the --param was passed: fake ns = base * (1 + 1000/1000) */
+    hl_json *doc = load_results(sub);
+    REQUIRE(doc != NULL);
+    const hl_json *c = find_cell(doc, "pairs--system--t1--size=1000");
+    REQUIRE(c != NULL);
+    CHECK(hl_json_get_num(hl_json_get(hl_json_get(c, "summary"), "ns_per_op"), "median", 0) == 200);
+    hl_json_free(doc);
+
+    /* the gc section and the extras of a cell.json reach results.json */
+    rc = heaplab("run", "--backends", "pool", "--workloads", "tree", "--threads", "2",
+                 "--repetitions", "1", "--param", "depth=3", "--out", "gc", NULL);
+    CHECK(rc == 0);
+    hl_json *gdoc = load_results("gc");
+    REQUIRE(gdoc != NULL);
+    const hl_json *g = hl_json_at(hl_json_get(find_cell(gdoc, "tree--pool--t2--depth=3"), "reps"), 0);
+    const hl_json *gm = hl_json_get(g, "metrics");
+    CHECK(hl_json_get_num(gm, "gc_collections", 0) == 7);
+    CHECK(hl_json_get_num(gm, "gc_pause_total_ms", 0) == 1.5);
+    CHECK(hl_json_get_num(gm, "gc_pause_p99_ms", 0) == 0.4);
+    CHECK(hl_json_get_num(gm, "ns_per_op", 0) == 75); /* 50 * 3 / 2 threads */
+    CHECK(hl_json_get_num(hl_json_get(g, "extra"), "gc.generations.0.collections", 0) == 7);
+    hl_json_free(gdoc);
+
+    rc = heaplab("show", sub, NULL);
+    o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "200 ns") != NULL && strstr(o, "2.00 ± 0.00") != NULL, "%s", o);
+    free(o);
+    rc = heaplab("show", sub, "--format", "csv", NULL);
+    o = slurp(out_path);
+    CHECK(rc == 0 && count_char(o, '\n') == 3);
+    free(o);
+    rc = heaplab("show", sub, "--format=md", NULL);
+    o = slurp(out_path);
+    CHECK(rc == 0 && strstr(o, "| pairs") != NULL && strstr(o, "| ---") != NULL);
+    free(o);
+}
+
+/* ---- compare on fixtures ---------------------------------------------- */
+
+TEST(compare_fixture_exact_values)
+{
+    int rc = heaplab("compare", DATA_DIR "/compare_a", DATA_DIR "/compare_b", "--format", "csv",
+                     NULL);
+    char *o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "pairs,system,1,size=64,100,90,0.9,-10,0.1,3 vs 3,same,4000,5000,1.25\n"),
+              "%s", o);
+    CHECK(strstr(o, "pairs,pool,1,size=64,50,60,1.2,20,0.1,3 vs 3,same,3000,3000,1\n"));
+    /* geometric mean of 0.9 and 1.2 = sqrt(1.08); of the RSS ratios sqrt(1.25) */
+    CHECK_MSG(strstr(o, "OVERALL_GEOMEAN,,,,,,1.03923,3.92305,,2 cells,,,,1.11803\n"), "%s", o);
+    /* tree is only in A; crashy has no data */
+    CHECK(strstr(o, "tree") == NULL);
+    CHECK(strstr(o, "crashy") == NULL);
+    free(o);
+
+    rc = heaplab("compare", DATA_DIR "/compare_a", DATA_DIR "/compare_b", NULL);
+    o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK(strstr(o, "only in A: tree--system--t2") != NULL);
+    CHECK(strstr(o, "only in B: list--system--t1") != NULL);
+    CHECK(strstr(o, "results unreliable! 9+ repetitions recommended") != NULL);
+    CHECK(strstr(o, "0.900") != NULL && strstr(o, "+20.0%") != NULL);
+    free(o);
+    /* no common cell */
+    rc = heaplab("compare", DATA_DIR "/compare_a", DATA_DIR "/compare_a", "--format", "md", NULL);
+    CHECK(rc == 0);
+}
+
+TEST(compare_fixture_significant)
+{
+    /* 9 vs 9, fully separated: exact two-sided p = 2 / C(18, 9) */
+    int rc = heaplab("compare", DATA_DIR "/compare9_a", DATA_DIR "/compare9_b", "--format", "csv",
+                     NULL);
+    char *o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "pairs,system,1,,104,82,0.788462,-21.1538,4.11353e-05,9 vs 9,faster,") !=
+                  NULL, "%s", o);
+    free(o);
+    rc = heaplab("compare", DATA_DIR "/compare9_b", DATA_DIR "/compare9_a", NULL);
+    o = slurp(out_path);
+    CHECK(rc == 0 && strstr(o, "slower") != NULL && strstr(o, "unreliable") == NULL);
+    free(o);
+}
+
+TEST(show_fixture_reports_failures)
+{
+    int rc = heaplab("show", DATA_DIR "/compare_a", NULL);
+    char *o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK(strstr(o, "crashy") != NULL && strstr(o, "failed (crashed") != NULL);
+    CHECK(strstr(o, "100 ns") != NULL);
+    free(o);
+}
+
+TEST(driver_links_no_allocator)
+{
+    /* the driver must run on glibc malloc: no allocator library in its
+     * dependencies (the cells are the ones that link them) */
+    FILE *p = popen("ldd " HEAPLAB_EXE " 2>&1", "r");
+    REQUIRE(p != NULL);
+    char line[512];
+    size_t lines = 0;
+    while (fgets(line, sizeof line, p)) {
+        lines++;
+        CHECK_MSG(!strstr(line, "jemalloc") && !strstr(line, "mimalloc") &&
+                      !strstr(line, "tcmalloc") && !strstr(line, "python"),
+                  "heaplab links %s", line);
+    }
+    int st = pclose(p);
+    if (st != 0 && lines == 0)
+        SKIP("ldd is not available");
+    CHECK(lines > 0);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/heaplab-test-driver-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    snprintf(out_path, sizeof out_path, "%s/.stdout", tmpdir);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", tmpdir);
+    snprintf(log_path, sizeof log_path, "%s/.fakelog", tmpdir);
+    RUN(driver_links_no_allocator);
+    RUN(bad_top_level);
+    RUN(bad_commands);
+    RUN(bad_run_flags);
+    RUN(bad_show_compare_flags);
+    RUN(help_for_every_command);
+    RUN(list_reports_backends_and_missing);
+    RUN(dry_run_expands_matrix);
+    RUN(failing_cells_are_recorded_and_survived);
+    RUN(memory_limit_kills_cell);
+    RUN(sigkill_then_resume_runs_exactly_the_missing_jobs);
+    RUN(sigint_stops_and_resume_finishes);
+    RUN(trace_reaches_replay_only_when_given);
+    RUN(resume_from_plan_only);
+    RUN(out_dir_is_not_overwritten);
+    RUN(default_out_dir_and_show);
+    RUN(compare_fixture_exact_values);
+    RUN(compare_fixture_significant);
+    RUN(show_fixture_reports_failures);
+    int rc = hl_test_summary();
+    if (rc == 0)
+        rm_rf(tmpdir);
+    else
+        printf("kept %s for inspection\n", tmpdir);
+    return rc;
+}
