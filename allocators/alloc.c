@@ -35,7 +35,7 @@ static _Atomic int64_t sampled_peak[HL_MAX_ALLOCATORS];
 
 static struct {
     const hl_backend *backend;
-    bool initialised;
+    char options[64]; /* what init was given: a second handle may repeat it */
 } inited[16];
 static int n_inited;
 static int n_open;
@@ -147,16 +147,18 @@ int hl_allocator_open(hl_allocator *a, const char *spec, char *err, size_t errle
             }
         }
         inited[n_inited].backend = b;
-        inited[n_inited].initialised = true;
+        snprintf(inited[n_inited].options, sizeof inited[n_inited].options, "%s", options);
         n_inited++;
-    } else if (options[0] != '\0' && b->init) {
+    } else if (b->init && options[0] != '\0' && strcmp(options, inited[k].options) != 0) {
+        /* No options means "as initialised"; the same options are harmless;
+         * other options would change the backend under the handles open. */
         /* Re-initialising a live backend with other options would change it
          * under the feet of the handles already open. */
         pthread_mutex_unlock(&registry_lock);
         snprintf(err, errlen,
-                 "backend '%s' is already initialised in this process; options '%s' can only be "
-                 "given to the first handle",
-                 name, options);
+                 "backend '%s' is already initialised in this process with options '%s'; a "
+                 "second handle cannot change them to '%s'",
+                 name, inited[k].options, options);
         return -1;
     }
     a->backend = b;

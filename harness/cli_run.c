@@ -402,7 +402,7 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
         *path = "valgrind";
         ja_add(ja, "valgrind");
         ja_add(ja, "--tool=callgrind");
-        ja_add(ja, "--collect-atstart=no");
+        ja_add(ja, "--instr-atstart=no");
         ja_add(ja, "--callgrind-out-file=%s/callgrind.out", abs_rep_dir);
         ja_add(ja, "%s", exe);
     } else {

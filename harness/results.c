@@ -1132,7 +1132,7 @@ static void print_warnings(const hl_resultset *rs, FILE *out, bool md)
     const hl_json *la = rs->metadata ? hl_json_get(rs->metadata, "load_avg_start") : NULL;
     double load = hl_json_num(hl_json_at(la, 0), 0);
     double ncpu = rs->metadata ? hl_json_get_num(rs->metadata, "cpu_count", 0) : 0;
-    if (ncpu > 0 && load > ncpu) {
+    if (ncpu > 0 && load > ncpu && pm != HL_M_INSTR_PER_OP) {
         WARN_HEADER();
         fprintf(out, "%sthe machine was busy: load average %.1f on %.0f CPUs at the start; "
                      "timings are noisy (prefer --measure instructions there)\n",

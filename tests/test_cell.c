@@ -299,7 +299,8 @@ TEST(object_cell_has_gc_and_timeline)
     hl_json *doc = check_time_cell(dir, w, 2);
     REQUIRE(doc != NULL);
     const hl_json *al = hl_json_get(doc, "allocators");
-    CHECK(hl_json_get(al, "obj_mem") != NULL && hl_json_get(al, "item_mem") != NULL);
+    CHECK(hl_json_get(al, "obj_mem+item_mem") != NULL);
+    CHECK(hl_json_get(al, "raw") == NULL);
     const hl_json *gc = hl_json_get(doc, "gc");
     REQUIRE(gc != NULL);
     CHECK_EQ_U64(hl_json_len(hl_json_get(gc, "generations")), 3);
@@ -488,7 +489,7 @@ TEST(callgrind_counts_are_reproducible)
         mkdir(dir, 0777);
         snprintf(cg, sizeof cg, "%s/callgrind.out", dir);
         snprintf(cgflag, sizeof cgflag, "--callgrind-out-file=%s", cg);
-        const char *wrap[] = {valgrind_exe, "--tool=callgrind", "--collect-atstart=no", cgflag,
+        const char *wrap[] = {valgrind_exe, "--tool=callgrind", "--instr-atstart=no", cgflag,
                               NULL};
         /* run 0 with an explicit N, run 1 with the default (a probe picks the
          * N giving >= 20000 operations; pairs does one per iteration) */

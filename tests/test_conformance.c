@@ -651,6 +651,17 @@ TEST(registry_and_open_errors)
             CHECK(strstr(e2, "raw=pool") != NULL);
         }
     }
+    if (hl_registry_find("pool")) {
+        /* A second handle may repeat the first one's options or give none;
+         * it may not change them (the object layer opens two handles). */
+        hl_allocator p1, p2, p3, p4;
+        CHECK(hl_allocator_open(&p1, "pool:keep_free=1", err, sizeof err) == 0);
+        CHECK(hl_allocator_open(&p2, "pool:keep_free=1", err, sizeof err) == 0);
+        CHECK(hl_allocator_open(&p3, "pool", err, sizeof err) == 0);
+        CHECK(hl_allocator_open(&p4, "pool:keep_free=2", err, sizeof err) == -1);
+        CHECK(strstr(err, "cannot change them to 'keep_free=2'") != NULL);
+        CHECK(p1.slot != p2.slot && p2.slot != p3.slot);
+    }
 }
 
 int main(void)
