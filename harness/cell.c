@@ -950,6 +950,15 @@ int main(int argc, char **argv)
         .params = c->params,
         .data_dir = c->opt.trace,
     };
+    /* A backend that relies on the GIL (pool, cpython) runs a single-threaded
+     * raw workload with the lock held from set-up to tear-down, as an
+     * interpreter holds it across its whole run; the object layer does the
+     * same through hl_rt_enter.  Threaded raw workloads instead get it
+     * around each call (alloc.h), which is what pymalloc would cost them,
+     * and the contention counters say how often a thread had to wait. */
+    bool hold_gil = c->wl->layer == HL_LAYER_RAW && !c->wl->threaded && c->alloc[0].needs_gil;
+    if (hold_gil)
+        hl_gil_acquire();
     c->ctx = c->wl->setup(&env, err, sizeof err);
     if (c->ctx == NULL) {
         complain("set-up of workload %s failed: %s", c->wl->name, err);
@@ -987,6 +996,8 @@ int main(int argc, char **argv)
 
     c->wl->teardown(c->ctx);
     c->ctx = NULL;
+    if (hold_gil)
+        hl_gil_release();
 #ifdef HL_CELL_HAVE_OBJECTS
     if (c->rt != NULL) {
         hl_rt_free(c->rt);

@@ -564,21 +564,25 @@ static unsigned draw(pl_ctx *c, const char *chart, const char *script_name)
         if (!want)
             continue;
         const char *ext = fmt == 0 ? "png" : "svg";
-        char out[PATH_MAX + 300];
+        char out[PATH_MAX + 300], tmp[PATH_MAX + 340];
         snprintf(out, sizeof out, "%s/%s.%s", c->set->plots, chart, ext);
+        /* gnuplot draws into a temporary file that replaces the chart only
+         * once it is complete: a failed redraw keeps the previous chart. */
+        snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld.%s", c->set->plots, chart, (long)getpid(), ext);
         c->args->n = base_n;
-        hl_plot_args_str(c->args, "out", out);
+        hl_plot_args_str(c->args, "out", tmp);
         hl_plot_args_str(c->args, "term", fmt == 0 ? "pngcairo" : "svg");
         hl_plot_args_str(c->args, "subtitle", c->set->subtitle);
         char err[600];
-        unlink(out);
         if (hl_plot_run_gnuplot(c->gnuplot, script, c->args, err, sizeof err) != 0) {
+            unlink(tmp);
             if (!first_err[0])
                 snprintf(first_err, sizeof first_err, "%s", err);
             continue;
         }
         struct stat st;
-        if (stat(out, &st) != 0 || st.st_size == 0) {
+        if (stat(tmp, &st) != 0 || st.st_size == 0 || rename(tmp, out) != 0) {
+            unlink(tmp);
             if (!first_err[0])
                 snprintf(first_err, sizeof first_err, "gnuplot wrote no %s", out);
             continue;
@@ -700,8 +704,12 @@ static void bar_chart(pl_ctx *c, const char *chart, const char *script, pl_rep_v
     bool logy = lo > 0 && span > 10.0;
     double width = bars_width(c->set, rows);
     hl_plot_args_num(c->args, "logy", logy ? 1 : 0);
-    if (logy)
+    if (logy) {
         hl_plot_args_num(c->args, "ymin", lo / 1.25);
+        /* gnuplot's autoscale would round up to the next decade, leaving up
+         * to 10x of empty axis; the key and value labels need about 3x. */
+        hl_plot_args_num(c->args, "ymax", hi * 3.0);
+    }
     hl_plot_args_num(c->args, "width", width);
     hl_plot_args_num(c->args, "height", bars_height(width));
     if (strcmp(chart, "reltime") == 0) {

@@ -43,10 +43,15 @@ set xrange [-0.6 : nclusters - 0.4]
 if (logy) {
     set logscale y
     set format y '%.10g'
-    if (exists("ymin") && ymin > 0) {
-        set yrange [ymin:*]
+    if (!exists("ymax")) { ymax = -1 }
+    if (exists("ymin") && ymin > 0 && ymax > ymin) {
+        set yrange [ymin:ymax]
     } else {
-        set yrange [*:*]
+        if (exists("ymin") && ymin > 0) {
+            set yrange [ymin:*]
+        } else {
+            set yrange [*:*]
+        }
     }
 } else {
     set yrange [0:*]

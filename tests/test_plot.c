@@ -642,9 +642,26 @@ TEST(gnuplot_failure_is_reported_per_chart)
     fputs("#!/bin/sh\necho 'line 1: unknown terminal type' >&2\nexit 1\n", f);
     fclose(f);
     chmod(fake, 0755);
+    /* A chart drawn by an earlier run survives a failed redraw. */
+    char plots[1100], old_chart[1200];
+    snprintf(plots, sizeof plots, "%s/plots", dir);
+    mkdir(plots, 0777);
+    snprintf(old_chart, sizeof old_chart, "%s/reltime.png", plots);
+    FILE *oc = fopen(old_chart, "w");
+    REQUIRE(oc);
+    fputs("earlier chart", oc);
+    fclose(oc);
     setenv("HEAPLAB_GNUPLOT", fake, 1);
     run_out r = plot_captured(dir, &png_only);
     unsetenv("HEAPLAB_GNUPLOT");
+    char kept[64] = "";
+    oc = fopen(old_chart, "r");
+    CHECK(oc != NULL);
+    if (oc) {
+        CHECK(fgets(kept, sizeof kept, oc) != NULL);
+        fclose(oc);
+    }
+    CHECK_STR(kept, "earlier chart");
     CHECK(r.rc != 0);
     CHECK_MSG(strstr(r.err, "no chart could be drawn") != NULL, "%s", r.err);
     CHECK(strstr(r.stderr_text, "skipped reltime: gnuplot exited with status 1: line 1: unknown "
