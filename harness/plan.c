@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,27 @@ void hl_plan_request_init(hl_plan_request *req)
     req->suite = "quick";
     req->min_time = -1;
     req->warmup_time = -1;
+}
+
+/* The trace the build recorded (workloads/raw.cmake: <build>/traces/
+ * python.hlt, next to the heaplab executable), used by replay when neither
+ * --trace nor HEAPLAB_TRACE names one.  Leaves out empty when there is none. */
+static void default_trace(char *out, size_t outlen)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    out[0] = '\0';
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = '\0';
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/traces/python.hlt", exe);
+    if (access(path, R_OK) == 0 && strlen(path) < outlen)
+        snprintf(out, outlen, "%s", path);
 }
 
 bool hl_plan_needs_trace(const char *workload)
@@ -163,6 +185,9 @@ int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *pl
         free(abs);
     }
     const char *env_trace = getenv("HEAPLAB_TRACE");
+    /* HEAPLAB_TRACE set but empty means "no trace", default one included. */
+    if (!plan->trace[0] && env_trace == NULL)
+        default_trace(plan->trace, sizeof plan->trace);
     bool have_trace = plan->trace[0] || (env_trace && *env_trace);
     if (plan->iterations && strcmp(plan->measure, "instructions") != 0) {
         snprintf(err, errlen, "--iterations applies to --measure instructions only: drop it or "

@@ -30,3 +30,20 @@ target_link_options(heaplab-trace PRIVATE -fno-sanitize=all)
 set_target_properties(heaplab-trace PROPERTIES
   LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}
   C_VISIBILITY_PRESET hidden)
+
+# The default suite's trace: recorded at build time from a real program on
+# this machine (Debian's python3 running a short object-heavy script under
+# the recorder; scripts/record-trace.sh), into <build>/traces/python.hlt,
+# where `heaplab run` finds it when no --trace is given.  Not committed: it
+# belongs to this machine's python3 and glibc.
+if(EXISTS /usr/bin/python3)
+  set(HL_DEFAULT_TRACE ${CMAKE_BINARY_DIR}/traces/python.hlt)
+  add_custom_command(OUTPUT ${HL_DEFAULT_TRACE}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/traces
+    COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/record-trace.sh
+            $<TARGET_FILE:heaplab-trace> ${HL_DEFAULT_TRACE}
+    DEPENDS heaplab-trace ${CMAKE_SOURCE_DIR}/scripts/record-trace.sh
+    COMMENT "Recording the default suite's malloc trace (python3 under libheaplab-trace.so)"
+    VERBATIM)
+  add_custom_target(hl_default_trace ALL DEPENDS ${HL_DEFAULT_TRACE})
+endif()
