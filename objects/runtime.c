@@ -72,7 +72,7 @@ void hl_rt_config_default(hl_rt_config *cfg)
     cfg->threshold[2] = 10;
     cfg->refcount = HL_RC_PLAIN;
     cfg->gc_enabled = true;
-    cfg->untrack_tuples = false;
+    cfg->untrack_tuples = true;
 }
 
 int hl_rc_mode_parse(const char *s, hl_rc_mode *out, char *err, size_t errlen)

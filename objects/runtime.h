@@ -63,8 +63,7 @@ typedef struct hl_rt_config {
     /* CPython (3.8-3.13) untracks, during collections, tuples whose items are
      * all atomic or untracked (_PyTuple_MaybeUntrack), so they stop costing
      * collection time and their GC headers stop being written.  Default
-     * false: every container stays tracked, so a heap of small tuples keeps
-     * the collector's full cost; true reproduces CPython's tracking. */
+     * true, as CPython; false keeps every container tracked. */
     bool untrack_tuples;
 } hl_rt_config;
 

@@ -13,8 +13,8 @@
  * 683's immortal objects (3.12) stop refcount writes as well (see
  * /work/shared/references/cpython-memory.md §2.3 and §3(c)-(d)).
  *
- * Set-up builds a heap of about `objects` objects: a root list of tuples
- * (int, str).  Then, by `mode`:
+ * Set-up builds a heap of about `objects` objects: a root list of 2-item
+ * lists [int, str].  Then, by `mode`:
  *   0  plain:     nothing more (reference counts and the GC both live);
  *   1  gc off:    hl_gc_disable() before the heap is built (Instagram 2017);
  *                 the workers run no collection (collect=1 is what an
@@ -94,7 +94,7 @@ typedef struct fc_ctx {
     uint64_t seed;
     unsigned children, mode;
     bool collect;
-    hl_obj *heap; /* list of tuples (int, str), owned */
+    hl_obj *heap; /* list of 2-item lists [int, str], owned */
     size_t entries;
     size_t touched;        /* entries a worker reads: the first touch_pct% */
     uint64_t heap_objects; /* root list + entries + their items */
@@ -135,13 +135,13 @@ static uint64_t walk_heap(fc_ctx *c, bool touch)
         return ~h;
     for (size_t i = 0; i < c->touched; i++) {
         hl_obj *t = hl_list_get(c->heap, i);
-        if (t == NULL || hl_obj_kind(t) != HL_KIND_TUPLE || hl_tuple_len(t) != 2)
+        if (t == NULL || hl_obj_kind(t) != HL_KIND_LIST || hl_list_len(t) != 2)
             return ~h;
         if (touch) {
             hl_obj_incref(rt, t);
             for (size_t k = 0; k < 2; k++) {
-                hl_obj_incref(rt, hl_tuple_get(t, k));
-                hl_obj_decref(rt, hl_tuple_get(t, k));
+                hl_obj_incref(rt, hl_list_get(t, k));
+                hl_obj_decref(rt, hl_list_get(t, k));
             }
             hl_obj_decref(rt, t);
         }
@@ -167,8 +167,11 @@ static void *fc_setup(const hl_wl_env *env, char *err, size_t errlen)
     hl_rt_enter(rt);
     if (c->mode == 1)
         hl_gc_disable(rt);
-    /* Each entry is 3 objects: the tuple, an int (beyond the small-int
-     * cache) and a str of 8..39 bytes. */
+    /* Each entry is 3 objects: a 2-item list, an int (beyond the small-int
+     * cache) and a str of 8..39 bytes.  A list, not a tuple: the collector
+     * untracks tuples of atomic items (as CPython does), and a pre-fork
+     * server's heap is mostly containers the collector keeps tracking
+     * (instances, their dicts, lists). */
     c->entries = (size_t)(objects > 3 ? objects / 3 : 1);
     c->heap = hl_list_new(rt);
     bool ok = c->heap != NULL;
@@ -177,9 +180,10 @@ static void *fc_setup(const hl_wl_env *env, char *err, size_t errlen)
         uint64_t h = hl_mix64(c->seed ^ (i * 0x9E3779B97F4A7C15ull));
         size_t len = 8 + (size_t)(h % 32);
         hl_objwl_fill_text(text, len, h);
-        hl_obj *t = hl_tuple_pack(rt, 2, hl_int_new(rt, 1000 + (int64_t)(h >> 4)),
-                                  hl_str_new(rt, text, len));
-        ok = t != NULL && hl_list_append(rt, c->heap, t) == 0;
+        hl_obj *t = hl_list_new(rt);
+        ok = t != NULL && hl_list_append(rt, t, hl_int_new(rt, 1000 + (int64_t)(h >> 4))) == 0 &&
+             hl_list_append(rt, t, hl_str_new(rt, text, len)) == 0 &&
+             hl_list_append(rt, c->heap, t) == 0;
     }
     if (!ok) {
         hl_obj_decref(rt, c->heap);
@@ -202,8 +206,8 @@ static void *fc_setup(const hl_wl_env *env, char *err, size_t errlen)
         ok = hl_obj_immortalize(rt, c->heap) == 0;
         for (size_t i = 0; ok && i < c->entries; i++) {
             hl_obj *t = hl_list_get(c->heap, i);
-            ok = hl_obj_immortalize(rt, hl_tuple_get(t, 0)) == 0 &&
-                 hl_obj_immortalize(rt, hl_tuple_get(t, 1)) == 0 &&
+            ok = hl_obj_immortalize(rt, hl_list_get(t, 0)) == 0 &&
+                 hl_obj_immortalize(rt, hl_list_get(t, 1)) == 0 &&
                  hl_obj_immortalize(rt, t) == 0;
         }
         if (!ok) {
