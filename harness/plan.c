@@ -18,6 +18,7 @@
 
 #include "fsutil.h"
 #include "json.h"
+#include "trace_format.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -189,6 +190,22 @@ int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *pl
     if (!plan->trace[0] && env_trace == NULL)
         default_trace(plan->trace, sizeof plan->trace);
     bool have_trace = plan->trace[0] || (env_trace && *env_trace);
+    /* A trace is input like any flag: check all of it now (bounds, record
+     * kinds, frees of live blocks), so a bad one is one line and exit 2
+     * before any cell runs, not a failed cell per backend. */
+    const char *trace_to_check = plan->trace[0] ? plan->trace : env_trace;
+    if (trace_to_check && *trace_to_check) {
+        hl_trace t;
+        char terr[300];
+        if (hl_trace_load(trace_to_check, &t, terr, sizeof terr) != 0) {
+            snprintf(err, errlen, "%s %s: %s; record a new one with scripts/record-trace.sh",
+                     req->trace ? "--trace" : plan->trace[0] ? "the build's default trace"
+                                                             : "HEAPLAB_TRACE",
+                     trace_to_check, terr);
+            return -1;
+        }
+        hl_trace_free(&t);
+    }
     if (plan->iterations && strcmp(plan->measure, "instructions") != 0) {
         snprintf(err, errlen, "--iterations applies to --measure instructions only: drop it or "
                               "add --measure instructions");

@@ -20,7 +20,7 @@ add_test(NAME driver_plan COMMAND test_driver_plan)
 add_executable(hl-fake-cell ${CMAKE_CURRENT_LIST_DIR}/fake_cell.c)
 
 add_executable(test_driver ${CMAKE_CURRENT_LIST_DIR}/test_driver.c)
-target_link_libraries(test_driver PRIVATE hl_json)
+target_link_libraries(test_driver PRIVATE hl_json hl_trace_format)
 target_compile_definitions(test_driver PRIVATE
   HEAPLAB_EXE="$<TARGET_FILE:heaplab>"
   FAKE_CELL="$<TARGET_FILE:hl-fake-cell>"

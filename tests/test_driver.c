@@ -14,6 +14,7 @@
  *   - compare and show on fixed result sets (tests/data/compare_[ab]) give
  *     the exact ratios, p-values and geometric mean.
  */
+#include "../workloads/trace_format.h"
 #include "hl_test.h"
 #include "json.h"
 
@@ -236,6 +237,17 @@ TEST(bad_run_flags)
     BAD("--workloads replay replays a recorded trace: pass --trace FILE", "run", "--workloads",
         "replay");
     BAD("--trace /nonexistent: No such file", "run", "--trace", "/nonexistent");
+    {
+        /* A file that is not a trace: refused before any cell runs. */
+        char bogus[] = "/tmp/heaplab-test-bogus-XXXXXX";
+        int fd = mkstemp(bogus);
+        REQUIRE(fd >= 0);
+        REQUIRE(write(fd, "not a heaplab trace at all", 26) == 26);
+        close(fd);
+        BAD("record a new one with scripts/record-trace.sh", "run", "--workloads", "replay",
+            "--trace", bogus);
+        unlink(bogus);
+    }
     BAD("--iterations applies to --measure instructions only", "run", "--iterations", "5");
     BAD("--iterations 0: out of range", "run", "--measure", "instructions", "--iterations", "0");
 }
@@ -602,14 +614,24 @@ TEST(sigint_stops_and_resume_finishes)
 
 TEST(trace_reaches_replay_only_when_given)
 {
+    /* A small valid trace (the driver checks it; the fake cells ignore it). */
+    char trace[600];
+    snprintf(trace, sizeof trace, "%s/synthetic.hlt", tmpdir);
+    size_t len = 0;
+    uint8_t *img = hl_trace_synthesize(7, 200, 2, &len);
+    REQUIRE(img != NULL);
+    FILE *tf = fopen(trace, "wb");
+    REQUIRE(tf != NULL);
+    CHECK(fwrite(img, 1, len, tf) == len);
+    fclose(tf);
+    free(img);
     int rc = heaplab("run", "--backends", "system", "--workloads", "replay,pairs", "--trace",
-                     DATA_DIR "/compare_a/results.json", "--repetitions", "1", "--out", "trace",
-                     NULL);
+                     trace, "--repetitions", "1", "--out", "trace", NULL);
     CHECK(rc == 0);
     hl_json *doc = load_results("trace");
     REQUIRE(doc != NULL);
     CHECK_STR(rep_status(doc, "replay--system--t1", 0), "ok");
-    CHECK(strstr(hl_json_get_str(hl_json_get(doc, "plan"), "trace", ""), "compare_a") != NULL);
+    CHECK(strstr(hl_json_get_str(hl_json_get(doc, "plan"), "trace", ""), "synthetic.hlt") != NULL);
     hl_json_free(doc);
     /* without a trace the default suite leaves replay out (8 of 9 workloads x 3 backends) */
     rc = heaplab("run", "--dry-run", NULL);
