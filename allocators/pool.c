@@ -49,10 +49,45 @@
  *
  * Free (pymalloc_free): the pool is p rounded down to 16 KiB.  Whether p is
  * ours at all is answered by a radix tree over arena addresses (bpo-37448,
- * CPython 3.10): three array lookups, no read of memory we do not own.  Push
- * the block on its pool's free list.  A pool that was full goes back to the
- * front of usedpools; a pool that becomes empty goes to its arena's free-pool
- * list, and the arena moves in usable_arenas.
+ * CPython 3.10): three dependent loads and no branch but the answer, no
+ * read of memory we do not own.  Push the block on its pool's free list.  A
+ * pool that was full goes back to the front of usedpools; a pool that becomes
+ * empty goes to its arena's free-pool list, and the arena moves in
+ * usable_arenas -- unless it becomes its class's cached pool (below).
+ *
+ * Cached pools (a deviation from obmalloc).  In obmalloc a loop that
+ * mallocs and frees one block of a class with no other block in use empties
+ * the class's only pool on every free: the pool goes to its arena (arena
+ * reordering), and the next malloc takes it back from the arena (more
+ * reordering): some 90 instructions per malloc+free pair spent moving one
+ * pool to and fro, where mimalloc keeps its page.  Here a pool that empties
+ * while it is alone on its usedpools ring, in a class that has no cached
+ * pool, stays on the ring as the class's cached pool: the next malloc finds
+ * it by the hot path, and its later frees cost one more test.  Rules:
+ *  - at most one cached pool per class (cached_pool[c]; pool->cached); it
+ *    stays on its ring, used again like any partial pool; it stops being
+ *    cached when it turns full (it leaves the ring), when trim flushes it,
+ *    or when its arena must go (below).
+ *  - the arena accounting counts a cached pool as used, so memory is only
+ *    at risk when an arena's non-free pools are all cached pools: such an
+ *    arena is "quiet" (it may hold no block at all).  Quiet arenas and
+ *    entirely free ones together are bounded by keep_free (nfully_free +
+ *    nquiet <= keep_free_arenas), the bound obmalloc puts on entirely free
+ *    arenas alone.  When an arena turns quiet beyond that bound, its cached
+ *    pools are uncached and the empty ones returned, which frees the arena
+ *    exactly when obmalloc would have; a pool whose caching would make its
+ *    arena quiet beyond the bound is not cached (so keep_free=0 behaves as
+ *    pre-3.8 obmalloc).  The hot paths never update quiet counts, so a
+ *    cached pool reused since its arena turned quiet still counts; when the
+ *    bound is reached, such pools are uncached first (keep_budget_left), so
+ *    that the budget goes to arenas really holding no block.
+ *  - trim uncaches every cached pool before returning free arenas.
+ *  - before mapping a new arena, an empty cached pool is taken back and
+ *    used (for any class), so caching never maps an arena obmalloc would
+ *    not have mapped.
+ * Net effect on memory: at most one idle 16 KiB pool per class stays
+ * formatted in an arena that also holds live blocks (or in one of the
+ * keep_free kept arenas); no more arenas are mapped than obmalloc's.
  *
  * usable_arenas holds the arenas with at least one free pool in ascending
  * order of free pools (fullest first): new pools come from the fullest
@@ -175,11 +210,16 @@
 #endif
 #ifdef POOL_ASAN
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 #define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+/* Radix nodes live as long as the process (as obmalloc's) and are linked by
+ * offsets, which LeakSanitizer cannot follow: tell it they are not leaks. */
+#define RADIX_NODE_KEPT(p) __lsan_ignore_object(p)
 #else
 #define POISON(p, n) ((void)(p), (void)(n))
 #define UNPOISON(p, n) ((void)(p), (void)(n))
+#define RADIX_NODE_KEPT(p) ((void)(p))
 #endif
 
 #define CLASS_SIZE(cls) (((uint32_t)(cls) + 1u) << ALIGN_SHIFT)
@@ -218,7 +258,10 @@ static inline void link_set(block *b, block *next)
  *  - count = blocks handed out.  0 < count < capacity: on usedpools[szidx],
  *    freeblock != NULL.  count == capacity: full, on no list, freeblock ==
  *    NULL.  count == 0: empty, on its arena's free-pool list (linked through
- *    nextpool; prevpool unused).
+ *    nextpool; prevpool unused), unless it is its class's cached pool.
+ *  - cached is 1 iff cached_pool[szidx] == this pool; such a pool is on
+ *    usedpools[szidx] with count < capacity (count == 0 allowed: it is then
+ *    the one empty pool kept by its class, see "Cached pools" above).
  *  - Blocks below nextoffset have been carved (each is allocated or on the
  *    free list); blocks from nextoffset up to maxnextoffset (= POOL_SIZE -
  *    block size) are virgin.  free-list length + virgin + count == capacity.
@@ -234,7 +277,7 @@ struct pool_header {
     uint32_t nextoffset;    /* byte offset of the next virgin block */
     uint32_t maxnextoffset; /* largest offset a block may start at */
     uint32_t arenaindex;    /* index into arenas[] */
-    uint32_t unused_pad;    /* keeps the header at POOL_OVERHEAD bytes */
+    uint32_t cached;        /* 1: its class's cached pool (kept when empty) */
 };
 _Static_assert(sizeof(pool_header) == POOL_OVERHEAD, "pool header size is POOL_OVERHEAD");
 
@@ -250,6 +293,10 @@ _Static_assert(sizeof(pool_header) == POOL_OVERHEAD, "pool header size is POOL_O
  *  - nfreepools == length(freepools) + virgin pools.
  *  - nfreepools > 0 <=> the arena is on usable_arenas (nextarena/prevarena
  *    link it there); a full arena is on no list.
+ *  - ncached = how many of its pools are cached pools (cached_pool[]); they
+ *    are not in nfreepools.  quiet == (ncached > 0 && nfreepools + ncached ==
+ *    ntotalpools): every pool not free is a cached pool, so the arena may hold
+ *    no block at all; quiet arenas are counted in nquiet.
  */
 typedef struct arena_object arena_object;
 struct arena_object {
@@ -258,6 +305,8 @@ struct arena_object {
     block *pool_address;       /* high-water mark: next pool to carve */
     uint32_t nfreepools;       /* free + virgin pools */
     uint32_t ntotalpools;      /* 63 or 64 */
+    uint32_t ncached;          /* cached pools in this arena (<= NB_CLASSES) */
+    bool quiet;                /* counted in nquiet */
     pool_header *freepools;    /* empty pools, singly linked via nextpool */
     arena_object *nextarena;
     arena_object *prevarena;
@@ -267,12 +316,18 @@ struct arena_object {
  * bpo-45526, so any pointer value can be looked up): 15 + 15 + 14 bits pick
  * an arena-size-aligned "ideal" slot, the low 20 bits are the offset in it.
  * A leaf entry says which offsets of its slot belong to a live arena: an
- * unaligned arena starts in one slot (tail_hi = its offset there) and ends in
- * the next (tail_lo = the same offset).  p is ours iff
- *     offset(p) < tail_lo  ||  (tail_hi != 0 && offset(p) >= tail_hi).
- * An aligned arena covers its whole slot: tail_lo = ARENA_SIZE.
+ * unaligned arena starts in one slot (at offset hi) and ends in the next
+ * (below the same offset, lo), so a slot owns [0, lo) and [hi, ARENA_SIZE):
+ * one run modulo ARENA_SIZE, which the entry stores as its start and length
+ * so that the test is one subtraction, mask and compare, without branches:
+ *     p is ours  iff  (offset(p) - start) mod ARENA_SIZE < len.
+ * An aligned arena covers its whole slot: start 0, len ARENA_SIZE; an all-zero
+ * entry owns nothing.
  * Interior nodes are calloc'ed from the raw allocator on demand and kept
- * (as obmalloc does); missing nodes mean "not ours". */
+ * (as obmalloc does).  Links are stored as offsets from a static, all-zero
+ * "empty" node of their level, so that a missing node (link 0) reads as a
+ * node owning nothing: the lookup is three dependent loads and no NULL
+ * tests (obmalloc 3.10 tests for NULL at each level). */
 #define RADIX_TOP_BITS 15
 #define RADIX_MID_BITS 15
 #define RADIX_BOT_BITS (64 - ARENA_BITS - RADIX_TOP_BITS - RADIX_MID_BITS) /* 14 */
@@ -282,17 +337,37 @@ struct arena_object {
 #define RADIX_MID_MASK ((1u << RADIX_MID_BITS) - 1)
 #define RADIX_BOT_MASK ((1u << RADIX_BOT_BITS) - 1)
 
+/* Invariant: len <= ARENA_SIZE; start == 0 unless an arena starts in the
+ * slot (then start is that offset and start + len >= ARENA_SIZE). */
 typedef struct arena_coverage {
-    uint32_t tail_hi; /* offsets >= tail_hi are ours (when nonzero) */
-    uint32_t tail_lo; /* offsets < tail_lo are ours */
+    uint32_t start; /* first owned offset of the run (mod ARENA_SIZE) */
+    uint32_t len;   /* owned offsets in the run, 0 .. ARENA_SIZE */
 } arena_coverage;
+
+/* Owned [0, lo) and [hi, ARENA_SIZE) (hi == 0: none) as a run and back. */
+static inline arena_coverage coverage_make(uint32_t lo, uint32_t hi)
+{
+    arena_coverage c = {0, lo};
+    if (hi != 0) {
+        c.start = hi;
+        c.len = (uint32_t)ARENA_SIZE - hi + lo;
+    }
+    return c;
+}
+
+static inline uint32_t coverage_lo(arena_coverage c)
+{
+    return c.start != 0 ? c.start + c.len - (uint32_t)ARENA_SIZE : c.len;
+}
+
+typedef uintptr_t radix_link; /* node address - empty node address; 0: none */
 
 typedef struct radix_bot {
     arena_coverage slot[1u << RADIX_BOT_BITS];
 } radix_bot;
 
 typedef struct radix_mid {
-    radix_bot *bot[1u << RADIX_MID_BITS];
+    radix_link bot[1u << RADIX_MID_BITS];
 } radix_mid;
 
 typedef enum { ALIGN_NONE, ALIGN_ARENA, ALIGN_UNALIGNED } arena_align_mode;
@@ -308,8 +383,25 @@ static pool_header usedpools[NB_CLASSES] = {
     RING4(0), RING4(4), RING4(8), RING4(12), RING4(16), RING4(20), RING4(24), RING4(28),
 };
 _Static_assert(NB_CLASSES == 32, "usedpools initialiser lists 32 rings");
+_Static_assert(sizeof(pool_header) % ALIGNMENT == 0, "small_malloc indexes usedpools by 16 * class");
 
-static radix_mid *radix_root[1u << RADIX_TOP_BITS];
+/* One static object, so one base address serves every level.  The empty
+ * nodes are never written (.bss: no memory until read, then the zero page). */
+static struct {
+    radix_link root[1u << RADIX_TOP_BITS];
+    radix_mid empty_mid;
+    radix_bot empty_bot;
+} radix;
+
+static ALWAYS_INLINE radix_mid *radix_mid_at(radix_link l)
+{
+    return (radix_mid *)((uintptr_t)&radix.empty_mid + l);
+}
+
+static ALWAYS_INLINE radix_bot *radix_bot_at(radix_link l)
+{
+    return (radix_bot *)((uintptr_t)&radix.empty_bot + l);
+}
 
 static arena_object *arenas;               /* vector of maxarenas descriptors */
 static uint32_t maxarenas;
@@ -324,6 +416,12 @@ static bool migrate_raw_on_realloc;
  * and how many usable arenas have every pool free right now. */
 static uint32_t keep_free_arenas = 1;
 static uint32_t nfully_free;
+/* cached_pool[c]: class c's cached pool, or NULL (see "Cached pools").
+ * nquiet: arenas whose quiet flag is set.  Invariant: nfully_free + nquiet
+ * <= keep_free_arenas, so arenas holding no block are bounded as in
+ * obmalloc whether their last pools went back to the arena or were cached. */
+static pool_header *cached_pool[NB_CLASSES];
+static uint32_t nquiet;
 
 static struct {
     uint64_t arenas_current, arenas_total, arenas_freed, arenas_highwater;
@@ -369,40 +467,39 @@ static NOINLINE void raw_free(void *p)
 static ALWAYS_INLINE bool address_in_range(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    const radix_mid *mid = radix_root[a >> RADIX_TOP_SHIFT];
-    if (unlikely(mid == NULL))
-        return false;
-    const radix_bot *bot = mid->bot[(a >> RADIX_MID_SHIFT) & RADIX_MID_MASK];
-    if (unlikely(bot == NULL))
-        return false;
+    const radix_mid *mid = radix_mid_at(radix.root[a >> RADIX_TOP_SHIFT]);
+    const radix_bot *bot = radix_bot_at(mid->bot[(a >> RADIX_MID_SHIFT) & RADIX_MID_MASK]);
     arena_coverage c = bot->slot[(a >> RADIX_BOT_SHIFT) & RADIX_BOT_MASK];
-    uint32_t tail = (uint32_t)(a & ARENA_MASK);
-    return tail < c.tail_lo || (c.tail_hi != 0 && tail >= c.tail_hi);
+    return (((uint32_t)a - c.start) & (uint32_t)ARENA_MASK) < c.len;
 }
 
 /* The leaf entry for the ideal slot holding address a, creating interior
  * nodes when `create`; NULL when missing (or out of memory). */
 static arena_coverage *radix_leaf(uintptr_t a, bool create)
 {
-    radix_mid **midp = &radix_root[a >> RADIX_TOP_SHIFT];
-    if (*midp == NULL) {
+    radix_link *midp = &radix.root[a >> RADIX_TOP_SHIFT];
+    if (*midp == 0) {
         if (!create)
             return NULL;
-        *midp = raw_backend()->calloc(1, sizeof(radix_mid));
-        if (*midp == NULL)
+        radix_mid *node = raw_backend()->calloc(1, sizeof(radix_mid));
+        if (node == NULL)
             return NULL;
+        RADIX_NODE_KEPT(node);
+        *midp = (uintptr_t)node - (uintptr_t)&radix.empty_mid;
         counters.radix_bytes += sizeof(radix_mid);
     }
-    radix_bot **botp = &(*midp)->bot[(a >> RADIX_MID_SHIFT) & RADIX_MID_MASK];
-    if (*botp == NULL) {
+    radix_link *botp = &radix_mid_at(*midp)->bot[(a >> RADIX_MID_SHIFT) & RADIX_MID_MASK];
+    if (*botp == 0) {
         if (!create)
             return NULL;
-        *botp = raw_backend()->calloc(1, sizeof(radix_bot));
-        if (*botp == NULL)
+        radix_bot *node = raw_backend()->calloc(1, sizeof(radix_bot));
+        if (node == NULL)
             return NULL;
+        RADIX_NODE_KEPT(node);
+        *botp = (uintptr_t)node - (uintptr_t)&radix.empty_bot;
         counters.radix_bytes += sizeof(radix_bot);
     }
-    return &(*botp)->slot[(a >> RADIX_BOT_SHIFT) & RADIX_BOT_MASK];
+    return &radix_bot_at(*botp)->slot[(a >> RADIX_BOT_SHIFT) & RADIX_BOT_MASK];
 }
 
 /* Marks (used) or clears the coverage of the arena at base.  Marking may
@@ -414,17 +511,17 @@ static int radix_mark(uintptr_t base, bool used)
     if (hi == NULL)
         return -1;
     if (tail == 0) {
-        POOL_ASSERT(used ? hi->tail_lo == 0 && hi->tail_hi == 0 : hi->tail_lo == ARENA_SIZE);
-        hi->tail_lo = used ? (uint32_t)ARENA_SIZE : 0;
+        POOL_ASSERT(used ? hi->len == 0 : hi->start == 0 && hi->len == ARENA_SIZE);
+        *hi = coverage_make(used ? (uint32_t)ARENA_SIZE : 0, 0);
         return 0;
     }
     arena_coverage *lo = radix_leaf(base + ARENA_SIZE, used);
     if (lo == NULL)
         return -1; /* hi untouched so far: nothing to undo */
-    POOL_ASSERT(used ? hi->tail_hi == 0 && lo->tail_lo == 0
-                     : hi->tail_hi == tail && lo->tail_lo == tail);
-    hi->tail_hi = used ? tail : 0;
-    lo->tail_lo = used ? tail : 0;
+    POOL_ASSERT(used ? hi->start == 0 && coverage_lo(*lo) == 0
+                     : hi->start == tail && coverage_lo(*lo) == tail);
+    *hi = coverage_make(coverage_lo(*hi), used ? tail : 0);
+    *lo = coverage_make(used ? tail : 0, lo->start);
     return 0;
 }
 
@@ -515,6 +612,8 @@ static NOINLINE arena_object *new_arena(void)
     ao->ntotalpools = (uint32_t)MAX_POOLS_IN_ARENA - (ao->first_pool != (block *)base);
     ao->nfreepools = ao->ntotalpools;
     ao->freepools = NULL;
+    ao->ncached = 0;
+    ao->quiet = false;
     ao->nextarena = ao->prevarena = NULL;
     counters.arenas_current++;
     counters.arenas_total++;
@@ -526,7 +625,7 @@ static NOINLINE arena_object *new_arena(void)
 /* Unmaps an arena whose pools are all free; it is on no list. */
 static void free_arena(arena_object *ao)
 {
-    POOL_ASSERT(ao->nfreepools == ao->ntotalpools);
+    POOL_ASSERT(ao->nfreepools == ao->ntotalpools && ao->ncached == 0 && !ao->quiet);
     radix_mark(ao->address, false);
     UNPOISON((void *)ao->address, ARENA_SIZE);
     munmap((void *)ao->address, ARENA_SIZE);
@@ -547,9 +646,13 @@ static void usable_unlink(arena_object *ao)
         ao->nextarena->prevarena = ao->prevarena;
 }
 
+static bool keep_budget_left(void);
+static void arena_turned_quiet(arena_object *ao);
+
 /* An empty pool goes back to its arena, and the arena moves right in
- * usable_arenas (obmalloc's insert_to_freepool, with bpo-37029's fingers). */
-static void pool_to_arena(pool_header *pool)
+ * usable_arenas (obmalloc's insert_to_freepool, with bpo-37029's fingers).
+ * Returns false when the arena was unmapped. */
+static bool pool_to_arena_reorder(pool_header *pool)
 {
     arena_object *ao = &arenas[pool->arenaindex];
     pool->nextpool = ao->freepools;
@@ -574,11 +677,11 @@ static void pool_to_arena(pool_header *pool)
          * the last of usable_arenas, which is where a fully free arena
          * sorts; counting states the same intent without depending on the
          * 63/64-pool arenas' relative order.) */
-        POOL_ASSERT(old > 0);
-        if (nfully_free >= keep_free_arenas) {
+        POOL_ASSERT(old > 0 && ao->ncached == 0);
+        if (!keep_budget_left()) {
             usable_unlink(ao);
             free_arena(ao);
-            return;
+            return false;
         }
         nfully_free++;
     }
@@ -592,7 +695,7 @@ static void pool_to_arena(pool_header *pool)
         usable_arenas = ao;
         if (nfp2lasta[1] == NULL)
             nfp2lasta[1] = ao;
-        return;
+        return true;
     }
     /* Was somewhere in the run of `old`: move it just past that run's last
      * arena, where the arenas with `nf` free pools start. */
@@ -608,6 +711,19 @@ static void pool_to_arena(pool_header *pool)
     }
     if (nfp2lasta[nf] == NULL)
         nfp2lasta[nf] = ao;
+    return true;
+}
+
+/* pool_to_arena_reorder, then the cached-pool rule: the pool was neither
+ * free nor cached, so the arena cannot have been quiet; it turns quiet when
+ * its other non-free pools are all cached ones. */
+static void pool_to_arena(pool_header *pool)
+{
+    arena_object *ao = &arenas[pool->arenaindex];
+    POOL_ASSERT(pool->count == 0 && !pool->cached && !ao->quiet);
+    if (pool_to_arena_reorder(pool) && ao->ncached > 0 &&
+        ao->nfreepools + ao->ncached == ao->ntotalpools)
+        arena_turned_quiet(ao);
 }
 
 /* ---- pools ------------------------------------------------------------------ */
@@ -622,32 +738,172 @@ static ALWAYS_INLINE void ring_unlink(pool_header *pool)
 static ALWAYS_INLINE void ring_push_front(pool_header *head, pool_header *pool)
 {
     pool_header *first = head->nextpool;
+    /* This store order keeps gcc from pairing the two stores into pool
+     * through a vector register (three more instructions on a hot path). */
     pool->nextpool = first;
-    pool->prevpool = head;
     first->prevpool = pool;
+    pool->prevpool = head;
     head->nextpool = pool;
 }
 
-/* The pool's free list just ran dry: carve the next virgin block, or, with
- * none left, the pool is full and leaves usedpools (pymalloc_pool_extend). */
-static ALWAYS_INLINE void pool_extend(pool_header *pool, uint32_t cls)
+/* ---- cached pools (see "Cached pools" in the header comment) ----------- */
+
+/* pool stops being its class's cached pool; it stays where it is (the
+ * caller moves it on when it is empty).  Its arena stops being quiet: pool
+ * is neither free nor cached any more. */
+static void uncache(pool_header *pool)
 {
+    arena_object *ao = &arenas[pool->arenaindex];
+    POOL_ASSERT(pool->cached && cached_pool[pool->szidx] == pool && ao->ncached > 0);
+    cached_pool[pool->szidx] = NULL;
+    pool->cached = 0;
+    ao->ncached--;
+    if (ao->quiet) {
+        ao->quiet = false;
+        nquiet--;
+    }
+}
+
+/* May one more arena holding no block stay mapped?  Quiet arenas are
+ * counted conservatively (a cached pool may have been reused since, without
+ * the hot path telling anyone), so when the budget looks spent, the cached
+ * pools that hold blocks are uncached first: their arenas are not idle. */
+static bool keep_budget_left(void)
+{
+    if (nfully_free + nquiet < keep_free_arenas)
+        return true;
+    for (uint32_t c = 0; c < NB_CLASSES && nquiet > 0; c++) {
+        pool_header *q = cached_pool[c];
+        if (q != NULL && q->count > 0 && arenas[q->arenaindex].quiet)
+            uncache(q);
+    }
+    return nfully_free + nquiet < keep_free_arenas;
+}
+
+/* ao's last pools that are not free are cached ones (ao->quiet is not set
+ * yet).  Within the keep_free budget it stays so; beyond it, obmalloc would
+ * have found the arena entirely free and unmapped it, so its cached pools
+ * are uncached and the empty ones returned, which unmaps it when they were
+ * all empty. */
+static void arena_turned_quiet(arena_object *ao)
+{
+    POOL_ASSERT(!ao->quiet && ao->ncached > 0 &&
+                ao->nfreepools + ao->ncached == ao->ntotalpools);
+    if (keep_budget_left()) {
+        ao->quiet = true;
+        nquiet++;
+        return;
+    }
+    uint32_t index = (uint32_t)(ao - arenas);
+    pool_header *empties[NB_CLASSES];
+    uint32_t nempty = 0;
+    for (uint32_t c = 0; c < NB_CLASSES; c++) {
+        pool_header *q = cached_pool[c];
+        if (q == NULL || q->arenaindex != index)
+            continue;
+        uncache(q);
+        if (q->count == 0) {
+            ring_unlink(q);
+            empties[nempty++] = q;
+        }
+    }
+    /* ao->ncached is 0 now: these calls cannot come back here.  The last
+     * one may unmap ao. */
+    for (uint32_t i = 0; i < nempty; i++)
+        pool_to_arena(empties[i]);
+}
+
+/* The pool of a class with no cached pool just emptied and is alone on its
+ * ring: cache it unless that leaves more idle arenas mapped than obmalloc
+ * would.  Returns false when it was not cached. */
+static bool try_cache(pool_header *pool)
+{
+    arena_object *ao = &arenas[pool->arenaindex];
+    bool turns_quiet = ao->nfreepools + ao->ncached + 1 == ao->ntotalpools;
+    if (turns_quiet && !keep_budget_left())
+        return false;
+    cached_pool[pool->szidx] = pool;
+    pool->cached = 1;
+    ao->ncached++;
+    if (turns_quiet) {
+        ao->quiet = true;
+        nquiet++;
+    }
+    return true;
+}
+
+/* No arena has a free pool: rather than map one, take back an empty cached
+ * pool (obmalloc would have it on its arena's free list).  Returns false
+ * when there is none.  Its arena was full, so it has one free pool now and
+ * can be neither quiet nor entirely free. */
+static NOINLINE bool take_back_cached_pool(void)
+{
+    for (uint32_t c = 0; c < NB_CLASSES; c++) {
+        pool_header *q = cached_pool[c];
+        if (q != NULL && q->count == 0) {
+            uncache(q);
+            ring_unlink(q);
+            pool_to_arena(q);
+            POOL_ASSERT(usable_arenas != NULL);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Uncaches every cached pool and returns the empty ones to their arenas
+ * (trim). */
+static void flush_cached_pools(void)
+{
+    for (uint32_t c = 0; c < NB_CLASSES; c++) {
+        pool_header *q = cached_pool[c];
+        if (q == NULL)
+            continue;
+        uncache(q);
+        if (q->count == 0) {
+            ring_unlink(q);
+            pool_to_arena(q);
+        }
+    }
+}
+
+static NOINLINE void uncache_full(pool_header *pool)
+{
+    uncache(pool);
+}
+
+/* The pool's last free block was just handed out and no virgin one is left:
+ * it is full and leaves usedpools, uncached if it was cached (a full pool is
+ * on no list).  Inline: with a random free order it happens on most
+ * operations (a free refills a full pool, the next malloc fills it). */
+static ALWAYS_INLINE void pool_became_full(pool_header *pool)
+{
+    POOL_ASSERT(pool->count == CLASS_CAPACITY(pool->szidx));
+    if (unlikely(pool->cached))
+        uncache_full(pool);
+    ring_unlink(pool);
+}
+
+/* The pool's free list just ran dry: carve the next virgin block, or, with
+ * none left, the pool is full (pymalloc_pool_extend). */
+static ALWAYS_INLINE void pool_extend(pool_header *pool, uint32_t size)
+{
+    POOL_ASSERT(size == CLASS_SIZE(pool->szidx));
     if (likely(pool->nextoffset <= pool->maxnextoffset)) {
         block *bp = (block *)pool + pool->nextoffset;
-        pool->nextoffset += CLASS_SIZE(cls);
+        pool->nextoffset += size;
         link_set(bp, NULL);
         pool->freeblock = bp;
         return;
     }
-    POOL_ASSERT(pool->count == CLASS_CAPACITY(cls));
-    ring_unlink(pool);
+    pool_became_full(pool);
 }
 
 /* usedpools[cls] is empty: put a pool in it, from the fullest usable arena,
  * and return its first block (obmalloc's allocate_from_new_pool). */
 static NOINLINE void *alloc_from_new_pool(uint32_t cls)
 {
-    if (unlikely(usable_arenas == NULL)) {
+    if (unlikely(usable_arenas == NULL) && !take_back_cached_pool()) {
         arena_object *fresh = new_arena();
         if (fresh == NULL)
             return NULL;
@@ -658,6 +914,12 @@ static NOINLINE void *alloc_from_new_pool(uint32_t cls)
     }
     arena_object *ao = usable_arenas;
     POOL_ASSERT(ao->nfreepools > 0 && ao->prevarena == NULL);
+    POOL_ASSERT(cached_pool[cls] == NULL); /* a cached pool is on the ring */
+    if (ao->quiet) {
+        /* One pool fewer free: not all its non-free pools are cached now. */
+        ao->quiet = false;
+        nquiet--;
+    }
 
     /* ao is first, so it has the fewest free pools: with one less it is the
      * only arena with that count and stays first. */
@@ -688,7 +950,7 @@ static NOINLINE void *alloc_from_new_pool(uint32_t cls)
         ao->pool_address += POOL_SIZE;
         pool->arenaindex = (uint32_t)(ao - arenas);
         pool->szidx = DUMMY_CLASS;
-        pool->unused_pad = 0;
+        pool->cached = 0;
     }
     ring_push_front(&usedpools[cls], pool);
     pool->count = 1;
@@ -717,14 +979,21 @@ static NOINLINE void *alloc_from_new_pool(uint32_t cls)
 
 /* A pool that was full got a free block back: it is usable again, at the
  * front of its ring (obmalloc's insert_to_usedpool: most recently freed
- * pools are reused first). */
-static NOINLINE void pool_was_full(pool_header *pool)
+ * pools are reused first).  Inline for the reason pool_became_full is. */
+static ALWAYS_INLINE void pool_was_full(pool_header *pool)
 {
     ring_push_front(&usedpools[pool->szidx], pool);
 }
 
+/* The pool's last block was freed and it is not its class's cached pool.
+ * Alone on its ring (the class's only partially used pool), it becomes the
+ * cached pool when the class has none: a malloc-free loop then never leaves
+ * the hot paths.  Otherwise it goes back to its arena, as in obmalloc. */
 static NOINLINE void pool_became_empty(pool_header *pool)
 {
+    POOL_ASSERT(!pool->cached);
+    if (cached_pool[pool->szidx] == NULL && pool->nextpool == pool->prevpool && try_cache(pool))
+        return;
     ring_unlink(pool);
     pool_to_arena(pool);
 }
@@ -734,21 +1003,27 @@ static NOINLINE void pool_became_empty(pool_header *pool)
 /* 1 <= n <= 512. */
 static ALWAYS_INLINE void *small_malloc(size_t n)
 {
-    uint32_t cls = (uint32_t)(n - 1) >> ALIGN_SHIFT;
-    pool_header *head = &usedpools[cls];
+    /* &usedpools[class] in byte arithmetic: (n - 1) & -16 is 16 * class and
+     * a ring head is 48 = 3 * 16 bytes, which saves the shift of the class
+     * number and the multiply-by-48 (an and and one lea). */
+    size_t class16 = (n - 1) & ~(size_t)(ALIGNMENT - 1);
+    pool_header *head =
+        (pool_header *)((char *)usedpools + class16 * (sizeof(pool_header) / ALIGNMENT));
     pool_header *pool = head->nextpool;
     if (likely(pool != head)) {
         block *bp = pool->freeblock;
-        POOL_ASSERT(bp != NULL && pool->szidx == cls && pool->count < CLASS_CAPACITY(cls));
+        POOL_ASSERT(head == &usedpools[(n - 1) >> ALIGN_SHIFT]);
+        POOL_ASSERT(bp != NULL && pool->szidx == (n - 1) >> ALIGN_SHIFT &&
+                    pool->count < CLASS_CAPACITY(pool->szidx));
         pool->count++;
-        UNPOISON(bp, CLASS_SIZE(cls));
+        UNPOISON(bp, (uint32_t)class16 + ALIGNMENT);
         block *next = *(block **)bp;
         pool->freeblock = next;
         if (unlikely(next == NULL))
-            pool_extend(pool, cls);
+            pool_extend(pool, (uint32_t)class16 + ALIGNMENT);
         return bp;
     }
-    return alloc_from_new_pool(cls);
+    return alloc_from_new_pool((uint32_t)(n - 1) >> ALIGN_SHIFT);
 }
 
 /* p is a block of an arena (address_in_range said so). */
@@ -774,7 +1049,7 @@ static ALWAYS_INLINE void small_free(void *p)
         pool_was_full(pool);
         return;
     }
-    if (unlikely(pool->count == 0))
+    if (unlikely(pool->count == 0) && !pool->cached)
         pool_became_empty(pool);
 }
 
@@ -1004,13 +1279,16 @@ static int pool_init(const char *options, char *err, size_t errlen)
 
 static const char *pool_version(void)
 {
-    return "heaplab-pool 1 (obmalloc 3.10 design: 16 KiB pools, 1 MiB arenas)";
+    return "heaplab-pool 2 (obmalloc 3.10 design: 16 KiB pools, 1 MiB arenas; cached empty "
+           "pools)";
 }
 
-/* Returns the fully free arenas kept against thrashing. */
+/* Returns the cached pools to their arenas, then every arena left entirely
+ * free (those kept against thrashing included) to the OS. */
 static void trim_locked(void)
 {
     ASSERT_GIL();
+    flush_cached_pools();
     arena_object *ao = usable_arenas;
     while (ao != NULL) {
         arena_object *next = ao->nextarena;
@@ -1073,12 +1351,13 @@ void hl_pool_get_stats(hl_pool_stats *out)
         if (ao->address == 0)
             continue;
         out->arena_lost_bytes += ARENA_SIZE - (size_t)ao->ntotalpools * POOL_SIZE;
-        if (ao->nfreepools == ao->ntotalpools)
-            out->arenas_fully_free++;
+        bool holds_blocks = false;
         for (const block *pb = ao->first_pool; pb < ao->pool_address; pb += POOL_SIZE) {
             const pool_header *pool = (const pool_header *)pb;
+            holds_blocks |= pool->count != 0;
             if (pool->count == 0) {
                 out->pools_empty++;
+                out->pools_cached += pool->cached;
                 if (pool->szidx < NB_CLASSES)
                     out->classes[pool->szidx].pools_empty++;
                 continue;
@@ -1096,6 +1375,8 @@ void hl_pool_get_stats(hl_pool_stats *out)
         }
         out->pools_uncarved +=
             (uint64_t)ao->ntotalpools - (uint64_t)(ao->pool_address - ao->first_pool) / POOL_SIZE;
+        if (!holds_blocks)
+            out->arenas_fully_free++;
     }
     for (uint32_t c = 0; c < NB_CLASSES; c++) {
         const hl_pool_class_stats *cs = &out->classes[c];
@@ -1137,6 +1418,7 @@ static size_t pool_native_stats(hl_stat *out, size_t max)
         {"pool.radix_bytes", s.radix_bytes},
         {"pool.arena_objects", s.arena_objects},
         {"pool.arenas_fully_free", s.arenas_fully_free},
+        {"pool.pools_cached", s.pools_cached},
     };
     size_t n = sizeof all / sizeof all[0];
     if (n > max)
@@ -1207,7 +1489,7 @@ static int validate_pool_blocks(const pool_header *pool, uint32_t cls, char *err
 int hl_pool_validate(char *err, size_t errlen)
 {
     ASSERT_GIL();
-    uint64_t partial_in_rings = 0;
+    uint64_t partial_in_rings = 0, cached_in_rings = 0;
 
     /* usedpools rings. */
     for (uint32_t c = 0; c < NB_CLASSES; c++) {
@@ -1226,9 +1508,13 @@ int hl_pool_validate(char *err, size_t errlen)
                      (const void *)p);
             if (p->szidx != c)
                 FAIL("usedpools[%u]: pool %p has class %u", c, (const void *)p, p->szidx);
-            if (p->count == 0 || p->count >= cap)
-                FAIL("usedpools[%u]: pool %p has %u of %u blocks in use (not partial)", c,
-                     (const void *)p, p->count, cap);
+            if (p->cached > 1 || (p->cached != 0) != (cached_pool[c] == p))
+                FAIL("usedpools[%u]: pool %p has cached = %u but cached_pool[%u] is %p", c,
+                     (const void *)p, p->cached, c, (const void *)cached_pool[c]);
+            cached_in_rings += p->cached;
+            if ((p->count == 0 && !p->cached) || p->count >= cap)
+                FAIL("usedpools[%u]: pool %p has %u of %u blocks in use (not partial%s)", c,
+                     (const void *)p, p->count, cap, p->count == 0 ? " nor cached" : "");
             if (p->freeblock == NULL)
                 FAIL("usedpools[%u]: partial pool %p has no free block", c, (const void *)p);
             if (validate_pool_blocks(p, c, err, errlen) != 0)
@@ -1240,10 +1526,16 @@ int hl_pool_validate(char *err, size_t errlen)
             FAIL("usedpools[%u]: sentinel prev link broken", c);
         partial_in_rings += steps;
     }
+    uint32_t cached_total = 0;
+    for (uint32_t c = 0; c < NB_CLASSES; c++)
+        cached_total += cached_pool[c] != NULL;
+    if (cached_in_rings != cached_total)
+        FAIL("%u cached pools but %llu of them on their usedpools rings", cached_total,
+             (unsigned long long)cached_in_rings);
 
     /* Arenas: descriptors, pools, free-pool lists. */
     uint64_t live = 0, marks_expected = 0, partial_in_arenas = 0, want_usable = 0;
-    uint64_t fully_free = 0;
+    uint64_t fully_free = 0, quiet = 0;
     for (uint32_t i = 0; i < maxarenas; i++) {
         const arena_object *ao = &arenas[i];
         if (ao->address == 0)
@@ -1267,8 +1559,9 @@ int hl_pool_validate(char *err, size_t errlen)
             if ((const block *)p < ao->first_pool || (const block *)p >= ao->pool_address ||
                 ((uintptr_t)p & POOL_MASK) != 0)
                 FAIL("arena %u: free pool %p not a carved pool of the arena", i, (const void *)p);
-            if (p->count != 0)
-                FAIL("arena %u: free pool %p has %u blocks in use", i, (const void *)p, p->count);
+            if (p->count != 0 || p->cached)
+                FAIL("arena %u: free pool %p has %u blocks in use%s", i, (const void *)p, p->count,
+                     p->cached ? " and is cached" : "");
             if (p->arenaindex != i)
                 FAIL("arena %u: free pool %p names arena %u", i, (const void *)p, p->arenaindex);
             if (++nempty > total)
@@ -1277,11 +1570,17 @@ int hl_pool_validate(char *err, size_t errlen)
         if (ao->nfreepools != nempty + (total - carved))
             FAIL("arena %u: nfreepools %u != %u empty + %zu virgin", i, ao->nfreepools, nempty,
                  (size_t)(total - carved));
-        uint32_t counted_empty = 0;
+        uint32_t counted_empty = 0, counted_cached = 0;
         for (const block *pb = ao->first_pool; pb < ao->pool_address; pb += POOL_SIZE) {
             const pool_header *p = (const pool_header *)pb;
             if (p->arenaindex != i)
                 FAIL("arena %u: pool %p names arena %u", i, (const void *)p, p->arenaindex);
+            if (p->cached) {
+                /* On its ring (checked there), empty or partial. */
+                counted_cached++;
+                partial_in_arenas++;
+                continue;
+            }
             if (p->count == 0) {
                 counted_empty++;
                 if (p->szidx != DUMMY_CLASS) {
@@ -1307,6 +1606,13 @@ int hl_pool_validate(char *err, size_t errlen)
         }
         if (counted_empty != nempty)
             FAIL("arena %u: %u empty pools but %u on its free-pool list", i, counted_empty, nempty);
+        if (counted_cached != ao->ncached)
+            FAIL("arena %u: %u cached pools, ncached says %u", i, counted_cached, ao->ncached);
+        bool want_quiet = ao->ncached > 0 && ao->nfreepools + ao->ncached == total;
+        if (ao->quiet != want_quiet)
+            FAIL("arena %u: quiet flag %d, but %u free + %u cached of %u pools", i, ao->quiet,
+                 ao->nfreepools, ao->ncached, total);
+        quiet += ao->quiet;
         if (ao->nfreepools > 0)
             want_usable++;
         if (ao->nfreepools == total)
@@ -1316,14 +1622,16 @@ int hl_pool_validate(char *err, size_t errlen)
             FAIL("arena %u: radix tree does not cover [%p, +1 MiB)", i, (const void *)b);
     }
     if (partial_in_rings != partial_in_arenas)
-        FAIL("%llu partial pools in the arenas but %llu on usedpools rings",
+        FAIL("%llu partial or cached pools in the arenas but %llu on usedpools rings",
              (unsigned long long)partial_in_arenas, (unsigned long long)partial_in_rings);
     if (fully_free != nfully_free)
         FAIL("%llu arenas entirely free, nfully_free says %u", (unsigned long long)fully_free,
              nfully_free);
-    if (fully_free > keep_free_arenas)
-        FAIL("%llu arenas entirely free (at most %u are kept)", (unsigned long long)fully_free,
-             keep_free_arenas);
+    if (quiet != nquiet)
+        FAIL("%llu arenas quiet, nquiet says %u", (unsigned long long)quiet, nquiet);
+    if (fully_free + quiet > keep_free_arenas)
+        FAIL("%llu arenas entirely free + %llu quiet (at most %u are kept)",
+             (unsigned long long)fully_free, (unsigned long long)quiet, keep_free_arenas);
 
     /* usable_arenas order and fingers. */
     uint64_t usable = 0;
@@ -1366,19 +1674,32 @@ int hl_pool_validate(char *err, size_t errlen)
 
     /* Radix tree: every mark belongs to a live arena, every arena is marked. */
     uint64_t marks = 0;
+    for (uint32_t k = 0; k <= RADIX_BOT_MASK; k++)
+        if (radix.empty_bot.slot[k].start != 0 || radix.empty_bot.slot[k].len != 0)
+            FAIL("radix: the empty leaf node was written (slot %u)", k);
+    for (uint32_t m = 0; m <= RADIX_MID_MASK; m++)
+        if (radix.empty_mid.bot[m] != 0)
+            FAIL("radix: the empty interior node was written (link %u)", m);
     for (uint32_t t = 0; t < (1u << RADIX_TOP_BITS); t++) {
-        const radix_mid *mid = radix_root[t];
-        if (mid == NULL)
+        if (radix.root[t] == 0)
             continue;
+        const radix_mid *mid = radix_mid_at(radix.root[t]);
         for (uint32_t m = 0; m <= RADIX_MID_MASK; m++) {
-            const radix_bot *bot = mid->bot[m];
-            if (bot == NULL)
+            if (mid->bot[m] == 0)
                 continue;
+            const radix_bot *bot = radix_bot_at(mid->bot[m]);
             for (uint32_t k = 0; k <= RADIX_BOT_MASK; k++) {
-                arena_coverage c = bot->slot[k];
+                arena_coverage cov = bot->slot[k];
                 uintptr_t ideal = ((uintptr_t)t << RADIX_TOP_SHIFT) |
                                   ((uintptr_t)m << RADIX_MID_SHIFT) |
                                   ((uintptr_t)k << RADIX_BOT_SHIFT);
+                if (cov.len > ARENA_SIZE || cov.start >= ARENA_SIZE ||
+                    (cov.start != 0 && cov.start + cov.len < ARENA_SIZE))
+                    FAIL("radix: slot %#lx has a bad run (start %u, length %u)",
+                         (unsigned long)ideal, cov.start, cov.len);
+                struct {
+                    uint32_t tail_lo, tail_hi;
+                } c = {coverage_lo(cov), cov.start};
                 if (c.tail_lo == ARENA_SIZE) {
                     const arena_object *ao = arena_holding(ideal);
                     if (c.tail_hi != 0 || ao == NULL || ao->address != ideal)
@@ -1438,14 +1759,14 @@ void hl_pool_reset(void)
         }
     if (raw != NULL) {
         for (uint32_t t = 0; t < (1u << RADIX_TOP_BITS); t++) {
-            radix_mid *mid = radix_root[t];
-            if (mid == NULL)
+            if (radix.root[t] == 0)
                 continue;
+            radix_mid *mid = radix_mid_at(radix.root[t]);
             for (uint32_t m = 0; m <= RADIX_MID_MASK; m++)
-                if (mid->bot[m] != NULL)
-                    raw->free(mid->bot[m]);
+                if (mid->bot[m] != 0)
+                    raw->free(radix_bot_at(mid->bot[m]));
             raw->free(mid);
-            radix_root[t] = NULL;
+            radix.root[t] = 0;
         }
         raw->free(arenas);
     }
@@ -1461,6 +1782,8 @@ void hl_pool_reset(void)
     migrate_raw_on_realloc = false;
     keep_free_arenas = 1;
     nfully_free = 0;
+    memset(cached_pool, 0, sizeof cached_pool);
+    nquiet = 0;
 }
 
 const hl_backend hl_pool_backend = {

@@ -19,7 +19,9 @@
  *     realloc=migrate    a raw block reallocated to 1..512 bytes moves into a
  *                        pool
  *     keep_free=N        fully free arenas kept mapped instead of returned to
- *                        the OS (default 1, bpo-37257; 0 = pre-3.8 obmalloc)
+ *                        the OS (default 1, bpo-37257; 0 = pre-3.8 obmalloc).
+ *                        An arena whose only non-free pools are cached empty
+ *                        pools (pool.c, "Cached pools") counts against N too.
  *
  * Threads: like obmalloc the pool takes no lock; every call must be made with
  * the GIL held (gil.h).  hl_allocator does that for callers (thread_safe is
@@ -36,7 +38,8 @@
  *     pool.pools_in_use        pools holding at least one block (partial + full)
  *     pool.pools_partial       pools on a usedpools list (some blocks free)
  *     pool.pools_full          pools with every block allocated
- *     pool.pools_empty         carved pools back on their arena's free list
+ *     pool.pools_empty         carved pools holding no block (on their arena's
+ *                              free list, or cached by their class)
  *     pool.pools_uncarved      pools above the arenas' high-water marks
  *     pool.blocks_in_use       blocks allocated from pools
  *     pool.bytes_in_blocks     sum of the block sizes of those blocks
@@ -50,7 +53,9 @@
  *     pool.raw_frees           free of pointers the pool does not own
  *     pool.radix_bytes         memory held by the address radix tree's nodes
  *     pool.arena_objects       arena descriptors allocated (vector capacity)
- *     pool.arenas_fully_free   arenas mapped with every pool free (<= keep_free)
+ *     pool.arenas_fully_free   arenas mapped holding no block (<= keep_free)
+ *     pool.pools_cached        empty pools kept on usedpools by their class
+ *                              (at most one per class; see pool.c)
  */
 #ifndef HL_POOL_H
 #define HL_POOL_H
@@ -80,7 +85,7 @@ typedef struct hl_pool_class_stats {
     uint32_t capacity;       /* blocks per pool: (16384 - 48) / block_size */
     uint64_t pools_partial;  /* on usedpools[class] */
     uint64_t pools_full;
-    uint64_t pools_empty;    /* on a free list, still formatted for this class */
+    uint64_t pools_empty;    /* no block in use, still formatted for this class */
     uint64_t blocks_in_use;
     uint64_t blocks_free;    /* free blocks in this class's partial pools */
 } hl_pool_class_stats;
@@ -97,7 +102,8 @@ typedef struct hl_pool_stats {
     uint64_t quantization_bytes, header_bytes, arena_lost_bytes;
     uint64_t raw_mallocs, raw_callocs, raw_reallocs, raw_frees;
     uint64_t radix_bytes, arena_objects;
-    uint64_t arenas_fully_free; /* arenas mapped with every pool free (<= keep_free) */
+    uint64_t arenas_fully_free; /* arenas mapped holding no block (<= keep_free) */
+    uint64_t pools_cached;      /* empty pools cached by their class (<= 1 per class) */
     hl_pool_class_stats classes[HL_POOL_NB_CLASSES];
 } hl_pool_stats;
 

@@ -260,13 +260,19 @@ TEST(pool_reuse)
     uintptr_t pool = pool_of(blocks[0]);
     CHECK(pool_of(blocks[cap - 1]) == pool);
     CHECK_EQ_U64(stats().pools_full, 1);
+    /* A second, partial pool of the class: the first one, emptied, is then
+     * not its class's only partial pool, so it goes back to the arena (a
+     * lone pool would be cached; see cached_pool). */
+    void *second = P.malloc(64);
+    CHECK(pool_of(second) != pool);
     for (size_t i = 0; i < cap; i++)
         P.free(blocks[i]);
     hl_pool_stats s = stats();
     CHECK_EQ_U64(s.pools_empty, 1);
-    CHECK_EQ_U64(s.pools_in_use, 0);
+    CHECK_EQ_U64(s.pools_cached, 0);
+    CHECK_EQ_U64(s.pools_in_use, 1);
     CHECK_EQ_U64(s.classes[3].pools_empty, 1);
-    CHECK_EQ_U64(s.arenas_current, 1); /* the only arena is kept (bpo-37257) */
+    CHECK_EQ_U64(s.arenas_current, 1);
     CHECK(valid());
     /* Another class reuses the empty pool rather than carving a new one. */
     void *q = P.malloc(200);
@@ -281,7 +287,168 @@ TEST(pool_reuse)
     CHECK(r == q);
     P.free(r);
     CHECK(valid());
+    /* The last block of the lone 64-byte pool: that pool is cached. */
+    P.free(second);
+    s = stats();
+    CHECK_EQ_U64(s.pools_in_use, 0);
+    CHECK_EQ_U64(s.classes[3].pools_empty, 1);
+    CHECK_EQ_U64(s.arenas_current, 1); /* the only arena is kept (bpo-37257) */
+    CHECK_EQ_U64(s.arenas_fully_free, 1);
+    CHECK(valid());
     free(blocks);
+    hl_pool_reset();
+}
+
+/* Cached pools: a class whose only partial pool empties keeps it (no trip
+ * through the arena on a malloc-free loop), but an arena holding no block
+ * is still returned to the OS beyond keep_free, as obmalloc's would be. */
+static void fill_and_free_512(int arenas)
+{
+    size_t n = (size_t)arenas * 64 * 31;
+    void **blk = malloc(n * sizeof *blk);
+    for (size_t i = 0; i < n; i++)
+        blk[i] = P.malloc(512);
+    for (size_t i = 0; i < n; i++)
+        P.free(blk[i]);
+    free(blk);
+}
+
+TEST(cached_pool)
+{
+    fresh("align=arena");
+    /* The malloc-free loop: the same block, the pool stays cached. */
+    void *x = P.malloc(16);
+    P.free(x);
+    hl_pool_stats s = stats();
+    CHECK_EQ_U64(s.pools_cached, 1);
+    CHECK_EQ_U64(s.classes[0].pools_empty, 1);
+    CHECK_EQ_U64(s.arenas_fully_free, 1);
+    CHECK(valid());
+    for (int i = 0; i < 1000; i++) {
+        void *y = P.malloc(16);
+        CHECK(y == x);
+        P.free(y);
+    }
+    s = stats();
+    CHECK_EQ_U64(s.pools_cached, 1);
+    CHECK_EQ_U64(s.arenas_total, 1);
+    CHECK(valid());
+    /* The cached pool's arena holds no block: a second arena left empty is
+     * beyond keep_free=1 and unmapped (obmalloc: the first arena would be
+     * the kept free one, the second unmapped). */
+    fill_and_free_512(2);
+    s = stats();
+    CHECK_EQ_U64(s.blocks_in_use, 0);
+    CHECK_EQ_U64(s.arenas_current, 1);
+    CHECK_EQ_U64(s.arenas_fully_free, 1);
+    CHECK_EQ_U64(s.arenas_freed, s.arenas_total - 1);
+    CHECK(valid());
+    /* trim returns the cached pool, then its arena. */
+    P.trim();
+    s = stats();
+    CHECK_EQ_U64(s.pools_cached, 0);
+    CHECK_EQ_U64(s.arenas_current, 0);
+    CHECK(valid());
+
+    /* No free pool left anywhere: another class takes the cached pool back
+     * rather than map a second arena. */
+    fresh("align=arena");
+    x = P.malloc(16);
+    P.free(x);
+    CHECK_EQ_U64(stats().pools_cached, 1);
+    {
+        size_t nfill = 63 * 31; /* the arena's other 63 pools */
+        void **fill512 = malloc(nfill * sizeof *fill512);
+        REQUIRE(fill512 != NULL);
+        for (size_t i = 0; i < nfill; i++)
+            fill512[i] = P.malloc(512);
+        CHECK_EQ_U64(stats().arenas_current, 1);
+        CHECK_EQ_U64(stats().pools_uncarved, 0);
+        void *other = P.malloc(100);
+        CHECK(pool_of(other) == pool_of(x));
+        s = stats();
+        CHECK_EQ_U64(s.arenas_total, 1);
+        CHECK_EQ_U64(s.pools_cached, 0);
+        CHECK(valid());
+        P.free(other);
+        for (size_t i = 0; i < nfill; i++)
+            P.free(fill512[i]);
+        free(fill512);
+        CHECK(valid());
+    }
+
+    /* keep_free=0: no idle arena may stay, so the lone pool is not cached
+     * and its arena goes back at once (pre-3.8 obmalloc behaviour). */
+    fresh("align=arena,keep_free=0");
+    x = P.malloc(16);
+    P.free(x);
+    s = stats();
+    CHECK_EQ_U64(s.pools_cached, 0);
+    CHECK_EQ_U64(s.arenas_current, 0);
+    CHECK(valid());
+
+    /* A cached pool that holds a block again does not count as idle: the
+     * arena emptied next is the one kept, as obmalloc would keep it. */
+    fresh("align=arena");
+    x = P.malloc(16);
+    P.free(x);
+    void *held = P.malloc(16); /* reuses the cached pool */
+    CHECK(held == x);
+    fill_and_free_512(2);
+    s = stats();
+    CHECK_EQ_U64(s.blocks_in_use, 1);
+    CHECK_EQ_U64(s.arenas_current, 2); /* held's arena + one kept free arena */
+    CHECK_EQ_U64(s.arenas_fully_free, 1);
+    CHECK(valid());
+    P.free(held);
+    /* Now two arenas hold no block, one more than keep_free allows: the
+     * emptied pool is not cached and its arena goes back. */
+    s = stats();
+    CHECK_EQ_U64(s.arenas_current, 1);
+    CHECK_EQ_U64(s.arenas_fully_free, 1);
+    CHECK(valid());
+
+    /* An arena whose last pools are cached pools of several classes turns
+     * idle when its other pools empty; beyond keep_free it is unmapped,
+     * taking its cached pools with it. */
+    fresh("align=arena,keep_free=1");
+    void *a = P.malloc(16), *b = P.malloc(32), *c = P.malloc(48);
+    uintptr_t first = arena_of(a);
+    CHECK(arena_of(b) == first && arena_of(c) == first);
+    /* Fill the rest of the first arena and a second one with 512 B pools. */
+    size_t n = (size_t)(64 - 3 + 64) * 31;
+    void **blk = malloc(n * sizeof *blk);
+    REQUIRE(blk != NULL);
+    for (size_t i = 0; i < n; i++)
+        blk[i] = P.malloc(512);
+    CHECK_EQ_U64(stats().arenas_current, 2);
+    P.free(a);
+    P.free(b);
+    P.free(c);
+    s = stats();
+    CHECK_EQ_U64(s.pools_cached, 3);
+    CHECK_EQ_U64(s.arenas_fully_free, 0);
+    CHECK(valid());
+    /* Free the second arena's blocks first: it is kept, holding no block
+     * (its first pool to empty is the 512 B class's cached pool). */
+    for (size_t i = (size_t)(64 - 3) * 31; i < n; i++)
+        P.free(blk[i]);
+    s = stats();
+    CHECK_EQ_U64(s.arenas_current, 2);
+    CHECK_EQ_U64(s.arenas_fully_free, 1);
+    CHECK_EQ_U64(s.pools_cached, 4);
+    CHECK(valid());
+    /* Then the first arena's 512 B blocks: it holds no block any more, one
+     * idle arena too many: its three cached pools go and it is unmapped. */
+    for (size_t i = 0; i < (size_t)(64 - 3) * 31; i++)
+        P.free(blk[i]);
+    s = stats();
+    CHECK_EQ_U64(s.arenas_current, 1);
+    CHECK_EQ_U64(s.pools_cached, 1);
+    CHECK_EQ_U64(s.arenas_fully_free, 1);
+    CHECK(!P.owns((void *)first));
+    CHECK(valid());
+    free(blk);
     hl_pool_reset();
 }
 
@@ -852,6 +1019,95 @@ TEST(stress)
     hl_pool_reset();
 }
 
+/* Randomized churn aimed at the cached pools: few classes, whole classes
+ * freed at once (pools empty alone on their rings and get cached), arenas
+ * filled and drained (they turn quiet or entirely free), trim now and then.
+ * Property checked throughout, for keep_free 0, 1 and 2: arenas mapped while
+ * holding no block never exceed keep_free (obmalloc's bound), and once
+ * everything is freed no other arena is mapped.  Every block keeps its
+ * pattern; the validator runs every few steps. */
+TEST(cached_pool_stress)
+{
+    static const size_t sizes[] = {16, 32, 48, 512};
+    enum { MAXLIVE = 5000, STEPS = 4000 };
+    static live_block live[MAXLIVE];
+    const char *opts[] = {"align=arena,keep_free=0", "keep_free=1", "align=unaligned,keep_free=2"};
+    const uint64_t keep[] = {0, 1, 2};
+    for (int o = 0; o < 3; o++) {
+        fresh(opts[o]);
+        uint64_t seed = 99 + (uint64_t)o, tag = 1;
+        size_t n = 0;
+        bool ok = true;
+        for (int step = 0; step < STEPS && ok; step++) {
+            uint64_t r = hl_test_rand(&seed);
+            int kind = (int)(r % 100);
+            size_t size = sizes[(r >> 8) % 4];
+            if (kind < 45 && n < MAXLIVE) {
+                int burst = 1 + (int)((r >> 16) % 40);
+                for (int k = 0; k < burst && n < MAXLIVE; k++) {
+                    live[n].p = P.malloc(size);
+                    REQUIRE(live[n].p != NULL);
+                    live[n].size = size;
+                    live[n].tag = tag++;
+                    fill(live[n].p, size, live[n].tag);
+                    n++;
+                }
+            } else if (kind < 85 && n > 0) {
+                int burst = 1 + (int)((r >> 16) % 40);
+                for (int k = 0; k < burst && n > 0; k++) {
+                    size_t i = (size_t)(hl_test_rand(&seed) % n);
+                    CHECK(intact(live[i].p, live[i].size, live[i].tag));
+                    P.free(live[i].p);
+                    live[i] = live[--n];
+                }
+            } else if (kind < 97) {
+                /* Free every block of one class: its pools empty. */
+                for (size_t i = 0; i < n;) {
+                    if (live[i].size != size) {
+                        i++;
+                        continue;
+                    }
+                    CHECK(intact(live[i].p, live[i].size, live[i].tag));
+                    P.free(live[i].p);
+                    live[i] = live[--n];
+                }
+            } else if (kind < 99) {
+                /* The malloc-free loop the cache is for. */
+                for (int k = 0; k < 50; k++)
+                    P.free(P.malloc(size));
+            } else {
+                P.trim();
+            }
+            if (step % 25 == 0) {
+                hl_pool_stats st = stats();
+                CHECK_MSG(st.arenas_fully_free <= keep[o],
+                          "%llu arenas hold no block, keep_free=%llu (step %d, '%s')",
+                          (unsigned long long)st.arenas_fully_free,
+                          (unsigned long long)keep[o], step, opts[o]);
+                CHECK_EQ_U64(st.blocks_in_use, n);
+                if (!valid()) {
+                    printf("  at step %d, options '%s'\n", step, opts[o]);
+                    ok = false;
+                    CHECK(false);
+                }
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            CHECK(intact(live[i].p, live[i].size, live[i].tag));
+            P.free(live[i].p);
+        }
+        hl_pool_stats st = stats();
+        CHECK_EQ_U64(st.blocks_in_use, 0);
+        CHECK_MSG(st.arenas_current <= keep[o], "%llu arenas mapped with no block, keep_free=%llu",
+                  (unsigned long long)st.arenas_current, (unsigned long long)keep[o]);
+        CHECK(valid());
+        P.trim();
+        CHECK_EQ_U64(stats().arenas_current, 0);
+        CHECK(valid());
+    }
+    hl_pool_reset();
+}
+
 /* ---- property test against a reference model ---------------------------------- */
 
 /* The model: which blocks are live, their requested size, their tag, and
@@ -1190,6 +1446,7 @@ int main(void)
     RUN(init_options);
     RUN(lazy_carving);
     RUN(pool_reuse);
+    RUN(cached_pool);
     RUN(calloc_semantics);
     RUN(arena_release);
     RUN(arena_ordering);
@@ -1202,6 +1459,7 @@ int main(void)
     RUN(free_sized);
     RUN(native_stats);
     RUN(stress);
+    RUN(cached_pool_stress);
     RUN(model_obmalloc);
     RUN(model_migrate);
     RUN(allocator_threads);
