@@ -301,24 +301,52 @@ size_t hl__dict_table_bytes(const hl_obj *o)
 }
 
 /* As dict_traverse: a str-keyed table visits its values only (str keys can
- * not be part of a cycle), a general one keys and values. */
+ * not be part of a cycle), a general one keys and values.  The table kind is
+ * tested once, not per entry (the collector calls this for every dict). */
 static int dict_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
 {
     hl_dict *d = (hl_dict *)o;
     dk_keys *k = d->keys;
     if (k == NULL)
         return 0;
-    for (int64_t ix = 0; ix < k->nentries; ix++) {
-        hl_obj *value = *entry_value(k, ix);
-        if (value == NULL)
+    int64_t n = k->nentries;
+    int r;
+    if (k->kind == DK_STR) {
+        dk_str_entry *e = dk_entries(k);
+        for (int64_t ix = 0; ix < n; ix++)
+            if (e[ix].value != NULL && (r = visit(e[ix].value, arg)) != 0)
+                return r;
+        return 0;
+    }
+    dk_gen_entry *e = dk_entries(k);
+    for (int64_t ix = 0; ix < n; ix++) {
+        if (e[ix].value == NULL)
             continue;
-        int r;
-        if (k->kind == DK_GENERAL && (r = visit(*entry_key(k, ix), arg)) != 0)
-            return r;
-        if ((r = visit(value, arg)) != 0)
+        if ((r = visit(e[ix].key, arg)) != 0 || (r = visit(e[ix].value, arg)) != 0)
             return r;
     }
     return 0;
+}
+
+/* A str-keyed table's values are every other word of its entries. */
+_Static_assert(sizeof(dk_str_entry) % sizeof(hl_obj *) == 0, "entries are whole words");
+bool hl__dict_refspan(hl_obj *o, hl_refspan *span)
+{
+    hl_dict *d = (hl_dict *)o;
+    dk_keys *k = d->keys;
+    if (k == NULL) {
+        span->first = NULL;
+        span->n = 0;
+        span->stride = 1;
+        return true;
+    }
+    if (k->kind != DK_STR)
+        return false;
+    dk_str_entry *e = dk_entries(k);
+    span->first = &e[0].value;
+    span->n = (size_t)k->nentries;
+    span->stride = sizeof(dk_str_entry) / sizeof(hl_obj *);
+    return true;
 }
 
 static void dict_clear(hl_rt *rt, hl_obj *o)

@@ -30,6 +30,15 @@ static int inst_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
     return v->dict != NULL ? visit(v->dict, arg) : 0;
 }
 
+bool hl__inst_refspan(hl_obj *o, hl_refspan *span)
+{
+    hl_inst *v = (hl_inst *)o;
+    span->first = &v->dict;
+    span->n = 1;
+    span->stride = 1;
+    return true;
+}
+
 static void inst_clear(hl_rt *rt, hl_obj *o)
 {
     hl_inst *v = (hl_inst *)o;

@@ -141,6 +141,23 @@ struct hl_rt {
     bool entered;
 };
 
+/* ---- referent spans, for the collector's inlined traversal (gc.c) ---------- *
+ * A collection visits every referent of every container twice; going through
+ * tp_traverse costs an indirect call per container and another per referent.
+ * Instead gc.c asks a container for its referent slots as a span: n slots,
+ * `stride` pointers apart from `first`, NULL slots skipped, which is exactly
+ * what (and the order in which) the type's traverse visits.  Each returns
+ * false when the referents are not one such span (a dict with general keys
+ * visits key, value pairs): the caller then uses traverse. */
+typedef struct hl_refspan {
+    hl_obj **first;
+    size_t n, stride;
+} hl_refspan;
+bool hl__tuple_refspan(hl_obj *o, hl_refspan *span);
+bool hl__list_refspan(hl_obj *o, hl_refspan *span);
+bool hl__dict_refspan(hl_obj *o, hl_refspan *span);
+bool hl__inst_refspan(hl_obj *o, hl_refspan *span);
+
 /* Builtin types (their own files). */
 extern const hl_type hl__none_type, hl__int_type, hl__float_type, hl__str_type,
     hl__tuple_type, hl__list_type, hl__dict_type;

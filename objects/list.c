@@ -43,6 +43,15 @@ static int list_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
     return 0;
 }
 
+bool hl__list_refspan(hl_obj *o, hl_refspan *span)
+{
+    hl_list *l = (hl_list *)o;
+    span->first = l->items;
+    span->n = (size_t)l->size;
+    span->stride = 1;
+    return true;
+}
+
 /* Drops every item and the array (tp_clear). */
 static void list_clear(hl_rt *rt, hl_obj *o)
 {

@@ -42,6 +42,15 @@ static int tuple_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
     return 0;
 }
 
+bool hl__tuple_refspan(hl_obj *o, hl_refspan *span)
+{
+    hl_tuple *t = (hl_tuple *)o;
+    span->first = t->items;
+    span->n = (size_t)t->size;
+    span->stride = 1;
+    return true;
+}
+
 static void tuple_clear(hl_rt *rt, hl_obj *o)
 {
     hl_tuple *t = (hl_tuple *)o;
