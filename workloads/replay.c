@@ -51,7 +51,7 @@
 enum { P_MODE, P_COUNT };
 
 static const hl_param replay_params[P_COUNT] = {
-    [P_MODE] = {"mode", "0 = one replay thread per recorded thread, 1 = all events on one thread", 0,
+    [P_MODE] = {"serial", "0 = one replay thread per recorded thread, 1 = all events on one thread", 0,
                 0, 0, 1},
 };
 
