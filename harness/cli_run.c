@@ -686,7 +686,11 @@ int hl_cli_run(int argc, char **argv)
             snprintf(err_path, sizeof err_path, "%s/cell.stderr", repdir);
             hl_run_opts ro = {.path = path, .argv = ja.argv, .stdout_path = out_path,
                               .stderr_path = err_path, .timeout_s = plan->timeout_s,
-                              .memory_limit_kib = plan->memory_limit_mb * 1024};
+                              .memory_limit_kib = plan->memory_limit_mb * 1024,
+                              /* where mmap puts arenas changes the code paths
+                               * (an unaligned arena loses a pool), so counts
+                               * repeat exactly only with one fixed layout */
+                              .no_aslr = strcmp(plan->measure, "instructions") == 0};
             hl_runner_run(&ro, &run);
         }
         if (run.outcome == HL_RUN_INTERRUPTED)

@@ -216,6 +216,10 @@ int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *pl
     }
     if (req->have_seed) {
         plan->seed = req->seed;
+    } else if (instr) {
+        /* Instruction counts are for repeating: the same command must give
+         * the same workload, so no random seed by default. */
+        plan->seed = 1;
     } else {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

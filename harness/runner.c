@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,10 @@ static void child_exec(const hl_run_opts *opts, int errfd)
     /* The driver's handlers must not survive into the child's pre-exec code. */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    /* Failure to switch randomisation off is not fatal: instruction counts
+     * are then only as repeatable as the address-space layout. */
+    if (opts->no_aslr)
+        personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
     int e = 0;
     if (redirect(STDIN_FILENO, NULL, O_RDONLY) != 0 ||
         redirect(STDOUT_FILENO, opts->stdout_path, O_WRONLY | O_CREAT | O_TRUNC) != 0 ||

@@ -42,6 +42,10 @@ typedef struct hl_run_opts {
     const char *stderr_path;  /* NULL: /dev/null */
     double timeout_s;         /* <= 0: none */
     uint64_t memory_limit_kib;/* 0: none */
+    bool no_aslr;             /* run with address-space randomisation off
+                               * (personality ADDR_NO_RANDOMIZE), so that
+                               * instruction counts do not depend on where
+                               * mmap places arenas */
 } hl_run_opts;
 
 typedef struct hl_run_result {

@@ -59,7 +59,8 @@ if (logy) {
 # Room above the tallest bar for the key and the values printed over bars.
 set offsets 0, 0, graph 0.18, 0
 
-if (refline > 0) {
+# The reference line only where it falls inside the y range.
+if (refline > 0 && (!logy || !exists("ymin") || ymin < refline)) {
     set arrow 1 from graph 0, first refline to graph 1, first refline nohead dt 2 lw 1.2 lc rgb '#555555' back
 }
 
