@@ -68,16 +68,6 @@ typedef struct bt_walk {
     bool malformed;
 } bt_walk;
 
-static uint64_t gc_collected_total(const hl_rt *rt)
-{
-    hl_gc_stats s[HL_GC_GENERATIONS];
-    hl_gc_get_stats(rt, s);
-    uint64_t total = 0;
-    for (int g = 0; g < HL_GC_GENERATIONS; g++)
-        total += s[g].collected;
-    return total;
-}
-
 /* Builds a node from its children (stolen; NULL for a leaf) and its item.
  * NULL when out of memory (children released). */
 static hl_obj *make_node(bt_ctx *c, hl_obj *left, hl_obj *right, int64_t item)
@@ -238,7 +228,7 @@ static void *bt_setup(const hl_wl_env *env, char *err, size_t errlen)
         return NULL;
     }
     c->live_baseline = hl_rt_live_objects(c->rt);
-    c->collected_baseline = gc_collected_total(c->rt);
+    c->collected_baseline = hl_objwl_gc_collected(c->rt);
     return c;
 }
 
@@ -276,7 +266,7 @@ static int bt_verify(void *vctx, char *err, size_t errlen)
                              "binary_trees: %" PRIu64 " objects alive after the short-lived "
                              "trees died, expected %" PRIu64 " (the long-lived tree)",
                              live, c->live_baseline);
-    uint64_t collected = gc_collected_total(c->rt) - c->collected_baseline;
+    uint64_t collected = hl_objwl_gc_collected(c->rt) - c->collected_baseline;
     if (collected != 0)
         return hl_objwl_fail(err, errlen,
                              "binary_trees: the collector freed %" PRIu64

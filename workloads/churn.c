@@ -65,16 +65,6 @@ typedef struct churn_ctx {
     hl_objwl_check check;
 } churn_ctx;
 
-static uint64_t gc_collected_total(const hl_rt *rt)
-{
-    hl_gc_stats s[HL_GC_GENERATIONS];
-    hl_gc_get_stats(rt, s);
-    uint64_t total = 0;
-    for (int g = 0; g < HL_GC_GENERATIONS; g++)
-        total += s[g].collected;
-    return total;
-}
-
 /* An int never in the small-int cache (-5..256), of 1 to 3 30-bit digits. */
 static int64_t draw_int(uint64_t *rng)
 {
@@ -178,7 +168,7 @@ static void *churn_setup(const hl_wl_env *env, char *err, size_t errlen)
     }
     hl_rt_enter(c->rt);
     c->live_baseline = hl_rt_live_objects(c->rt);
-    c->collected_baseline = gc_collected_total(c->rt);
+    c->collected_baseline = hl_objwl_gc_collected(c->rt);
     return c;
 }
 
@@ -229,7 +219,7 @@ static int churn_verify(void *vctx, char *err, size_t errlen)
                              "churn: %" PRIu64 " objects alive, expected %" PRIu64
                              " (%" PRIu64 " in the window): objects leaked or freed early",
                              live, c->live_baseline + c->live_in_window, c->live_in_window);
-    uint64_t collected = gc_collected_total(c->rt) - c->collected_baseline;
+    uint64_t collected = hl_objwl_gc_collected(c->rt) - c->collected_baseline;
     if (collected != 0)
         return hl_objwl_fail(err, errlen,
                              "churn: the collector freed %" PRIu64

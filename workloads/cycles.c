@@ -64,16 +64,6 @@ typedef struct cy_ctx {
     hl_objwl_check check;
 } cy_ctx;
 
-static uint64_t gc_collected_total(const hl_rt *rt)
-{
-    hl_gc_stats s[HL_GC_GENERATIONS];
-    hl_gc_get_stats(rt, s);
-    uint64_t total = 0;
-    for (int g = 0; g < HL_GC_GENERATIONS; g++)
-        total += s[g].collected;
-    return total;
-}
-
 static int64_t draw_value(cy_ctx *c)
 {
     return 1000 + (int64_t)(hl_sm64(&c->rng) >> 24);
@@ -263,7 +253,7 @@ static void *cy_setup(const hl_wl_env *env, char *err, size_t errlen)
      * runtime must not count as ours. */
     hl_gc_collect(c->rt, 2);
     c->live_baseline = hl_rt_live_objects(c->rt);
-    c->collected_baseline = gc_collected_total(c->rt);
+    c->collected_baseline = hl_objwl_gc_collected(c->rt);
     return c;
 }
 
@@ -299,7 +289,7 @@ static int cy_verify(void *vctx, char *err, size_t errlen)
     if (hl_objwl_check_report(&c->check, "cycles", err, errlen) != 0)
         return -1;
     hl_gc_collect(c->rt, 2);
-    uint64_t collected = gc_collected_total(c->rt) - c->collected_baseline;
+    uint64_t collected = hl_objwl_gc_collected(c->rt) - c->collected_baseline;
     if (collected != c->garbage_tracked)
         return hl_objwl_fail(err, errlen,
                              "cycles: the collector freed %" PRIu64 " objects, but %" PRIu64
@@ -325,7 +315,7 @@ static size_t cy_metrics(void *vctx, hl_metric *out, size_t max)
     if (k < max)
         out[k++] = (hl_metric){"garbage_containers", (double)c->garbage_tracked, "objects"};
     if (k < max)
-        out[k++] = (hl_metric){"gc_collected", (double)(gc_collected_total(c->rt) -
+        out[k++] = (hl_metric){"gc_collected", (double)(hl_objwl_gc_collected(c->rt) -
                                                         c->collected_baseline),
                                "objects"};
     for (int g = 0; g < HL_GC_GENERATIONS && k < max; g++) {

@@ -99,16 +99,6 @@ typedef struct gm_fields {
     char name[GM_NAME_MAX];
 } gm_fields;
 
-static uint64_t gc_collected_total(const hl_rt *rt)
-{
-    hl_gc_stats s[HL_GC_GENERATIONS];
-    hl_gc_get_stats(rt, s);
-    uint64_t total = 0;
-    for (int g = 0; g < HL_GC_GENERATIONS; g++)
-        total += s[g].collected;
-    return total;
-}
-
 /* Long-lived record i has kind i % 4; a churn record's kind is random but
  * also a function of its id, so (id, version) is all that must be kept. */
 static gm_fields fields_of(const gm_ctx *c, uint64_t id, uint32_t version)
@@ -269,7 +259,7 @@ static void *gm_setup(const hl_wl_env *env, char *err, size_t errlen)
     hl_gc_reset_pauses(rt);
     c->heap_objects = hl_rt_live_objects(rt) - base;
     c->live_baseline = hl_rt_live_objects(rt);
-    c->collected_baseline = gc_collected_total(rt);
+    c->collected_baseline = hl_objwl_gc_collected(rt);
     if (c->n_records < GM_KINDS) {
         hl_obj_decref(rt, c->heap);
         hl_rt_leave(rt);
@@ -372,7 +362,7 @@ static int gm_verify(void *vctx, char *err, size_t errlen)
     if (hl_objwl_check_report(&c->check, "gen_mix", err, errlen) != 0)
         return -1;
     hl_gc_collect(rt, 2);
-    uint64_t collected = gc_collected_total(rt) - c->collected_baseline;
+    uint64_t collected = hl_objwl_gc_collected(rt) - c->collected_baseline;
     if (collected != c->garbage_tracked)
         return hl_objwl_fail(err, errlen,
                              "gen_mix: the collector freed %" PRIu64 " objects, but %" PRIu64

@@ -10,6 +10,7 @@
  */
 #include "objwl_util.h"
 
+#include "../objects/gc.h"
 #include "../objects/object.h"
 
 #include <errno.h>
@@ -186,4 +187,14 @@ uint64_t hl_objwl_content_hash(const hl_obj *o, unsigned max_depth)
         break;
     }
     return hl_objwl_mix(HL_OBJWL_H_INST, 0);
+}
+
+uint64_t hl_objwl_gc_collected(const hl_rt *rt)
+{
+    hl_gc_stats s[HL_GC_GENERATIONS];
+    hl_gc_get_stats(rt, s);
+    uint64_t total = 0;
+    for (int g = 0; g < HL_GC_GENERATIONS; g++)
+        total += s[g].collected;
+    return total;
 }

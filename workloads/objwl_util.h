@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+struct hl_rt; /* objects/runtime.h */
+
 /* FNV-1a (Fowler/Noll/Vo) folded over 8-byte native-endian words, then
  * the tail bytes, into a running checksum: the byte-wise original costs a
  * multiply per byte, which would dominate a workload's own time on long
@@ -127,5 +129,10 @@ static inline double hl_objwl_checksum_metric(uint64_t h)
 {
     return (double)(h >> 11);
 }
+
+/* Objects the collector has freed so far, over all generations: what the
+ * workloads compare before and after to check that only cycles died by
+ * collection. */
+uint64_t hl_objwl_gc_collected(const struct hl_rt *rt);
 
 #endif
