@@ -223,10 +223,7 @@ static size_t share_metrics(void *p, hl_metric *out, size_t max)
     uint64_t sum = 0;
     for (unsigned t = 0; t < c->threads; t++)
         sum += c->workers[t].checksum;
-    snprintf(out[0].name, sizeof out[0].name, "checksum");
-    out[0].value = (double)sum;
-    out[0].unit = "";
-    return 1;
+    return hl_metric_checksum(out, max, sum);
 }
 
 const hl_workload hl_wl_cache_thrash = {

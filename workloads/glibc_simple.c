@@ -164,12 +164,7 @@ static int gs_verify(void *p, char *err, size_t errlen)
 static size_t gs_metrics(void *p, hl_metric *out, size_t max)
 {
     gs_ctx *c = p;
-    if (max < 1)
-        return 0;
-    snprintf(out[0].name, sizeof out[0].name, "checksum");
-    out[0].value = (double)c->checksum;
-    out[0].unit = "";
-    return 1;
+    return hl_metric_checksum(out, max, c->checksum);
 }
 
 const hl_workload hl_wl_glibc_simple = {

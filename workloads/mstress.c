@@ -333,10 +333,7 @@ static size_t mstress_metrics(void *p, hl_metric *out, size_t max)
     uint64_t words = 0;
     for (unsigned t = 0; t < c->threads; t++)
         words += c->workers[t].words;
-    snprintf(out[0].name, sizeof out[0].name, "checksum");
-    out[0].value = (double)words;
-    out[0].unit = "";
-    return 1;
+    return hl_metric_checksum(out, max, words);
 }
 
 const hl_workload hl_wl_mstress = {

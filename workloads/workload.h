@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct hl_rt; /* objects/runtime.h: the object layer's runtime */
 
@@ -81,6 +82,18 @@ typedef struct hl_workload {
     size_t (*metrics)(void *ctx, hl_metric *out, size_t max);
     void (*teardown)(void *ctx);
 } hl_workload;
+
+/* Writes the one metric most raw workloads report, their checksum, into
+ * out[0]; returns how many metrics were written (0 when max is 0). */
+static inline size_t hl_metric_checksum(hl_metric *out, size_t max, uint64_t checksum)
+{
+    if (max < 1)
+        return 0;
+    snprintf(out[0].name, sizeof out[0].name, "checksum");
+    out[0].value = (double)checksum;
+    out[0].unit = "";
+    return 1;
+}
 
 /* ---- registry (workloads/registry.c) ------------------------------------ */
 size_t hl_workload_count(void);

@@ -308,10 +308,7 @@ static size_t xmalloc_metrics(void *p, hl_metric *out, size_t max)
     uint64_t made = 0, sum = 0, bad = 0;
     bool failed = false;
     totals(c, c->producers, &made, &sum, &bad, &failed);
-    snprintf(out[0].name, sizeof out[0].name, "checksum");
-    out[0].value = (double)sum;
-    out[0].unit = "";
-    return 1;
+    return hl_metric_checksum(out, max, sum);
 }
 
 const hl_workload hl_wl_xmalloc = {
