@@ -53,6 +53,8 @@ const char *const hl_metric_names[HL_M_COUNT] = {
     [HL_M_GC_PAUSE_TOTAL_MS] = "gc_pause_total_ms",
     [HL_M_GC_PAUSE_MAX_MS] = "gc_pause_max_ms",
     [HL_M_GC_PAUSE_P99_MS] = "gc_pause_p99_ms",
+    [HL_M_GIL_ACQUISITIONS] = "gil_acquisitions",
+    [HL_M_GIL_CONTENDED] = "gil_contended",
 };
 
 /* Documented cell.json paths of each canonical metric (first match wins);
@@ -79,6 +81,8 @@ static const char *const metric_paths[HL_M_COUNT][4] = {
     [HL_M_GC_PAUSE_TOTAL_MS] = {"gc.pause_total_ms"},
     [HL_M_GC_PAUSE_MAX_MS] = {"gc.pause_max_ms"},
     [HL_M_GC_PAUSE_P99_MS] = {"gc.pause_p99_ms"},
+    [HL_M_GIL_ACQUISITIONS] = {"gil.acquisitions"},
+    [HL_M_GIL_CONTENDED] = {"gil.contended"},
 };
 
 /* {====================================================================
@@ -606,6 +610,7 @@ static const hl_metric_id csv_medians[] = {
     HL_M_NVCSW,            HL_M_NIVCSW,            HL_M_USER_S,          HL_M_SYS_S,
     HL_M_WALL_S,           HL_M_ITERATIONS,        HL_M_GC_COLLECTIONS,  HL_M_GC_COLLECTED,
     HL_M_GC_PAUSE_TOTAL_MS, HL_M_GC_PAUSE_MAX_MS,  HL_M_GC_PAUSE_P99_MS,
+    HL_M_GIL_ACQUISITIONS,  HL_M_GIL_CONTENDED,
 };
 #define N_CSV_MEDIANS (sizeof csv_medians / sizeof csv_medians[0])
 

@@ -42,6 +42,8 @@ typedef enum hl_metric_id {
     HL_M_GC_PAUSE_TOTAL_MS,
     HL_M_GC_PAUSE_MAX_MS,
     HL_M_GC_PAUSE_P99_MS,
+    HL_M_GIL_ACQUISITIONS,
+    HL_M_GIL_CONTENDED,
     HL_M_COUNT
 } hl_metric_id;
 
