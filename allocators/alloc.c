@@ -27,9 +27,8 @@ static pthread_key_t thread_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static thread_entry *threads;
 static retired_counts retired[HL_MAX_ALLOCATORS];
-/* Threads that ever touched each slot, and the exact peak of the only
- * thread when there was just one. */
-static unsigned slot_threads[HL_MAX_ALLOCATORS];
+/* Per slot: the largest peak of the threads that have exited, and the peak
+ * of the summed live bytes seen by hl_allocator_sample(). */
 static int64_t retired_single_peak[HL_MAX_ALLOCATORS];
 static _Atomic int64_t sampled_peak[HL_MAX_ALLOCATORS];
 
@@ -83,8 +82,6 @@ void hl_alloc_register_thread(void)
     pthread_mutex_lock(&registry_lock);
     e->next = threads;
     threads = e;
-    for (int i = 0; i < HL_MAX_ALLOCATORS; i++)
-        slot_threads[i]++;
     pthread_mutex_unlock(&registry_lock);
     pthread_setspecific(thread_key, e);
     hl_tl_registered = true;
@@ -202,7 +199,6 @@ void hl_allocator_stats(const hl_allocator *a, hl_alloc_stats *out)
             single_peak = pk;
     }
     pthread_mutex_unlock(&registry_lock);
-    (void)slot_threads;
 
     out->allocs = allocs;
     out->frees = frees;
