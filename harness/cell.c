@@ -114,7 +114,8 @@ static void usage(FILE *f)
         "  --warmup-time SEC     warm-up before measuring (default 0)\n"
         "  --out DIR             where cell.json, gbench.json, ... go (default .)\n"
         "  --timeline-ms N       sample RSS and live bytes every N ms into timeline.csv\n"
-        "                        (default %d for object-layer workloads, 0 = off otherwise)\n"
+        "                        (default %d for object-layer and threaded workloads, 0 = off\n"
+        "                        otherwise)\n"
         "  --trace FILE          trace file, for trace-replay workloads (env->data_dir)\n"
         "  --gc-threshold A,B,C  object layer: gc.set_threshold(A, B, C) (default 700,10,10)\n"
         "  --measure time|instructions  (default time)\n"
@@ -932,9 +933,13 @@ int main(int argc, char **argv)
                  c->wl->name);
         return HL_CELL_EXIT_BAD_INPUT;
     }
+    /* The sampler is on by default where it is needed: object-layer cells
+     * (the memory timeline chart) and threaded cells, whose peak of live
+     * bytes can only be sampled (allocators/alloc.h). */
     c->timeline_ms = c->opt.timeline_ms >= 0 ? c->opt.timeline_ms
-                     : c->wl->layer == HL_LAYER_OBJECTS ? DEFAULT_OBJECT_TIMELINE_MS
-                                                          : 0;
+                     : (c->wl->layer == HL_LAYER_OBJECTS || c->wl->threaded)
+                         ? DEFAULT_OBJECT_TIMELINE_MS
+                         : 0;
     if (c->opt.measure == HL_MEASURE_INSTRUCTIONS)
         c->timeline_ms = 0; /* a sampler thread would add its own instructions */
     if (make_dir(c->opt.out_dir) != 0)
