@@ -108,19 +108,6 @@ typedef struct fc_ctx {
     hl_objwl_check check;
 } fc_ctx;
 
-static int64_t live_bytes(hl_rt *rt)
-{
-    hl_alloc_stats s;
-    hl_allocator *om = hl_rt_obj_mem(rt), *im = hl_rt_item_mem(rt);
-    hl_allocator_stats(om, &s);
-    int64_t live = s.live_bytes;
-    if (im != om) {
-        hl_allocator_stats(im, &s);
-        live += s.live_bytes;
-    }
-    return live;
-}
-
 /* Reads the first c->touched records (and, with touch, increfs and decrefs
  * each object, as a worker using it would).  Returns their checksum. */
 static uint64_t walk_heap(fc_ctx *c, bool touch)
@@ -219,7 +206,7 @@ static void *fc_setup(const hl_wl_env *env, char *err, size_t errlen)
     }
     if (c->mode == 2 || c->mode == 3)
         hl_gc_freeze(rt);
-    c->heap_live_bytes = live_bytes(rt);
+    c->heap_live_bytes = hl_objwl_live_bytes(rt);
     return c;
 }
 

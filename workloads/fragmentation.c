@@ -75,19 +75,6 @@ typedef struct fr_ctx {
     hl_objwl_check check;
 } fr_ctx;
 
-static int64_t live_bytes(hl_rt *rt)
-{
-    hl_alloc_stats s;
-    hl_allocator *om = hl_rt_obj_mem(rt), *im = hl_rt_item_mem(rt);
-    hl_allocator_stats(om, &s);
-    int64_t live = s.live_bytes;
-    if (im != om) {
-        hl_allocator_stats(im, &s);
-        live += s.live_bytes;
-    }
-    return live;
-}
-
 /* Population object i: a new reference and its expected hash. */
 static hl_obj *make_member(fr_ctx *c, uint64_t i, uint64_t *hash)
 {
@@ -172,7 +159,7 @@ static void *fr_setup(const hl_wl_env *env, char *err, size_t errlen)
         ok = o != NULL && hl_list_append(rt, population, o) == 0;
     }
     c->rss_peak = hl_objwl_rss_bytes();
-    c->population_live = live_bytes(rt);
+    c->population_live = hl_objwl_live_bytes(rt);
 
     c->survivors = ok ? hl_list_new(rt) : NULL;
     ok = ok && c->survivors != NULL;
@@ -265,7 +252,7 @@ static size_t fr_metrics(void *vctx, hl_metric *out, size_t max)
 {
     fr_ctx *c = vctx;
     int64_t rss = hl_objwl_rss_bytes();
-    int64_t live = live_bytes(c->rt);
+    int64_t live = hl_objwl_live_bytes(c->rt);
     double used = (double)(rss - c->rss_baseline);
     hl_metric all[] = {
         {"rss_bytes", (double)rss, "bytes"},

@@ -128,9 +128,9 @@ static void *lane_generation(void *arg)
     if (l->has_prev)
         pthread_join(l->prev, NULL);
     l->generations++;
-    uint64_t todo = l->remaining < l->ctx->rounds ? l->remaining : l->ctx->rounds;
-    lane_rounds(l, todo);
-    l->remaining -= todo;
+    uint64_t steps = l->remaining < l->ctx->rounds ? l->remaining : l->ctx->rounds;
+    lane_rounds(l, steps);
+    l->remaining -= steps;
     if (l->remaining > 0 && !l->alloc_failed) {
         pthread_t next;
         l->prev = pthread_self();

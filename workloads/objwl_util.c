@@ -10,7 +10,9 @@
  */
 #include "objwl_util.h"
 
+#include "../allocators/alloc.h"
 #include "../objects/gc.h"
+#include "../objects/runtime.h"
 #include "../objects/object.h"
 
 #include <errno.h>
@@ -197,4 +199,17 @@ uint64_t hl_objwl_gc_collected(const hl_rt *rt)
     for (int g = 0; g < HL_GC_GENERATIONS; g++)
         total += s[g].collected;
     return total;
+}
+
+int64_t hl_objwl_live_bytes(struct hl_rt *rt)
+{
+    hl_alloc_stats s;
+    hl_allocator *om = hl_rt_obj_mem(rt), *im = hl_rt_item_mem(rt);
+    hl_allocator_stats(om, &s);
+    int64_t live = s.live_bytes;
+    if (im != om) {
+        hl_allocator_stats(im, &s);
+        live += s.live_bytes;
+    }
+    return live;
 }

@@ -135,4 +135,8 @@ static inline double hl_objwl_checksum_metric(uint64_t h)
  * collection. */
 uint64_t hl_objwl_gc_collected(const struct hl_rt *rt);
 
+/* Bytes live in the runtime's allocators as requested by callers: object
+ * memory plus item arrays (counted once when both are the same handle). */
+int64_t hl_objwl_live_bytes(struct hl_rt *rt);
+
 #endif
