@@ -13,6 +13,7 @@
 
 #include "fsutil.h"
 #include "json.h"
+#include "protocol.h"
 #include "runner.h"
 
 #include <errno.h>
@@ -42,6 +43,28 @@ static int64_t get_i64(const hl_json *o, const char *k1, const char *k2, int64_t
     return v && v->type == HL_JNUM ? (int64_t)v->num : dflt;
 }
 
+static void parse_param(hl_cat_param *cp, const hl_json *p)
+{
+    copy_str(cp->name, sizeof cp->name, hl_json_get_str(p, "name", ""));
+    copy_str(cp->help, sizeof cp->help, hl_json_get_str(p, "help", ""));
+    cp->def = get_i64(p, "default", "def", 0);
+    cp->quick = get_i64(p, "quick", NULL, cp->def);
+    cp->min = get_i64(p, "min", NULL, INT64_MIN);
+    cp->max = get_i64(p, "max", NULL, INT64_MAX);
+    const hl_json *ls = hl_json_get(p, "labels");
+    for (size_t i = 0; i < hl_json_len(ls) && cp->n_labels < HL_CAT_MAX_LABELS; i++)
+        copy_str(cp->labels[cp->n_labels++], sizeof cp->labels[0],
+                 hl_json_str(hl_json_at(ls, i), ""));
+}
+
+static void parse_metric(hl_cat_metric *m, const hl_json *o)
+{
+    copy_str(m->name, sizeof m->name, hl_json_get_str(o, "name", ""));
+    copy_str(m->unit, sizeof m->unit, hl_json_get_str(o, "unit", ""));
+    copy_str(m->chart, sizeof m->chart, hl_json_get_str(o, "chart", ""));
+    m->series = hl_json_bool(hl_json_get(o, "series"), false);
+}
+
 static void parse_workload(hl_cat_workload *w, const hl_json *o)
 {
     memset(w, 0, sizeof *w);
@@ -49,18 +72,35 @@ static void parse_workload(hl_cat_workload *w, const hl_json *o)
     copy_str(w->description, sizeof w->description, hl_json_get_str(o, "description", ""));
     copy_str(w->layer, sizeof w->layer, hl_json_get_str(o, "layer", ""));
     copy_str(w->op_unit, sizeof w->op_unit, hl_json_get_str(o, "op_unit", ""));
+    copy_str(w->lock, sizeof w->lock, hl_json_get_str(o, "lock", "whole-run"));
+    copy_str(w->data, sizeof w->data, hl_json_get_str(o, "data", ""));
     w->threaded = hl_json_bool(hl_json_get(o, "threaded"), false);
     const hl_json *ps = hl_json_get(o, "params");
-    for (size_t i = 0; i < hl_json_len(ps) && w->n_params < HL_CAT_MAX_PARAMS; i++) {
-        const hl_json *p = hl_json_at(ps, i);
-        hl_cat_param *cp = &w->params[w->n_params++];
-        copy_str(cp->name, sizeof cp->name, hl_json_get_str(p, "name", ""));
-        copy_str(cp->help, sizeof cp->help, hl_json_get_str(p, "help", ""));
-        cp->def = get_i64(p, "default", "def", 0);
-        cp->quick = get_i64(p, "quick", NULL, cp->def);
-        cp->min = get_i64(p, "min", NULL, INT64_MIN);
-        cp->max = get_i64(p, "max", NULL, INT64_MAX);
+    for (size_t i = 0; i < hl_json_len(ps) && w->n_params < HL_CAT_MAX_PARAMS; i++)
+        parse_param(&w->params[w->n_params++], hl_json_at(ps, i));
+    const hl_json *ms = hl_json_get(o, "metrics");
+    for (size_t i = 0; i < hl_json_len(ms) && w->n_metrics < HL_CAT_MAX_METRICS; i++)
+        parse_metric(&w->metrics[w->n_metrics++], hl_json_at(ms, i));
+}
+
+/* The document is a description this driver can read: its format, its
+ * version and the protocol the cell speaks (protocol.h). */
+static int check_describe(const hl_json *doc, const char *variant, char *err, size_t errlen)
+{
+    const char *format = hl_json_get_str(doc, "format", "");
+    double version = hl_json_get_num(doc, "format_version", -1);
+    double protocol = hl_json_get_num(doc, "protocol", -1);
+    if (strcmp(format, HL_DESCRIBE_FORMAT) != 0 || version != HL_DESCRIBE_VERSION ||
+        protocol != HL_PROTOCOL_VERSION) {
+        snprintf(err, errlen,
+                 "heaplab-cell-%s speaks %s version %g, protocol %g; this driver needs %s "
+                 "version %d, protocol %d: rebuild heaplab and its cells together "
+                 "(cmake --build <build dir>)",
+                 variant, format[0] ? format : "no format", version, protocol,
+                 HL_DESCRIBE_FORMAT, HL_DESCRIBE_VERSION, HL_PROTOCOL_VERSION);
+        return -1;
     }
+    return 0;
 }
 
 int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *json_text,
@@ -71,6 +111,10 @@ int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *js
     if (!doc) {
         snprintf(err, errlen, "heaplab-cell-%s --describe --json gave invalid JSON: %s", variant,
                  perr);
+        return -1;
+    }
+    if (check_describe(doc, variant, err, errlen) != 0) {
+        hl_json_free(doc);
         return -1;
     }
     const hl_json *bs = hl_json_get(doc, "backends");
@@ -213,6 +257,13 @@ const hl_cat_backend *hl_catalog_backend(const hl_catalog *cat, const char *name
         if (strcmp(cat->backends[i].name, name) == 0)
             return &cat->backends[i];
     return NULL;
+}
+
+const char *hl_catalog_param_label(const hl_cat_param *p, int64_t v)
+{
+    if (p->n_labels == 0 || v < p->min || v - p->min >= (int64_t)p->n_labels)
+        return NULL;
+    return p->labels[v - p->min];
 }
 
 const hl_cat_param *hl_catalog_param(const hl_cat_workload *w, const char *name)

@@ -15,23 +15,40 @@
 #include <stdint.h>
 
 #define HL_CAT_MAX_PARAMS 16
+#define HL_CAT_MAX_LABELS 16
+#define HL_CAT_MAX_METRICS 48
 #define HL_CAT_MAX_WORKLOADS 64
 #define HL_CAT_MAX_BACKENDS 32
 
+/* A workload parameter as the cell describes it (workloads/workload.h). */
 typedef struct hl_cat_param {
     char name[48];
     char help[160];
     int64_t def, quick, min, max;
+    size_t n_labels;    /* an enumeration: labels[v - min]; 0 for plain numbers */
+    char labels[HL_CAT_MAX_LABELS][32];
 } hl_cat_param;
+
+/* A metric a workload declares (hl_metric_desc). */
+typedef struct hl_cat_metric {
+    char name[48];
+    char unit[16];
+    char chart[32];     /* "" when no chart draws it */
+    bool series;
+} hl_cat_metric;
 
 typedef struct hl_cat_workload {
     char name[64];
     char description[200];
     char layer[16];     /* "objects" | "raw" */
     char op_unit[48];
+    char lock[16];      /* "whole-run" | "per-call" */
+    char data[16];      /* "" or "trace": the data file it needs */
     bool threaded;
     size_t n_params;
     hl_cat_param params[HL_CAT_MAX_PARAMS];
+    size_t n_metrics;
+    hl_cat_metric metrics[HL_CAT_MAX_METRICS];
 } hl_cat_workload;
 
 typedef struct hl_cat_backend {
@@ -63,6 +80,8 @@ const hl_cat_workload *hl_catalog_workload(const hl_catalog *cat, const char *na
 /* A backend by name as hosted natively (routing variant == listing variant). */
 const hl_cat_backend *hl_catalog_backend(const hl_catalog *cat, const char *name);
 const hl_cat_param *hl_catalog_param(const hl_cat_workload *w, const char *name);
+/* The label of value v of an enumeration parameter, or NULL. */
+const char *hl_catalog_param_label(const hl_cat_param *p, int64_t v);
 int hl_catalog_variant_index(const char *variant);
 
 #endif

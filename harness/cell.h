@@ -1,6 +1,15 @@
-/* cell.h - the state of one measured cell, shared by cell.c (command line,
- * measurement) and cell_report.c (cell.json, timeline.csv, gc_pauses.csv).
- * Not a public interface: the cell program is the only user.
+/* cell.h - one measured cell, shared by the rooms of the cell program:
+ *
+ *   cell_main.c      the order of things: check, open, set up, measure,
+ *                    verify, tear down, report
+ *   cell_args.c      the command line and the workload's parameters
+ *   cell_describe.c  --describe [--json]: what this variant hosts
+ *   cell_time.c      time mode: Google Benchmark through the C shim
+ *   cell_instr.c     instructions mode: callgrind
+ *   cell_report.c    cell.json and gc_pauses.csv
+ *
+ * Not a public interface: the cell program is its only user.  What the
+ * driver may rely on is in protocol.h and docs/results-format.md.
  */
 #ifndef HL_CELL_H
 #define HL_CELL_H
@@ -8,42 +17,41 @@
 #include "../allocators/alloc.h"
 #include "../workloads/workload.h"
 #include "bench.h"
-#include "procstat.h"
+#include "procfs.h"
+#include "protocol.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Exit statuses (docs/results-format.md). */
-enum {
-    HL_CELL_EXIT_OK = 0,
-    HL_CELL_EXIT_INTERNAL = 1,     /* results could not be written, out of memory */
-    HL_CELL_EXIT_BAD_INPUT = 2,    /* a flag, a parameter, a backend spec, wrong malloc,
-                                    * or a set-up the workload refused (missing trace) */
-    HL_CELL_EXIT_VERIFY = 3        /* the workload's verification failed */
-};
 
 #define HL_CELL_MAX_PARAMS 32
 #define HL_CELL_MAX_REPS 1000
 #define HL_CELL_MAX_METRICS 64
 #define HL_CELL_MAX_GB_ARGS 32
 
+#define HL_CELL_DEFAULT_SEED 1
+#define HL_CELL_DEFAULT_MIN_TIME 0.5
+#define HL_CELL_DEFAULT_TIMELINE_MS 10
+#define HL_CELL_DEFAULT_INSTR_OPERATIONS 20000
+
 typedef enum hl_cell_measure { HL_MEASURE_TIME, HL_MEASURE_INSTRUCTIONS } hl_cell_measure;
 
+/* The command line, validated field by field (cell_args.c). */
 typedef struct hl_cell_opts {
     bool describe, json;
+    long protocol;            /* --protocol N, -1 when not given */
     const char *backend;      /* spec, e.g. "pool:raw=system" */
     const char *workload;
     size_t n_param_args;
     const char *param_args[HL_CELL_MAX_PARAMS]; /* "k=v" as given */
-    unsigned threads;
+    uint64_t threads;
     uint64_t seed;
-    int repetitions;
+    uint64_t repetitions;
     double min_time_s;
     double warmup_time_s;
     bool quick;               /* --suite-size quick */
     const char *out_dir;
-    long timeline_ms;         /* -1: default (10 for object-layer workloads, else 0) */
+    int64_t timeline_ms;      /* -1: default (object-layer and threaded cells on) */
     const char *trace;
     hl_cell_measure measure;
     uint64_t iterations;      /* instructions mode; 0: default */
@@ -74,6 +82,13 @@ typedef struct hl_cell_gc_gen {
     uint64_t *pauses_ns;      /* copied, in order: the runtime's array is short-lived */
 } hl_cell_gc_gen;
 
+/* Invariants once set-up has succeeded: wl != NULL; params holds one
+ * validated value per wl->params entry; n_alloc == 1 and alloc[0] is open
+ * on opt.backend; rt != NULL exactly when wl->layer == HL_LAYER_OBJECTS;
+ * lock_held tells whether this thread holds the runtime lock for the
+ * workload's lock policy (it does from set-up to tear-down when the policy
+ * is HL_LOCK_WHOLE_RUN and the backend needs the lock, or always for the
+ * object layer, whose runtime is entered). */
 typedef struct hl_cell {
     hl_cell_opts opt;
     int argc;
@@ -82,19 +97,22 @@ typedef struct hl_cell {
 
     const hl_workload *wl;
     int64_t params[HL_CELL_MAX_PARAMS];
-    long timeline_ms;         /* resolved */
+    int64_t timeline_ms;      /* resolved */
 
-    /* allocators: [0] is the raw allocator or the object memory, [1] the
-     * item arrays (object layer only). */
+    /* One handle, even for the object layer's two domains (object memory
+     * and item arrays): both are on the backend under test, and one handle
+     * gives the exact combined peak of live bytes that the memory overhead
+     * (peak RSS / peak live) is computed from. */
     size_t n_alloc;
-    hl_allocator alloc[2];
-    const char *alloc_role[2];
-    uint64_t peak_live_seen[2]; /* peaks saved before the memory manager resets them */
+    hl_allocator alloc[1];
+    const char *alloc_role[1];
+    uint64_t peak_live_seen[1]; /* peaks saved before the memory manager resets them */
     struct hl_rt *rt;
+    bool lock_held;
     void *ctx;
 
     /* outcome */
-    const char *status;       /* "ok", "verification_failed", "benchmark_error" */
+    const char *status;       /* HL_CELL_STATUS_* */
     char message[512];
     char started[40], finished[40];
 
@@ -111,8 +129,8 @@ typedef struct hl_cell {
     char callgrind_dump[4200];
 
     /* allocator statistics at the end of the measured part, after teardown */
-    hl_alloc_stats stats_end[2];
-    int64_t live_after_teardown[2];
+    hl_alloc_stats stats_end[1];
+    int64_t live_after_teardown[1];
     hl_gil_stats gil;
 
     bool have_gc;
@@ -125,13 +143,28 @@ typedef struct hl_cell {
     bool wrote_timeline, wrote_gc_pauses;
 } hl_cell;
 
-/* cell_report.c */
-/* Writes DIR/cell.json atomically (temporary file, fsync, rename).  0, or -1
- * with one line in err. */
+/* One line on stderr, prefixed with the program name (cell_main.c). */
+void hl_cell_complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "2026-12-01T10:11:12.345Z" */
+void hl_cell_now_iso(char *out, size_t outlen);
+
+/* cell_args.c: 0, 1 for --help (printed), or -1 after complaining. */
+int hl_cell_parse_args(hl_cell_opts *o, int argc, char **argv);
+/* Fills c->params from the suite size and --param; 0 or -1 after complaining. */
+int hl_cell_resolve_params(hl_cell *c);
+
+/* cell_describe.c: prints the description; returns the exit status. */
+int hl_cell_describe(bool json);
+
+/* cell_time.c / cell_instr.c: return HL_CELL_EXIT_OK (c->status tells how
+ * the measurement went) or the exit status to stop with. */
+int hl_cell_measure_time(hl_cell *c);
+int hl_cell_measure_instructions(hl_cell *c);
+
+/* cell_report.c: each 0, or -1 with one line in err.  Files are written
+ * atomically (temporary file, fsync, rename). */
 int hl_cell_write_json(const hl_cell *c, char *err, size_t errlen);
-/* DIR/gc_pauses.csv ("generation,pause_ns"); 0 or -1 with err. */
 int hl_cell_write_gc_pauses(hl_cell *c, char *err, size_t errlen);
-/* type-7 percentile (p in [0,100]) of n sorted values; NAN when n == 0. */
-double hl_cell_percentile_sorted(const double *sorted, size_t n, double p);
+int hl_cell_write_timeline(hl_cell *c, char *err, size_t errlen);
 
 #endif

@@ -2,13 +2,18 @@
  * and gc_pauses.csv.  The schema is documented field by field in
  * docs/results-format.md ("Cell result"); keep the two in step.
  *
- * Summary statistics over repetitions follow harness/stats.h's conventions
- * (median and percentiles by linear interpolation, Hyndman & Fan type 7;
- * stddev with n - 1; cv = stddev / mean as a fraction).
+ * Summary statistics over repetitions are harness/stats.h's (median and
+ * percentiles by linear interpolation, Hyndman & Fan type 7; stddev with
+ * n - 1; cv = stddev / mean as a fraction), the same module the driver
+ * reports with.
  */
 #include "cell.h"
 
+#include "build_info.h"
+#include "fsutil.h"
 #include "json.h"
+#include "stats.h"
+#include "timeline.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -18,66 +23,47 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef HL_GIT_COMMIT
-#define HL_GIT_COMMIT "unknown"
-#endif
-#ifndef HL_BUILD_TYPE
-#define HL_BUILD_TYPE "unknown"
-#endif
 
-double hl_cell_percentile_sorted(const double *sorted, size_t n, double p)
+/* Sorted copy of the pauses of the given generations in ms (every
+ * generation when gen < 0); *n gets the count.  NULL when there are none. */
+static double *pauses_ms(const hl_cell *c, int gen, size_t *n)
 {
-    if (n == 0)
-        return NAN;
-    double h = (double)(n - 1) * p / 100.0;
-    size_t lo = (size_t)floor(h);
-    if (lo + 1 >= n)
-        return sorted[n - 1];
-    return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
+    size_t total = 0;
+    for (int g = 0; g < 3; g++)
+        if (gen < 0 || g == gen)
+            total += c->gc[g].n_pauses;
+    *n = 0;
+    double *ms = total ? malloc(total * sizeof *ms) : NULL;
+    if (ms == NULL)
+        return NULL;
+    for (int g = 0; g < 3; g++)
+        if (gen < 0 || g == gen)
+            for (size_t k = 0; k < c->gc[g].n_pauses; k++)
+                ms[(*n)++] = (double)c->gc[g].pauses_ns[k] / 1e6;
+    return ms;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* mean, median, stddev, cv, min, max of x[0..n) into an object `key`. */
+/* n, mean, median, stddev, cv, min, max of the finite values of x. */
 static void write_summary(hl_jw *w, const char *key, const double *x, size_t n)
 {
-    double sorted[HL_CELL_MAX_REPS];
-    double sum = 0;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i]))
-            sorted[m++] = x[i];
-    qsort(sorted, m, sizeof sorted[0], cmp_double);
-    for (size_t i = 0; i < m; i++)
-        sum += sorted[i];
-    double mean = m ? sum / (double)m : NAN, ss = 0;
-    for (size_t i = 0; i < m; i++)
-        ss += (sorted[i] - mean) * (sorted[i] - mean);
-    double sd = m > 1 ? sqrt(ss / (double)(m - 1)) : NAN;
+    hl_stats_summary s;
+    hl_stats_summarize(x, n, &s);
     hl_jw_obj_begin(w, key);
-    hl_jw_int(w, "n", (int64_t)m);
-    hl_jw_num(w, "mean", mean);
-    hl_jw_num(w, "median", hl_cell_percentile_sorted(sorted, m, 50));
-    hl_jw_num(w, "stddev", sd);
-    hl_jw_num(w, "cv", m > 1 && mean != 0 ? sd / mean : NAN);
-    hl_jw_num(w, "min", m ? sorted[0] : NAN);
-    hl_jw_num(w, "max", m ? sorted[m - 1] : NAN);
+    hl_jw_int(w, "n", (int64_t)s.n);
+    hl_jw_num(w, "mean", s.mean);
+    hl_jw_num(w, "median", s.median);
+    hl_jw_num(w, "stddev", s.stddev);
+    hl_jw_num(w, "cv", s.cv);
+    hl_jw_num(w, "min", s.min);
+    hl_jw_num(w, "max", s.max);
     hl_jw_obj_end(w);
 }
 
 static double median_of(const double *x, size_t n)
 {
-    double sorted[HL_CELL_MAX_REPS];
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i]))
-            sorted[m++] = x[i];
-    qsort(sorted, m, sizeof sorted[0], cmp_double);
-    return hl_cell_percentile_sorted(sorted, m, 50);
+    hl_stats_summary s;
+    hl_stats_summarize(x, n, &s);
+    return s.median;
 }
 
 static void write_time(hl_jw *w, const hl_cell *c)
@@ -153,62 +139,42 @@ static void write_allocator(hl_jw *w, const hl_cell *c, size_t i)
     hl_jw_obj_end(w);
 }
 
-static void write_gc(hl_jw *w, const hl_cell *c)
+/* Collections, collected, pauses: over every generation (gen < 0) or one. */
+static void write_gc_figures(hl_jw *w, const hl_cell *c, int gen)
 {
     uint64_t collections = 0, collected = 0, uncollectable = 0;
-    size_t n_all = 0;
-    for (int g = 0; g < 3; g++) {
-        collections += c->gc[g].collections;
-        collected += c->gc[g].collected;
-        uncollectable += c->gc[g].uncollectable;
-        n_all += c->gc[g].n_pauses;
-    }
-    double *all = n_all ? malloc(n_all * sizeof *all) : NULL;
-    size_t m = 0;
+    for (int g = 0; g < 3; g++)
+        if (gen < 0 || g == gen) {
+            collections += c->gc[g].collections;
+            collected += c->gc[g].collected;
+            uncollectable += c->gc[g].uncollectable;
+        }
+    size_t m;
+    double *ms = pauses_ms(c, gen, &m);
     double total = 0;
-    if (all != NULL)
-        for (int g = 0; g < 3; g++)
-            for (size_t k = 0; k < c->gc[g].n_pauses; k++) {
-                all[m++] = (double)c->gc[g].pauses_ns[k] / 1e6;
-                total += (double)c->gc[g].pauses_ns[k] / 1e6;
-            }
-    if (m)
-        qsort(all, m, sizeof *all, cmp_double);
-    hl_jw_obj_begin(w, "gc");
+    for (size_t k = 0; k < m; k++)
+        total += ms[k];
     hl_jw_uint(w, "collections", collections);
     hl_jw_uint(w, "collected", collected);
     hl_jw_uint(w, "uncollectable", uncollectable);
     hl_jw_uint(w, "pause_count", m);
     hl_jw_num(w, "pause_total_ms", total);
-    hl_jw_num(w, "pause_max_ms", m ? all[m - 1] : 0);
-    hl_jw_num(w, "pause_p50_ms", m ? hl_cell_percentile_sorted(all, m, 50) : 0);
-    hl_jw_num(w, "pause_p99_ms", m ? hl_cell_percentile_sorted(all, m, 99) : 0);
-    free(all);
+    hl_jw_num(w, "pause_max_ms", m ? hl_stats_max(ms, m) : 0);
+    hl_jw_num(w, "pause_p50_ms", m ? hl_stats_percentile(ms, m, 50) : 0);
+    hl_jw_num(w, "pause_p99_ms", m ? hl_stats_percentile(ms, m, 99) : 0);
+    free(ms);
+}
+
+static void write_gc(hl_jw *w, const hl_cell *c)
+{
+    hl_jw_obj_begin(w, "gc");
+    write_gc_figures(w, c, -1);
     hl_jw_arr_begin(w, "generations");
     for (int g = 0; g < 3; g++) {
-        const hl_cell_gc_gen *gen = &c->gc[g];
-        double gtotal = 0;
-        for (size_t k = 0; k < gen->n_pauses; k++)
-            gtotal += (double)gen->pauses_ns[k] / 1e6;
-        double *ms = gen->n_pauses ? malloc(gen->n_pauses * sizeof *ms) : NULL;
-        size_t gm = 0;
-        if (ms != NULL)
-            for (size_t k = 0; k < gen->n_pauses; k++)
-                ms[gm++] = (double)gen->pauses_ns[k] / 1e6;
-        if (gm)
-            qsort(ms, gm, sizeof *ms, cmp_double);
         hl_jw_obj_begin(w, NULL);
         hl_jw_int(w, "generation", g);
-        hl_jw_uint(w, "collections", gen->collections);
-        hl_jw_uint(w, "collected", gen->collected);
-        hl_jw_uint(w, "uncollectable", gen->uncollectable);
-        hl_jw_uint(w, "pause_count", gm);
-        hl_jw_num(w, "pause_total_ms", gtotal);
-        hl_jw_num(w, "pause_max_ms", gm ? ms[gm - 1] : 0);
-        hl_jw_num(w, "pause_p50_ms", gm ? hl_cell_percentile_sorted(ms, gm, 50) : 0);
-        hl_jw_num(w, "pause_p99_ms", gm ? hl_cell_percentile_sorted(ms, gm, 99) : 0);
+        write_gc_figures(w, c, g);
         hl_jw_obj_end(w);
-        free(ms);
     }
     hl_jw_arr_end(w);
     hl_jw_obj_end(w);
@@ -221,10 +187,11 @@ static void write_document(hl_jw *w, const hl_cell *c)
     gethostname(host, sizeof host - 1);
 
     hl_jw_obj_begin(w, NULL);
-    hl_jw_str(w, "format", "heaplab-cell");
-    hl_jw_int(w, "format_version", 1);
+    hl_jw_str(w, "format", HL_CELL_FORMAT);
+    hl_jw_int(w, "format_version", HL_CELL_VERSION);
+    hl_jw_int(w, "protocol", HL_PROTOCOL_VERSION);
     hl_jw_str(w, "status", c->status);
-    hl_jw_str(w, "message", strcmp(c->status, "ok") == 0 ? NULL : c->message);
+    hl_jw_str(w, "message", strcmp(c->status, HL_CELL_STATUS_OK) == 0 ? NULL : c->message);
     hl_jw_str(w, "variant", c->variant);
 
     hl_jw_obj_begin(w, "backend");
@@ -275,8 +242,9 @@ static void write_document(hl_jw *w, const hl_cell *c)
     hl_jw_str(w, "finished", c->finished);
     hl_jw_str(w, "host", host);
     hl_jw_int(w, "pid", (int64_t)getpid());
-    hl_jw_str(w, "git_commit", HL_GIT_COMMIT);
-    hl_jw_str(w, "build_type", HL_BUILD_TYPE);
+    hl_jw_str(w, "git_commit", hl_build_info.git_commit);
+    hl_jw_bool(w, "git_dirty", hl_build_info.git_dirty);
+    hl_jw_str(w, "build_type", hl_build_info.build_type);
     hl_jw_str(w, "google_benchmark", hl_bench_library_version());
     hl_jw_obj_end(w);
 
@@ -350,35 +318,26 @@ static void write_document(hl_jw *w, const hl_cell *c)
     hl_jw_obj_end(w);
 
     hl_jw_obj_begin(w, "files");
-    hl_jw_str(w, "gbench", c->opt.measure == HL_MEASURE_TIME ? "gbench.json" : NULL);
-    hl_jw_str(w, "timeline", c->wrote_timeline ? "timeline.csv" : NULL);
-    hl_jw_str(w, "gc_pauses", c->wrote_gc_pauses ? "gc_pauses.csv" : NULL);
+    hl_jw_str(w, "gbench", c->opt.measure == HL_MEASURE_TIME ? HL_CELL_FILE_GBENCH : NULL);
+    hl_jw_str(w, "timeline", c->wrote_timeline ? HL_CELL_FILE_TIMELINE : NULL);
+    hl_jw_str(w, "gc_pauses", c->wrote_gc_pauses ? HL_CELL_FILE_GC_PAUSES : NULL);
     hl_jw_obj_end(w);
 
     hl_jw_obj_end(w);
 }
 
-/* Writes path through path.tmp: fflush, fsync, rename. */
-static int atomic_write(const char *path, void (*body)(FILE *, const void *), const void *arg,
-                        char *err, size_t errlen)
+/* Writes DIR/name through a temporary file: fflush, fsync, rename
+ * (fsutil.h), so the driver reads a whole file or none. */
+static int atomic_write(const hl_cell *c, const char *name, void (*body)(FILE *, const void *),
+                        const void *arg, char *err, size_t errlen)
 {
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", c->opt.out_dir, name);
+    hl_atomic_file af;
+    if (hl_atomic_begin(&af, path, err, errlen) != 0)
         return -1;
-    }
-    body(f, arg);
-    int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    body(af.f, arg);
+    return hl_atomic_commit(&af, true, err, errlen);
 }
 
 static bool json_ok;
@@ -394,13 +353,12 @@ static void json_body(FILE *f, const void *arg)
 
 int hl_cell_write_json(const hl_cell *c, char *err, size_t errlen)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/cell.json", c->opt.out_dir);
     json_ok = false;
-    if (atomic_write(path, json_body, c, err, errlen) != 0)
+    if (atomic_write(c, HL_CELL_FILE_JSON, json_body, c, err, errlen) != 0)
         return -1;
     if (!json_ok) {
-        snprintf(err, errlen, "internal error: %s is not well-formed JSON", path);
+        snprintf(err, errlen, "internal error: %s/%s is not well-formed JSON", c->opt.out_dir,
+                 HL_CELL_FILE_JSON);
         return -1;
     }
     return 0;
@@ -417,10 +375,24 @@ static void pauses_body(FILE *f, const void *arg)
 
 int hl_cell_write_gc_pauses(hl_cell *c, char *err, size_t errlen)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/gc_pauses.csv", c->opt.out_dir);
-    if (atomic_write(path, pauses_body, c, err, errlen) != 0)
+    if (atomic_write(c, HL_CELL_FILE_GC_PAUSES, pauses_body, c, err, errlen) != 0)
         return -1;
     c->wrote_gc_pauses = true;
+    return 0;
+}
+
+static void timeline_body(FILE *f, const void *arg)
+{
+    const hl_cell *c = arg;
+    hl_timeline_write_csv(c->timeline, f);
+}
+
+int hl_cell_write_timeline(hl_cell *c, char *err, size_t errlen)
+{
+    if (c->timeline == NULL)
+        return 0;
+    if (atomic_write(c, HL_CELL_FILE_TIMELINE, timeline_body, c, err, errlen) != 0)
+        return -1;
+    c->wrote_timeline = true;
     return 0;
 }

@@ -26,9 +26,8 @@
 #include "route.h"
 #include "runner.h"
 
-#if HL_HAVE_PLOT
 #include "plot.h"
-#endif
+#include "protocol.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -60,8 +59,8 @@ static const char *const run_usage =
     "measurement:\n"
     "  --repetitions N         processes per cell (quick 3, full 9, instructions 1;\n"
     "                          9+ for timing comparisons)\n"
-    "  --min-time SEC          Google Benchmark min time per process (quick 0.05, full 0.2)\n"
-    "  --warmup-time SEC       untimed warm-up per process (quick 0.02, full 0.1)\n"
+    "  --min-time SEC          Google Benchmark min time per process (quick 0.1, full 0.2)\n"
+    "  --warmup-time SEC       untimed warm-up per process (quick 0.1, full 0.1)\n"
     "  --seed S                workload and shuffle seed (default: random, recorded)\n"
     "  --measure time|instructions\n"
     "                          instructions: run cells under valgrind callgrind and\n"
@@ -332,11 +331,6 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
         return hl_cli_usage_error("run", "--dry-run plans a new run: drop it, or drop --resume");
     if (o->resume_dir && o->out_dir)
         return hl_cli_usage_error("run", "--resume writes into %s: drop --out", o->resume_dir);
-#if !HL_HAVE_PLOT
-    if (o->plot)
-        return hl_cli_usage_error("run", "--plot: this build has no plotting (harness/plot.c "
-                                         "missing): run without --plot");
-#endif
     return HL_EXIT_OK;
 }
 
@@ -403,12 +397,14 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
         ja_add(ja, "valgrind");
         ja_add(ja, "--tool=callgrind");
         ja_add(ja, "--instr-atstart=no");
-        ja_add(ja, "--callgrind-out-file=%s/callgrind.out", abs_rep_dir);
+        ja_add(ja, "--callgrind-out-file=%s/" HL_CELL_FILE_CALLGRIND, abs_rep_dir);
         ja_add(ja, "%s", exe);
     } else {
         *path = exe;
         ja_add(ja, "%s", argv0);
     }
+    ja_add(ja, "--protocol");
+    ja_add(ja, "%d", HL_PROTOCOL_VERSION);
     ja_add(ja, "--backend");
     ja_add(ja, "%s", c->backend);
     ja_add(ja, "--workload");
@@ -439,9 +435,9 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
             ja_add(ja, "%" PRIu64, plan->iterations);
         }
         ja_add(ja, "--callgrind-out-file");
-        ja_add(ja, "%s/callgrind.out", abs_rep_dir);
+        ja_add(ja, "%s/" HL_CELL_FILE_CALLGRIND, abs_rep_dir);
     }
-    if (plan->trace[0] && hl_plan_needs_trace(c->workload)) {
+    if (plan->trace[0] && hl_plan_cell_needs_trace(c)) {
         ja_add(ja, "--trace");
         ja_add(ja, "%s", plan->trace);
     }
@@ -476,11 +472,267 @@ static void free_opts(run_opts *o)
         free(o->owned[i]);
 }
 
+/* The result set being written, and where. */
+typedef struct run_state {
+    hl_resultset rs;
+    bool have_rs;
+    char dir[4096];
+    char absdir[4096];
+} run_state;
+
+/* --resume DIR: the stored plan and every finished job.  Returns
+ * HL_EXIT_OK to go on, or the exit status (including "already complete"). */
+static int open_resume(run_state *st, const hl_catalog *cat, const char *resume_dir, int argc,
+                       char **argv, bool *done)
+{
+    char err[600];
+    snprintf(st->dir, sizeof st->dir, "%s", resume_dir);
+    /* One writer per result directory: a second `run --resume` of the same
+     * DIR while the first still runs would record jobs twice. */
+    if (hl_is_dir(st->dir) && hl_dir_lock(st->dir, err, sizeof err) < 0)
+        return hl_cli_usage_error("run", "%s", err);
+    char probe[4200], plan_path[4200];
+    snprintf(probe, sizeof probe, "%s/results.json", st->dir);
+    snprintf(plan_path, sizeof plan_path, "%s/plan.json", st->dir);
+    if (!hl_path_exists(probe) && hl_path_exists(plan_path)) {
+        /* killed between writing plan.json and the first results.json */
+        hl_plan plan;
+        if (hl_plan_load(&plan, plan_path, err, sizeof err) != 0)
+            return hl_cli_usage_error("run", "--resume %s: %s", st->dir, err);
+        hl_json *meta = collect_metadata(cat, argc + 1, argv - 1);
+        if (hl_results_init(&st->rs, st->dir, &plan, meta, err, sizeof err) != 0) {
+            hl_plan_free(&plan);
+            hl_json_free(meta);
+            fprintf(stderr, "heaplab run: %s\n", err);
+            return HL_EXIT_FAIL;
+        }
+    } else if (hl_results_load(&st->rs, st->dir, err, sizeof err) != 0) {
+        return hl_cli_usage_error("run", "--resume %s: %s", st->dir, err);
+    }
+    st->have_rs = true;
+    if (hl_plan_check(&st->rs.plan, err, sizeof err) != 0)
+        return hl_cli_usage_error("run", "--resume %s: the stored plan is inconsistent: %s",
+                                  st->dir, err);
+    if (st->rs.complete) {
+        printf("%s is already complete: nothing to resume (heaplab show %s)\n", st->dir,
+               st->dir);
+        *done = true;
+        return HL_EXIT_OK;
+    }
+    st->rs.interrupted = false;
+    st->rs.finished[0] = '\0';
+    return HL_EXIT_OK;
+}
+
+/* --out DIR, or the default results/<date>-<suite>[-N]: created, locked and
+ * known to hold no result set yet. */
+static int create_out_dir(run_state *st, const char *out_dir, const char *suite)
+{
+    char err[600];
+    if (out_dir) {
+        snprintf(st->dir, sizeof st->dir, "%s", out_dir);
+        char probe[4200];
+        snprintf(probe, sizeof probe, "%s/results.json", st->dir);
+        if (hl_mkdir_p(st->dir, err, sizeof err) != 0)
+            return hl_cli_usage_error("run", "--out %s", err);
+        if (hl_dir_lock(st->dir, err, sizeof err) < 0)
+            return hl_cli_usage_error("run", "%s", err);
+        if (hl_path_exists(probe))
+            return hl_cli_usage_error("run", "--out %s already holds a result set: choose "
+                                             "another directory, or finish it with --resume %s",
+                                      st->dir, st->dir);
+        return HL_EXIT_OK;
+    }
+    if (default_out_dir(suite, st->dir, sizeof st->dir) != 0) {
+        fprintf(stderr, "heaplab run: no free results/<date>-%s-N directory: give --out DIR\n",
+                suite);
+        return HL_EXIT_FAIL;
+    }
+    if (hl_mkdir_p(st->dir, err, sizeof err) != 0 || hl_dir_lock(st->dir, err, sizeof err) < 0) {
+        fprintf(stderr, "heaplab run: %s\n", err);
+        return HL_EXIT_FAIL;
+    }
+    return HL_EXIT_OK;
+}
+
+/* A new run: plan, directory, plan.json, an empty result set. */
+static int open_new(run_state *st, const hl_catalog *cat, run_opts *o, int argc, char **argv,
+                    bool *done)
+{
+    char err[600];
+    hl_plan plan;
+    if (hl_plan_build(cat, &o->req, &plan, err, sizeof err) != 0)
+        return hl_cli_usage_error("run", "%s", err);
+    if (o->dry_run) {
+        print_plan(&plan, stdout);
+        for (size_t i = 0; i < plan.n_jobs; i++)
+            printf("  %4zu  %s rep-%u\n", i + 1, plan.cells[plan.jobs[i].cell].id,
+                   plan.jobs[i].rep);
+        hl_plan_free(&plan);
+        *done = true;
+        return HL_EXIT_OK;
+    }
+    int rc = create_out_dir(st, o->out_dir, plan.suite);
+    char plan_path[4200];
+    snprintf(plan_path, sizeof plan_path, "%s/plan.json", st->dir);
+    if (rc == HL_EXIT_OK && hl_plan_save(&plan, plan_path, err, sizeof err) != 0) {
+        fprintf(stderr, "heaplab run: %s\n", err);
+        rc = HL_EXIT_FAIL;
+    }
+    if (rc != HL_EXIT_OK) {
+        hl_plan_free(&plan);
+        return rc;
+    }
+    /* argv is main's argv + 1 (see heaplab.c): record the whole command */
+    hl_json *meta = collect_metadata(cat, argc + 1, argv - 1);
+    if (hl_results_init(&st->rs, st->dir, &plan, meta, err, sizeof err) != 0) {
+        hl_plan_free(&plan);
+        hl_json_free(meta);
+        fprintf(stderr, "heaplab run: %s\n", err);
+        return HL_EXIT_FAIL;
+    }
+    st->have_rs = true;
+    return HL_EXIT_OK;
+}
+
+/* Runs one job in its rep directory (stale files of a killed attempt
+ * removed first, so they never pass for this run's). */
+static void run_job(const hl_plan *plan, const hl_plan_cell *c, const char *repdir,
+                    hl_run_result *run)
+{
+    char err[600], exe[HL_ROUTE_PATH_MAX], argv0[HL_ROUTE_PATH_MAX];
+    memset(run, 0, sizeof *run);
+    if (hl_mkdir_p(repdir, err, sizeof err) != 0) {
+        run->outcome = HL_RUN_SPAWN_FAILED;
+        snprintf(run->err, sizeof run->err, "%.200s", err);
+        return;
+    }
+    if (hl_route_cell_exe(c->variant, c->backend, exe, sizeof exe, argv0, sizeof argv0, err,
+                          sizeof err) != 0) {
+        run->outcome = HL_RUN_SPAWN_FAILED;
+        snprintf(run->err, sizeof run->err, "%.200s", err);
+        return;
+    }
+    static const char *const stale[] = {HL_CELL_FILE_JSON, HL_CELL_FILE_GBENCH,
+                                        HL_CELL_FILE_TIMELINE, HL_CELL_FILE_GC_PAUSES,
+                                        HL_CELL_FILE_CALLGRIND};
+    for (size_t s = 0; s < sizeof stale / sizeof stale[0]; s++) {
+        char p[4096 + 800];
+        snprintf(p, sizeof p, "%s/%s", repdir, stale[s]);
+        unlink(p);
+    }
+    job_argv ja;
+    const char *path;
+    build_job_argv(plan, c, exe, argv0, repdir, &ja, &path);
+    char out_path[4096 + 800], err_path[4096 + 800];
+    snprintf(out_path, sizeof out_path, "%s/" HL_CELL_FILE_STDOUT, repdir);
+    snprintf(err_path, sizeof err_path, "%s/" HL_CELL_FILE_STDERR, repdir);
+    hl_run_opts ro = {.path = path, .argv = ja.argv, .stdout_path = out_path,
+                      .stderr_path = err_path, .timeout_s = plan->timeout_s,
+                      .memory_limit_kib = plan->memory_limit_mb * 1024,
+                      /* where mmap puts arenas changes the code paths (an
+                       * unaligned arena loses a pool), so counts repeat
+                       * exactly only with one fixed layout */
+                      .no_aslr = strcmp(plan->measure, "instructions") == 0};
+    hl_runner_run(&ro, run);
+}
+
+/* Every job not done yet, in the plan's order; the result files are
+ * rewritten after each.  0, or -1 when they could not be written. */
+static int run_jobs(run_state *st, bool resuming)
+{
+    char err[600];
+    const hl_plan *plan = &st->rs.plan;
+    size_t already = 0;
+    for (size_t i = 0; i < plan->n_jobs; i++)
+        already += hl_results_rep(&st->rs, plan->jobs[i].cell, plan->jobs[i].rep)->done;
+    double est = hl_plan_job_estimate_s(plan);
+    char eta[32];
+    hl_progress_format_duration(est * (double)(plan->n_jobs - already), eta, sizeof eta);
+    print_plan(plan, stderr);
+    fprintf(stderr, "%s %s (%zu of %zu processes to run, about %s)\n",
+            resuming ? "resuming into" : "writing to", st->dir, plan->n_jobs - already,
+            plan->n_jobs, eta);
+    hl_runner_install_signal_handlers();
+    hl_progress prog;
+    hl_progress_init(&prog, stderr, plan->n_jobs, already, est, -1);
+    for (size_t j = 0; j < plan->n_jobs && !hl_runner_interrupted(); j++) {
+        const hl_plan_job *job = &plan->jobs[j];
+        if (hl_results_rep(&st->rs, job->cell, job->rep)->done)
+            continue;
+        const hl_plan_cell *c = &plan->cells[job->cell];
+        char rel[600], repdir[4096 + 700], label[400], started[40];
+        hl_results_rep_dir(&st->rs, job->cell, job->rep, rel, sizeof rel);
+        snprintf(repdir, sizeof repdir, "%s/%s", st->absdir, rel);
+        snprintf(label, sizeof label, "%s rep-%u", c->id, job->rep);
+        hl_progress_begin(&prog, label);
+        hl_metadata_now_iso(started, sizeof started);
+        hl_run_result run;
+        run_job(plan, c, repdir, &run);
+        if (run.outcome == HL_RUN_INTERRUPTED)
+            break;
+        hl_results_record(&st->rs, job->cell, job->rep, &run, started);
+        const hl_rep *r = hl_results_rep_c(&st->rs, job->cell, job->rep);
+        char detail[400] = "";
+        if (strcmp(r->status, HL_JOB_OK) != 0)
+            snprintf(detail, sizeof detail, "%s", r->reason);
+        else if (hl_results_primary_metric(&st->rs) == HL_M_INSTR_PER_OP)
+            snprintf(detail, sizeof detail, "%.1f instr/op", r->m[HL_M_INSTR_PER_OP]);
+        else
+            hl_fmt_time_ns(r->m[HL_M_NS_PER_OP], detail, sizeof detail);
+        hl_progress_end(&prog, r->status, detail, run.wall_s);
+        if (hl_results_save(&st->rs, err, sizeof err) != 0) {
+            hl_progress_close(&prog);
+            fprintf(stderr, "heaplab run: %s\n", err);
+            return -1;
+        }
+    }
+    hl_progress_close(&prog);
+    return 0;
+}
+
+/* The last save, the summary, the exit status. */
+static int finish_run(run_state *st, bool plot)
+{
+    char err[600];
+    const hl_plan *plan = &st->rs.plan;
+    size_t done = 0;
+    for (size_t i = 0; i < plan->n_jobs; i++)
+        done += hl_results_rep(&st->rs, plan->jobs[i].cell, plan->jobs[i].rep)->done;
+    st->rs.interrupted = hl_runner_interrupted() != 0;
+    st->rs.complete = done == plan->n_jobs;
+    hl_metadata_now_iso(st->rs.finished, sizeof st->rs.finished);
+    hl_metadata_loadavg(st->rs.load_avg_end);
+    if (hl_results_save(&st->rs, err, sizeof err) != 0) {
+        fprintf(stderr, "heaplab run: %s\n", err);
+        return HL_EXIT_FAIL;
+    }
+    hl_results_print_summary(&st->rs, stdout, false);
+    printf("\nresults: %s/ (results.json, results.csv, summary.md)\n", st->dir);
+    if (st->rs.interrupted) {
+        fprintf(stderr, "heaplab run: interrupted after %zu of %zu processes: finish with "
+                        "heaplab run --resume %s\n", done, plan->n_jobs, st->dir);
+        return HL_EXIT_INTERRUPTED;
+    }
+    int rc = HL_EXIT_OK;
+    for (size_t c = 0; c < plan->n_cells; c++)
+        if (strcmp(hl_results_cell_status(&st->rs, c, NULL), "ok") != 0)
+            rc = HL_EXIT_FAIL;
+    if (plot) {
+        char perr[400];
+        if (hl_plot_results(st->dir, NULL, perr, sizeof perr) != 0) {
+            fprintf(stderr, "heaplab run: --plot: %s\n", perr);
+            rc = HL_EXIT_FAIL;
+        }
+    }
+    return rc;
+}
+
 int hl_cli_run(int argc, char **argv)
 {
     run_opts o;
     memset(&o, 0, sizeof o);
-    bool help;
+    bool help, done = false;
     int rc = parse_args(&o, argc, argv, &help);
     if (rc != HL_EXIT_OK || help) {
         if (help)
@@ -488,270 +740,39 @@ int hl_cli_run(int argc, char **argv)
         free_opts(&o);
         return rc;
     }
-    rc = HL_EXIT_FAIL;
     char err[600];
     hl_catalog *cat = calloc(1, sizeof *cat);
-    hl_resultset rs;
-    memset(&rs, 0, sizeof rs);
-    bool have_rs = false;
-    if (!cat) {
+    run_state *st = calloc(1, sizeof *st);
+    if (!cat || !st) {
         fprintf(stderr, "heaplab run: out of memory\n");
-        goto out;
-    }
-    if (hl_catalog_load(cat, err, sizeof err) != 0) {
+        rc = HL_EXIT_FAIL;
+    } else if (hl_catalog_load(cat, err, sizeof err) != 0) {
         fprintf(stderr, "heaplab run: %s\n", err);
-        goto out;
-    }
-
-    char dir[4096];
-    if (o.resume_dir) {
-        snprintf(dir, sizeof dir, "%s", o.resume_dir);
-        /* One writer per result directory: a second `run --resume` of the
-         * same DIR while the first still runs would record jobs twice. */
-        if (hl_is_dir(dir) && hl_dir_lock(dir, err, sizeof err) < 0) {
-            rc = hl_cli_usage_error("run", "%s", err);
-            goto out;
-        }
-        char probe[4200], plan_path[4200];
-        snprintf(probe, sizeof probe, "%s/results.json", dir);
-        snprintf(plan_path, sizeof plan_path, "%s/plan.json", dir);
-        if (!hl_path_exists(probe) && hl_path_exists(plan_path)) {
-            /* killed between writing plan.json and the first results.json */
-            hl_plan plan;
-            if (hl_plan_load(&plan, plan_path, err, sizeof err) != 0) {
-                rc = hl_cli_usage_error("run", "--resume %s: %s", dir, err);
-                goto out;
-            }
-            hl_json *meta = collect_metadata(cat, argc + 1, argv - 1);
-            if (hl_results_init(&rs, dir, &plan, meta, err, sizeof err) != 0) {
-                hl_plan_free(&plan);
-                hl_json_free(meta);
-                fprintf(stderr, "heaplab run: %s\n", err);
-                goto out;
-            }
-        } else if (hl_results_load(&rs, dir, err, sizeof err) != 0) {
-            rc = hl_cli_usage_error("run", "--resume %s: %s", dir, err);
-            goto out;
-        }
-        have_rs = true;
-        if (hl_plan_check(&rs.plan, err, sizeof err) != 0) {
-            rc = hl_cli_usage_error("run", "--resume %s: the stored plan is inconsistent: %s", dir,
-                                    err);
-            goto out;
-        }
-        if (rs.complete) {
-            printf("%s is already complete: nothing to resume (heaplab show %s)\n", dir, dir);
-            rc = HL_EXIT_OK;
-            goto out;
-        }
-        rs.interrupted = false;
-        rs.finished[0] = '\0';
+        rc = HL_EXIT_FAIL;
     } else {
-        hl_plan plan;
-        if (hl_plan_build(cat, &o.req, &plan, err, sizeof err) != 0) {
-            rc = hl_cli_usage_error("run", "%s", err);
-            goto out;
-        }
-        if (o.dry_run) {
-            print_plan(&plan, stdout);
-            for (size_t i = 0; i < plan.n_jobs; i++)
-                printf("  %4zu  %s rep-%u\n", i + 1, plan.cells[plan.jobs[i].cell].id,
-                       plan.jobs[i].rep);
-            hl_plan_free(&plan);
-            rc = HL_EXIT_OK;
-            goto out;
-        }
-        if (o.out_dir) {
-            snprintf(dir, sizeof dir, "%s", o.out_dir);
-            char probe[4200];
-            snprintf(probe, sizeof probe, "%s/results.json", dir);
-            if (hl_mkdir_p(dir, err, sizeof err) != 0) {
-                hl_plan_free(&plan);
-                rc = hl_cli_usage_error("run", "--out %s", err);
-                goto out;
-            }
-            if (hl_dir_lock(dir, err, sizeof err) < 0) {
-                hl_plan_free(&plan);
-                rc = hl_cli_usage_error("run", "%s", err);
-                goto out;
-            }
-            if (hl_path_exists(probe)) {
-                hl_plan_free(&plan);
-                rc = hl_cli_usage_error("run", "--out %s already holds a result set: choose "
-                                               "another directory, or finish it with --resume %s",
-                                        dir, dir);
-                goto out;
-            }
-        } else if (default_out_dir(plan.suite, dir, sizeof dir) != 0) {
-            hl_plan_free(&plan);
-            fprintf(stderr, "heaplab run: no free results/<date>-%s-N directory: give --out DIR\n",
-                    plan.suite);
-            goto out;
-        } else if (hl_mkdir_p(dir, err, sizeof err) != 0 || hl_dir_lock(dir, err, sizeof err) < 0) {
-            hl_plan_free(&plan);
-            fprintf(stderr, "heaplab run: %s\n", err);
-            goto out;
-        }
-        char plan_path[4200];
-        snprintf(plan_path, sizeof plan_path, "%s/plan.json", dir);
-        if (hl_mkdir_p(dir, err, sizeof err) != 0 ||
-            hl_plan_save(&plan, plan_path, err, sizeof err) != 0) {
-            hl_plan_free(&plan);
-            fprintf(stderr, "heaplab run: %s\n", err);
-            goto out;
-        }
-        /* argv is main's argv + 1 (see heaplab.c): record the whole command */
-        hl_json *meta = collect_metadata(cat, argc + 1, argv - 1);
-        if (hl_results_init(&rs, dir, &plan, meta, err, sizeof err) != 0) {
-            hl_plan_free(&plan);
-            hl_json_free(meta);
-            fprintf(stderr, "heaplab run: %s\n", err);
-            goto out;
-        }
-        have_rs = true;
+        rc = o.resume_dir ? open_resume(st, cat, o.resume_dir, argc, argv, &done)
+                          : open_new(st, cat, &o, argc, argv, &done);
     }
-
-    /* Absolute result directory: the cells get absolute --out paths. */
-    char absdir[4096];
-    if (!realpath(dir, absdir)) {
-        fprintf(stderr, "heaplab run: cannot resolve %s: %s\n", dir, strerror(errno));
-        goto out;
-    }
-    if (hl_results_save(&rs, err, sizeof err) != 0) {
-        fprintf(stderr, "heaplab run: %s\n", err);
-        goto out;
-    }
-
-    if (hl_route_test_hook())
-        fprintf(stderr, "heaplab run: warning: HEAPLAB_TEST_CELL_CMD is set: cells are run by "
-                        "%s (a test hook; the results are not measurements)\n",
-                hl_route_test_hook());
-    const hl_plan *plan = &rs.plan;
-    size_t already = 0;
-    for (size_t i = 0; i < plan->n_jobs; i++)
-        already += hl_results_rep(&rs, plan->jobs[i].cell, plan->jobs[i].rep)->done;
-    double est = hl_plan_job_estimate_s(plan);
-    char eta[32];
-    hl_progress_format_duration(est * (double)(plan->n_jobs - already), eta, sizeof eta);
-    print_plan(plan, stderr);
-    fprintf(stderr, "%s %s (%zu of %zu processes to run, about %s)\n",
-            o.resume_dir ? "resuming into" : "writing to", dir, plan->n_jobs - already,
-            plan->n_jobs, eta);
-
-    hl_runner_install_signal_handlers();
-    hl_progress prog;
-    hl_progress_init(&prog, stderr, plan->n_jobs, already, est, -1);
-    size_t failed_jobs = 0;
-    for (size_t j = 0; j < plan->n_jobs; j++) {
-        if (hl_runner_interrupted())
-            break;
-        const hl_plan_job *job = &plan->jobs[j];
-        hl_rep *rep = hl_results_rep(&rs, job->cell, job->rep);
-        if (rep->done)
-            continue;
-        const hl_plan_cell *c = &plan->cells[job->cell];
-        char rel[600], repdir[4096 + 700], label[400];
-        hl_results_rep_dir(&rs, job->cell, job->rep, rel, sizeof rel);
-        snprintf(repdir, sizeof repdir, "%s/%s", absdir, rel);
-        snprintf(label, sizeof label, "%s rep-%u", c->id, job->rep);
-        hl_progress_begin(&prog, label);
-
-        char started[40];
-        hl_metadata_now_iso(started, sizeof started);
-        hl_run_result run;
-        char exe[HL_ROUTE_PATH_MAX], argv0[HL_ROUTE_PATH_MAX], rerr[300];
-        if (hl_mkdir_p(repdir, err, sizeof err) != 0) {
-            memset(&run, 0, sizeof run);
-            run.outcome = HL_RUN_SPAWN_FAILED;
-            snprintf(run.err, sizeof run.err, "%.200s", err);
-        } else if (hl_route_cell_exe(c->variant, c->backend, exe, sizeof exe, argv0,
-                                     sizeof argv0, rerr, sizeof rerr) != 0) {
-            memset(&run, 0, sizeof run);
-            run.outcome = HL_RUN_SPAWN_FAILED;
-            snprintf(run.err, sizeof run.err, "%.200s", rerr);
-        } else {
-            /* stale files of a killed attempt must not pass for this run's */
-            const char *stale[] = {"cell.json", "gbench.json", "timeline.csv", "gc_pauses.csv",
-                                   "callgrind.out"};
-            for (size_t s = 0; s < sizeof stale / sizeof stale[0]; s++) {
-                char p[4096 + 800];
-                snprintf(p, sizeof p, "%s/%s", repdir, stale[s]);
-                unlink(p);
-            }
-            job_argv ja;
-            const char *path;
-            build_job_argv(plan, c, exe, argv0, repdir, &ja, &path);
-            char out_path[4096 + 800], err_path[4096 + 800];
-            snprintf(out_path, sizeof out_path, "%s/cell.stdout", repdir);
-            snprintf(err_path, sizeof err_path, "%s/cell.stderr", repdir);
-            hl_run_opts ro = {.path = path, .argv = ja.argv, .stdout_path = out_path,
-                              .stderr_path = err_path, .timeout_s = plan->timeout_s,
-                              .memory_limit_kib = plan->memory_limit_mb * 1024,
-                              /* where mmap puts arenas changes the code paths
-                               * (an unaligned arena loses a pool), so counts
-                               * repeat exactly only with one fixed layout */
-                              .no_aslr = strcmp(plan->measure, "instructions") == 0};
-            hl_runner_run(&ro, &run);
-        }
-        if (run.outcome == HL_RUN_INTERRUPTED)
-            break;
-        hl_results_record(&rs, job->cell, job->rep, &run, started);
-        const hl_rep *r = hl_results_rep_c(&rs, job->cell, job->rep);
-        char detail[400] = "";
-        if (strcmp(r->status, "ok") == 0) {
-            if (hl_results_primary_metric(&rs) == HL_M_INSTR_PER_OP)
-                snprintf(detail, sizeof detail, "%.1f instr/op", r->m[HL_M_INSTR_PER_OP]);
-            else
-                hl_fmt_time_ns(r->m[HL_M_NS_PER_OP], detail, sizeof detail);
-        } else {
-            failed_jobs++;
-            snprintf(detail, sizeof detail, "%s", r->reason);
-        }
-        hl_progress_end(&prog, r->status, detail, run.wall_s);
-        if (hl_results_save(&rs, err, sizeof err) != 0) {
-            hl_progress_close(&prog);
-            fprintf(stderr, "heaplab run: %s\n", err);
-            goto out;
-        }
-    }
-    hl_progress_close(&prog);
-
-    size_t done = 0;
-    for (size_t i = 0; i < plan->n_jobs; i++)
-        done += hl_results_rep(&rs, plan->jobs[i].cell, plan->jobs[i].rep)->done;
-    rs.interrupted = hl_runner_interrupted() != 0;
-    rs.complete = done == plan->n_jobs;
-    hl_metadata_now_iso(rs.finished, sizeof rs.finished);
-    hl_metadata_loadavg(rs.load_avg_end);
-    if (hl_results_save(&rs, err, sizeof err) != 0) {
-        fprintf(stderr, "heaplab run: %s\n", err);
-        goto out;
-    }
-    hl_results_print_summary(&rs, stdout, false);
-    printf("\nresults: %s/ (results.json, results.csv, summary.md)\n", dir);
-    if (rs.interrupted) {
-        fprintf(stderr, "heaplab run: interrupted after %zu of %zu processes: finish with "
-                        "heaplab run --resume %s\n", done, plan->n_jobs, dir);
-        rc = HL_EXIT_INTERRUPTED;
-        goto out;
-    }
-    rc = HL_EXIT_OK;
-    for (size_t c = 0; c < plan->n_cells; c++)
-        if (strcmp(hl_results_cell_status(&rs, c, NULL), "ok") != 0)
+    if (rc == HL_EXIT_OK && !done) {
+        /* Absolute result directory: the cells get absolute --out paths. */
+        if (!realpath(st->dir, st->absdir)) {
+            fprintf(stderr, "heaplab run: cannot resolve %s: %s\n", st->dir, strerror(errno));
             rc = HL_EXIT_FAIL;
-    (void)failed_jobs;
-#if HL_HAVE_PLOT
-    if (o.plot) {
-        char perr[400];
-        if (hl_plot_results(dir, NULL, perr, sizeof perr) != 0) {
-            fprintf(stderr, "heaplab run: --plot: %s\n", perr);
+        } else if (hl_results_save(&st->rs, err, sizeof err) != 0) {
+            fprintf(stderr, "heaplab run: %s\n", err);
             rc = HL_EXIT_FAIL;
+        } else {
+            if (hl_route_test_hook())
+                fprintf(stderr, "heaplab run: warning: HEAPLAB_TEST_CELL_CMD is set: cells are "
+                                "run by %s (a test hook; the results are not measurements)\n",
+                        hl_route_test_hook());
+            rc = run_jobs(st, o.resume_dir != NULL) != 0 ? HL_EXIT_FAIL
+                                                         : finish_run(st, o.plot);
         }
     }
-#endif
-out:
-    if (have_rs)
-        hl_results_free(&rs);
+    if (st && st->have_rs)
+        hl_results_free(&st->rs);
+    free(st);
     free(cat);
     free_opts(&o);
     return rc;

@@ -104,6 +104,12 @@ bool hl_path_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+bool hl_is_regular_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 bool hl_is_dir(const char *path)
 {
     struct stat st;

@@ -37,6 +37,7 @@ int hl_mkdir_p(const char *path, char *err, size_t errlen);
 
 bool hl_path_exists(const char *path);
 bool hl_is_dir(const char *path);
+bool hl_is_regular_file(const char *path);
 
 /* Whole file into a NUL-terminated malloc'd buffer, or NULL. */
 char *hl_read_file(const char *path, size_t *len);

@@ -7,17 +7,12 @@
 #include "cli.h"
 #include "route.h"
 
-#if HL_HAVE_PLOT
+#include "build_info.h"
 #include "plot.h"
-#endif
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef HL_VERSION
-#define HL_VERSION "unknown"
-#endif
 
 static void usage(FILE *out)
 {
@@ -32,9 +27,7 @@ static void usage(FILE *out)
             "  run [quick|full] [options]                  run a suite or a matrix\n"
             "  show DIR [--format text|md|csv]             print a result set\n"
             "  compare A B [--format text|md|csv]          compare two result sets (B/A)\n"
-#if HL_HAVE_PLOT
             "  plot DIR [--baseline BACKEND]               draw charts into DIR/plots/\n"
-#endif
             "\n"
             "Each command has --help.  Documentation: docs/cli.md.\n");
 }
@@ -48,7 +41,7 @@ int main(int argc, char **argv)
         return HL_EXIT_USAGE;
     }
     if (argc < 2) {
-        fprintf(stderr, "heaplab: no command: use list, run, show or compare (heaplab --help)\n");
+        fprintf(stderr, "heaplab: no command: use list, run, show, compare or plot (heaplab --help)\n");
         return HL_EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -57,7 +50,9 @@ int main(int argc, char **argv)
         return HL_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("heaplab %s\n", HL_VERSION);
+        printf("heaplab %s (commit %s%s, %s build)\n", hl_build_info.version,
+               hl_build_info.git_commit, hl_build_info.git_dirty ? ", dirty" : "",
+               hl_build_info.build_type);
         return HL_EXIT_OK;
     }
     if (strcmp(cmd, "list") == 0)
@@ -68,10 +63,8 @@ int main(int argc, char **argv)
         return hl_cli_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "show") == 0)
         return hl_cli_show(argc - 1, argv + 1);
-#if HL_HAVE_PLOT
     if (strcmp(cmd, "plot") == 0)
         return hl_cli_plot(argc - 1, argv + 1);
-#endif
     fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare or plot "
                     "(heaplab --help)\n", cmd);
     return HL_EXIT_USAGE;

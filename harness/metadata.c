@@ -1,12 +1,13 @@
 /* metadata.c - collect run metadata; see metadata.h.
  *
- * Build facts come from compile definitions set by harness/driver.cmake
- * (HL_C_COMPILER, HL_C_FLAGS, HL_BUILD_TYPE, HL_GIT_COMMIT, HL_VERSION);
- * machine facts from /proc and /sys, read best-effort: a missing file
- * gives null, never an error.
+ * Build facts come from build_info.h (captured at build time); machine
+ * facts from /proc and /sys through procfs.h, read best-effort: a missing
+ * file gives null, never an error.
  */
 #include "metadata.h"
 
+#include "build_info.h"
+#include "procfs.h"
 #include "route.h"
 
 #include <gnu/libc-version.h>
@@ -19,22 +20,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef HL_C_COMPILER
-#define HL_C_COMPILER "unknown"
-#endif
-#ifndef HL_C_FLAGS
-#define HL_C_FLAGS ""
-#endif
-#ifndef HL_BUILD_TYPE
-#define HL_BUILD_TYPE "unknown"
-#endif
-#ifndef HL_GIT_COMMIT
-#define HL_GIT_COMMIT "unknown"
-#endif
-#ifndef HL_VERSION
-#define HL_VERSION "unknown"
-#endif
 
 void hl_metadata_now_iso(char *out, size_t outlen)
 {
@@ -53,47 +38,6 @@ void hl_metadata_loadavg(double avg[3])
         avg[0] = avg[1] = avg[2] = NAN;
 }
 
-/* Value after "key<spaces>:" in a /proc file, first match, into out. */
-static bool proc_field(const char *path, const char *key, char *out, size_t outlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    char line[512];
-    size_t klen = strlen(key);
-    bool found = false;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, key, klen) != 0)
-            continue;
-        char *p = line + klen;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (*p != ':')
-            continue;
-        p++;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        p[strcspn(p, "\n")] = '\0';
-        snprintf(out, outlen, "%s", p);
-        found = true;
-        break;
-    }
-    fclose(f);
-    return found;
-}
-
-static bool first_line_of(const char *path, char *out, size_t outlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    bool ok = fgets(out, (int)outlen, f) != NULL;
-    fclose(f);
-    if (ok)
-        out[strcspn(out, "\n")] = '\0';
-    return ok;
-}
-
 static void str_or_null(hl_jw *w, const char *key, bool have, const char *v)
 {
     if (have)
@@ -106,7 +50,7 @@ void hl_metadata_write(hl_jw *w, const hl_catalog *cat, int argc, char **argv)
 {
     char buf[512], now[40];
     hl_metadata_now_iso(now, sizeof now);
-    hl_jw_str(w, "heaplab_version", HL_VERSION);
+    hl_jw_str(w, "heaplab_version", hl_build_info.version);
     hl_jw_str(w, "date", now);
 
     /* command line, space-joined; arguments with spaces are quoted */
@@ -132,18 +76,18 @@ void hl_metadata_write(hl_jw *w, const hl_catalog *cat, int argc, char **argv)
     }
 
     /* machine */
-    bool have = proc_field("/proc/cpuinfo", "model name", buf, sizeof buf);
+    bool have = hl_proc_field("/proc/cpuinfo", "model name", buf, sizeof buf);
     str_or_null(w, "cpu_model", have, buf);
     hl_jw_int(w, "cpu_count", sysconf(_SC_NPROCESSORS_ONLN));
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0)
         hl_jw_int(w, "cpu_affinity_count", CPU_COUNT(&set));
-    have = first_line_of("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf,
+    have = hl_proc_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf,
                          sizeof buf);
     str_or_null(w, "cpu_governor", have, buf);
-    have = first_line_of("/proc/sys/kernel/randomize_va_space", buf, sizeof buf);
+    have = hl_proc_first_line("/proc/sys/kernel/randomize_va_space", buf, sizeof buf);
     str_or_null(w, "aslr", have, buf);
-    have = proc_field("/proc/meminfo", "MemTotal", buf, sizeof buf);
+    have = hl_proc_field("/proc/meminfo", "MemTotal", buf, sizeof buf);
     str_or_null(w, "mem_total", have, buf);
     struct utsname u;
     if (uname(&u) == 0) {
@@ -154,10 +98,11 @@ void hl_metadata_write(hl_jw *w, const hl_catalog *cat, int argc, char **argv)
     hl_jw_str(w, "glibc_version", gnu_get_libc_version());
 
     /* build */
-    hl_jw_str(w, "compiler", HL_C_COMPILER);
-    hl_jw_str(w, "c_flags", HL_C_FLAGS);
-    hl_jw_str(w, "build_type", HL_BUILD_TYPE);
-    hl_jw_str(w, "git_commit", HL_GIT_COMMIT);
+    hl_jw_str(w, "compiler", hl_build_info.compiler);
+    hl_jw_str(w, "c_flags", hl_build_info.c_flags);
+    hl_jw_str(w, "build_type", hl_build_info.build_type);
+    hl_jw_str(w, "git_commit", hl_build_info.git_commit);
+    hl_jw_bool(w, "git_dirty", hl_build_info.git_dirty);
 
     double la[3];
     hl_metadata_loadavg(la);

@@ -18,6 +18,8 @@
 
 #include "fsutil.h"
 #include "json.h"
+#include "procfs.h"
+#include "protocol.h"
 #include "trace_format.h"
 
 #include <errno.h>
@@ -53,24 +55,18 @@ void hl_plan_request_init(hl_plan_request *req)
 static void default_trace(char *out, size_t outlen)
 {
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     out[0] = '\0';
-    if (n <= 0)
+    if (hl_proc_exe_dir(exe, sizeof exe) != 0)
         return;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return;
-    *slash = '\0';
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/traces/python.hlt", exe);
     if (access(path, R_OK) == 0 && strlen(path) < outlen)
         snprintf(out, outlen, "%s", path);
 }
 
-bool hl_plan_needs_trace(const char *workload)
+bool hl_plan_cell_needs_trace(const hl_plan_cell *c)
 {
-    return strcmp(workload, "replay") == 0; /* workloads/replay.c */
+    return strcmp(c->data, "trace") == 0;
 }
 
 bool hl_plan_is_suite(const char *name)
@@ -153,36 +149,37 @@ static int default_backends(const hl_catalog *cat, const char **out, size_t *n)
     return 0;
 }
 
-int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *plan, char *err,
-                  size_t errlen)
+/* What the plan needs to know while it is being built. */
+typedef struct plan_build {
+    const hl_catalog *cat;
+    const hl_plan_request *req;
+    hl_plan *plan;
+    bool full, have_trace;
+    const char *backends[HL_PLAN_MAX_LIST];
+    const char *variants[HL_PLAN_MAX_LIST];
+    size_t n_backends;
+    const hl_cat_workload *wls[HL_CAT_MAX_WORKLOADS];
+    size_t n_wls;
+    unsigned threads[HL_PLAN_MAX_THREADS];
+    size_t n_threads;
+    size_t cap;
+    char *err;
+    size_t errlen;
+} plan_build;
+
+/* A trace is input like any flag: check all of it now (bounds, record
+ * kinds, frees of live blocks), so a bad one is one line and exit 2 before
+ * any cell runs, not a failed cell per backend. */
+static int resolve_trace(plan_build *pb)
 {
-    memset(plan, 0, sizeof *plan);
-    bool full = strcmp(req->suite, "full") == 0;
-    if (!hl_plan_is_suite(req->suite)) {
-        snprintf(err, errlen, "unknown suite '%s': use quick or full (see 'heaplab list suites')",
-                 req->suite);
-        return -1;
-    }
-    snprintf(plan->suite, sizeof plan->suite, "%s", req->suite);
-    snprintf(plan->suite_size, sizeof plan->suite_size, "%s", full ? "full" : "quick");
-    /* Instruction counts are deterministic for a given command (the cell's
-     * contract, docs/results-format.md): one process per cell suffices. */
-    bool instr = req->measure && strcmp(req->measure, "instructions") == 0;
-    plan->repetitions = req->repetitions ? req->repetitions : instr ? 1 : full ? 9 : 3;
-    /* The quick suite's warm-up is as long as its measurement: on a shared
-     * VM a fresh process's first ~50 ms run up to 1.5x slower (frequency and
-     * caches ramping up), which a 0.02 s warm-up left in the measurement. */
-    plan->min_time = req->min_time >= 0 ? req->min_time : full ? 0.2 : 0.1;
-    plan->warmup_time = req->warmup_time >= 0 ? req->warmup_time : full ? 0.1 : 0.1;
-    plan->timeout_s = req->timeout_s > 0 ? req->timeout_s : full ? 600 : 120;
-    plan->memory_limit_mb = req->memory_limit_mb;
-    snprintf(plan->measure, sizeof plan->measure, "%s", req->measure ? req->measure : "time");
-    plan->iterations = req->iterations;
+    const hl_plan_request *req = pb->req;
+    hl_plan *plan = pb->plan;
     if (req->trace) {
         char *abs = realpath(req->trace, NULL);
         if (!abs) {
-            snprintf(err, errlen, "--trace %s: %s; record a trace with scripts/record-trace.sh",
-                     req->trace, strerror(errno));
+            snprintf(pb->err, pb->errlen,
+                     "--trace %s: %s; record a trace with scripts/record-trace.sh", req->trace,
+                     strerror(errno));
             return -1;
         }
         snprintf(plan->trace, sizeof plan->trace, "%s", abs);
@@ -192,179 +189,269 @@ int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *pl
     /* HEAPLAB_TRACE set but empty means "no trace", default one included. */
     if (!plan->trace[0] && env_trace == NULL)
         default_trace(plan->trace, sizeof plan->trace);
-    bool have_trace = plan->trace[0] || (env_trace && *env_trace);
-    /* A trace is input like any flag: check all of it now (bounds, record
-     * kinds, frees of live blocks), so a bad one is one line and exit 2
-     * before any cell runs, not a failed cell per backend. */
-    const char *trace_to_check = plan->trace[0] ? plan->trace : env_trace;
-    if (trace_to_check && *trace_to_check) {
-        hl_trace t;
-        char terr[300];
-        if (hl_trace_load(trace_to_check, &t, terr, sizeof terr) != 0) {
-            snprintf(err, errlen, "%s %s: %s; record a new one with scripts/record-trace.sh",
-                     req->trace ? "--trace" : plan->trace[0] ? "the build's default trace"
-                                                             : "HEAPLAB_TRACE",
-                     trace_to_check, terr);
-            return -1;
-        }
-        hl_trace_free(&t);
-    }
-    if (plan->iterations && strcmp(plan->measure, "instructions") != 0) {
-        snprintf(err, errlen, "--iterations applies to --measure instructions only: drop it or "
-                              "add --measure instructions");
+    pb->have_trace = plan->trace[0] || (env_trace && *env_trace);
+    const char *to_check = plan->trace[0] ? plan->trace : env_trace;
+    if (!to_check || !*to_check)
+        return 0;
+    hl_trace t;
+    char terr[300];
+    if (hl_trace_load(to_check, &t, terr, sizeof terr) != 0) {
+        snprintf(pb->err, pb->errlen, "%s %s: %s; record a new one with scripts/record-trace.sh",
+                 req->trace ? "--trace" : plan->trace[0] ? "the build's default trace"
+                                                         : "HEAPLAB_TRACE",
+                 to_check, terr);
         return -1;
     }
-    if (req->have_seed) {
-        plan->seed = req->seed;
-    } else if (instr) {
-        /* Instruction counts are for repeating: the same command must give
-         * the same workload, so no random seed by default. */
-        plan->seed = 1;
-    } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t s = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
-                     ((uint64_t)getpid() << 32);
-        plan->seed = hl_plan_rand(&s) % 1000000000ull; /* short enough to retype */
-    }
+    hl_trace_free(&t);
+    return 0;
+}
 
-    const char *backends[HL_PLAN_MAX_LIST];
-    size_t n_backends = req->n_backends;
-    if (n_backends)
-        memcpy(backends, req->backends, n_backends * sizeof backends[0]);
-    else
-        default_backends(cat, backends, &n_backends);
-    if (n_backends == 0) {
-        snprintf(err, errlen, "no backend to run: this build's cells list none");
+/* The seed: given, 1 for instruction counts (they are for repeating: the
+ * same command must give the same workload), else random and recorded. */
+static uint64_t choose_seed(const hl_plan_request *req, bool instr)
+{
+    if (req->have_seed)
+        return req->seed;
+    if (instr)
+        return 1;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t s = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
+                 ((uint64_t)getpid() << 32);
+    return hl_plan_rand(&s) % 1000000000ull; /* short enough to retype */
+}
+
+/* Suite defaults, then what the request overrides. */
+static int plan_settings(plan_build *pb)
+{
+    const hl_plan_request *req = pb->req;
+    hl_plan *plan = pb->plan;
+    snprintf(plan->suite, sizeof plan->suite, "%s", req->suite);
+    snprintf(plan->suite_size, sizeof plan->suite_size, "%s", pb->full ? "full" : "quick");
+    /* Instruction counts are deterministic for a given command (the cell's
+     * contract, docs/results-format.md): one process per cell suffices. */
+    bool instr = req->measure && strcmp(req->measure, "instructions") == 0;
+    plan->repetitions = req->repetitions ? req->repetitions : instr ? 1 : pb->full ? 9 : 3;
+    /* The quick suite's warm-up is as long as its measurement: on a shared
+     * VM a fresh process's first ~50 ms run up to 1.5x slower (frequency and
+     * caches ramping up), which a 0.02 s warm-up left in the measurement. */
+    plan->min_time = req->min_time >= 0 ? req->min_time : pb->full ? 0.2 : 0.1;
+    plan->warmup_time = req->warmup_time >= 0 ? req->warmup_time : 0.1;
+    plan->timeout_s = req->timeout_s > 0 ? req->timeout_s : pb->full ? 600 : 120;
+    plan->memory_limit_mb = req->memory_limit_mb;
+    snprintf(plan->measure, sizeof plan->measure, "%s", req->measure ? req->measure : "time");
+    plan->iterations = req->iterations;
+    if (resolve_trace(pb) != 0)
+        return -1;
+    if (plan->iterations && !instr) {
+        snprintf(pb->err, pb->errlen, "--iterations applies to --measure instructions only: "
+                                      "drop it or add --measure instructions");
         return -1;
     }
-    const char *variants[HL_PLAN_MAX_LIST];
-    for (size_t i = 0; i < n_backends; i++) {
+    plan->seed = choose_seed(req, instr);
+    return 0;
+}
+
+/* Backends: the request's, or every hosted one but faulty; each must route
+ * to a variant this build has. */
+static int select_backends(plan_build *pb)
+{
+    const hl_catalog *cat = pb->cat;
+    pb->n_backends = pb->req->n_backends;
+    if (pb->n_backends)
+        memcpy(pb->backends, pb->req->backends, pb->n_backends * sizeof pb->backends[0]);
+    else
+        default_backends(cat, pb->backends, &pb->n_backends);
+    if (pb->n_backends == 0) {
+        snprintf(pb->err, pb->errlen, "no backend to run: this build's cells list none");
+        return -1;
+    }
+    for (size_t i = 0; i < pb->n_backends; i++) {
         char rerr[256];
-        variants[i] = hl_route_variant(backends[i], rerr, sizeof rerr);
-        if (!variants[i]) {
-            snprintf(err, errlen, "--backends: %s", rerr);
+        pb->variants[i] = hl_route_variant(pb->backends[i], rerr, sizeof rerr);
+        if (!pb->variants[i]) {
+            snprintf(pb->err, pb->errlen, "--backends: %s", rerr);
             return -1;
         }
-        int vi = hl_catalog_variant_index(variants[i]);
+        int vi = hl_catalog_variant_index(pb->variants[i]);
         if (vi < 0 || !cat->have_variant[vi]) {
             char name[64], path[HL_ROUTE_PATH_MAX], a0[HL_ROUTE_PATH_MAX];
-            hl_route_backend_name(backends[i], name, sizeof name);
-            if (hl_route_cell_exe(variants[i], name, path, sizeof path, a0, sizeof a0, err,
-                                  errlen) == 0)
-                snprintf(err, errlen, "backend '%s': %s", name,
+            hl_route_backend_name(pb->backends[i], name, sizeof name);
+            if (hl_route_cell_exe(pb->variants[i], name, path, sizeof path, a0, sizeof a0,
+                                  pb->err, pb->errlen) == 0)
+                snprintf(pb->err, pb->errlen, "backend '%s': %s", name,
                          vi >= 0 ? cat->variant_err[vi] : "unknown variant");
             return -1;
         }
     }
+    return 0;
+}
 
-    const hl_cat_workload *wls[HL_CAT_MAX_WORKLOADS];
-    size_t n_wls = 0;
-    if (req->n_workloads) {
-        for (size_t i = 0; i < req->n_workloads; i++) {
-            const hl_cat_workload *w = hl_catalog_workload(cat, req->workloads[i]);
-            if (!w) {
-                snprintf(err, errlen, "--workloads: unknown workload '%s' (see 'heaplab list "
-                                      "workloads')", req->workloads[i]);
-                return -1;
-            }
-            if (hl_plan_needs_trace(w->name) && !have_trace) {
-                snprintf(err, errlen, "--workloads %s replays a recorded trace: pass --trace FILE "
-                                      "(record one with scripts/record-trace.sh)", w->name);
-                return -1;
-            }
-            if (n_wls < HL_CAT_MAX_WORKLOADS)
-                wls[n_wls++] = w;
+static bool needs_trace(const hl_cat_workload *w)
+{
+    return strcmp(w->data, "trace") == 0;
+}
+
+/* Workloads: the request's, or every one the catalog has (those that need
+ * a trace only when there is one). */
+static int select_workloads(plan_build *pb)
+{
+    const hl_plan_request *req = pb->req;
+    const hl_catalog *cat = pb->cat;
+    pb->n_wls = 0;
+    for (size_t i = 0; i < req->n_workloads; i++) {
+        const hl_cat_workload *w = hl_catalog_workload(cat, req->workloads[i]);
+        if (!w) {
+            snprintf(pb->err, pb->errlen, "--workloads: unknown workload '%s' (see 'heaplab "
+                                          "list workloads')", req->workloads[i]);
+            return -1;
         }
-    } else {
-        for (size_t i = 0; i < cat->n_workloads; i++)
-            if (have_trace || !hl_plan_needs_trace(cat->workloads[i].name))
-                wls[n_wls++] = &cat->workloads[i];
+        if (needs_trace(w) && !pb->have_trace) {
+            snprintf(pb->err, pb->errlen, "--workloads %s replays a recorded trace: pass "
+                                          "--trace FILE (record one with "
+                                          "scripts/record-trace.sh)", w->name);
+            return -1;
+        }
+        if (pb->n_wls < HL_CAT_MAX_WORKLOADS)
+            pb->wls[pb->n_wls++] = w;
     }
-    if (n_wls == 0) {
-        snprintf(err, errlen, "no workload to run: this build's cells list none");
+    if (req->n_workloads == 0)
+        for (size_t i = 0; i < cat->n_workloads; i++)
+            if (pb->have_trace || !needs_trace(&cat->workloads[i]))
+                pb->wls[pb->n_wls++] = &cat->workloads[i];
+    if (pb->n_wls == 0) {
+        snprintf(pb->err, pb->errlen, "no workload to run: this build's cells list none");
         return -1;
     }
+    return 0;
+}
 
-    /* Every sweep must apply somewhere, and its values must be in bounds. */
-    for (size_t s = 0; s < req->n_sweeps; s++) {
-        const hl_plan_sweep *sw = &req->sweeps[s];
+/* Every sweep must apply somewhere, and its values must be in bounds. */
+static int check_sweeps(plan_build *pb)
+{
+    for (size_t s = 0; s < pb->req->n_sweeps; s++) {
+        const hl_plan_sweep *sw = &pb->req->sweeps[s];
         bool used = false;
-        for (size_t w = 0; w < n_wls; w++) {
-            const hl_cat_param *p = hl_catalog_param(wls[w], sw->name);
+        for (size_t w = 0; w < pb->n_wls; w++) {
+            const hl_cat_param *p = hl_catalog_param(pb->wls[w], sw->name);
             if (!p)
                 continue;
             used = true;
             for (size_t v = 0; v < sw->n; v++)
                 if (sw->values[v] < p->min || sw->values[v] > p->max) {
-                    snprintf(err, errlen,
+                    snprintf(pb->err, pb->errlen,
                              "--param %s=%" PRId64 ": out of range for workload %s; give a "
                              "value in [%" PRId64 ", %" PRId64 "]",
-                             sw->name, sw->values[v], wls[w]->name, p->min, p->max);
+                             sw->name, sw->values[v], pb->wls[w]->name, p->min, p->max);
                     return -1;
                 }
         }
         if (!used) {
-            snprintf(err, errlen, "--param %s: no selected workload has a parameter '%s' (see "
-                                  "'heaplab list workloads')", sw->name, sw->name);
+            snprintf(pb->err, pb->errlen, "--param %s: no selected workload has a parameter "
+                                          "'%s' (see 'heaplab list workloads')",
+                     sw->name, sw->name);
             return -1;
         }
     }
+    return 0;
+}
 
-    unsigned threads[HL_PLAN_MAX_THREADS];
-    size_t n_threads = req->n_threads;
-    if (n_threads) {
-        memcpy(threads, req->threads, n_threads * sizeof threads[0]);
-    } else if (full) {
+/* Thread counts for threaded workloads: the request's; full: 1 and nproc;
+ * quick: 2. */
+static void select_threads(plan_build *pb)
+{
+    pb->n_threads = pb->req->n_threads;
+    if (pb->n_threads) {
+        memcpy(pb->threads, pb->req->threads, pb->n_threads * sizeof pb->threads[0]);
+    } else if (pb->full) {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        threads[0] = 1;
-        n_threads = 1;
+        pb->threads[0] = 1;
+        pb->n_threads = 1;
         if (ncpu > 1)
-            threads[n_threads++] = (unsigned)ncpu;
+            pb->threads[pb->n_threads++] = (unsigned)ncpu;
     } else {
-        threads[0] = 2;
-        n_threads = 1;
+        pb->threads[0] = 2;
+        pb->n_threads = 1;
     }
+}
 
-    size_t cap = 0;
-    for (size_t w = 0; w < n_wls; w++) {
-        const hl_cat_workload *wl = wls[w];
-        const hl_plan_sweep *applies[HL_PLAN_MAX_SWEEPS];
-        size_t n_applies = 0;
-        for (size_t s = 0; s < req->n_sweeps; s++)
-            if (hl_catalog_param(wl, req->sweeps[s].name))
-                applies[n_applies++] = &req->sweeps[s];
-        size_t odo[HL_PLAN_MAX_SWEEPS] = {0};
-        for (;;) {
-            size_t nt = wl->threaded ? n_threads : 1;
-            for (size_t t = 0; t < nt; t++) {
-                for (size_t b = 0; b < n_backends; b++) {
-                    hl_plan_cell c;
-                    memset(&c, 0, sizeof c);
-                    snprintf(c.backend, sizeof c.backend, "%s", backends[b]);
-                    snprintf(c.variant, sizeof c.variant, "%s", variants[b]);
-                    snprintf(c.workload, sizeof c.workload, "%s", wl->name);
-                    c.threaded = wl->threaded;
-                    c.threads = wl->threaded ? threads[t] : 1;
-                    for (size_t s = 0; s < n_applies; s++) {
-                        snprintf(c.params[s].name, sizeof c.params[s].name, "%s",
-                                 applies[s]->name);
-                        c.params[s].value = applies[s]->values[odo[s]];
-                    }
-                    c.n_params = n_applies;
-                    make_cell_id(&c);
-                    if (add_cell(plan, &cap, &c, err, errlen) != 0) {
-                        hl_plan_free(plan);
-                        return -1;
-                    }
-                }
+/* The cells of one workload at one point of its sweeps: every thread count
+ * (threaded workloads) times every backend. */
+static int add_point(plan_build *pb, const hl_cat_workload *wl, const hl_plan_sweep *const *applies,
+                     size_t n_applies, const size_t *odo)
+{
+    size_t nt = wl->threaded ? pb->n_threads : 1;
+    for (size_t t = 0; t < nt; t++)
+        for (size_t b = 0; b < pb->n_backends; b++) {
+            hl_plan_cell c;
+            memset(&c, 0, sizeof c);
+            snprintf(c.backend, sizeof c.backend, "%s", pb->backends[b]);
+            snprintf(c.variant, sizeof c.variant, "%s", pb->variants[b]);
+            snprintf(c.workload, sizeof c.workload, "%s", wl->name);
+            snprintf(c.data, sizeof c.data, "%s", wl->data);
+            c.threaded = wl->threaded;
+            c.threads = wl->threaded ? pb->threads[t] : 1;
+            for (size_t s = 0; s < n_applies; s++) {
+                snprintf(c.params[s].name, sizeof c.params[s].name, "%s", applies[s]->name);
+                c.params[s].value = applies[s]->values[odo[s]];
             }
-            size_t s = 0;
-            while (s < n_applies && ++odo[s] == applies[s]->n)
-                odo[s++] = 0;
-            if (s == n_applies)
-                break;
+            c.n_params = n_applies;
+            make_cell_id(&c);
+            if (add_cell(pb->plan, &pb->cap, &c, pb->err, pb->errlen) != 0)
+                return -1;
         }
+    return 0;
+}
+
+/* The cross product of the sweeps that apply to wl, odometer style. */
+static int expand_workload(plan_build *pb, const hl_cat_workload *wl)
+{
+    const hl_plan_sweep *applies[HL_PLAN_MAX_SWEEPS];
+    size_t n_applies = 0;
+    for (size_t s = 0; s < pb->req->n_sweeps; s++)
+        if (hl_catalog_param(wl, pb->req->sweeps[s].name))
+            applies[n_applies++] = &pb->req->sweeps[s];
+    size_t odo[HL_PLAN_MAX_SWEEPS] = {0};
+    for (;;) {
+        if (add_point(pb, wl, applies, n_applies, odo) != 0)
+            return -1;
+        size_t s = 0;
+        while (s < n_applies && ++odo[s] == applies[s]->n)
+            odo[s++] = 0;
+        if (s == n_applies)
+            return 0;
+    }
+}
+
+int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *plan, char *err,
+                  size_t errlen)
+{
+    memset(plan, 0, sizeof *plan);
+    if (!hl_plan_is_suite(req->suite)) {
+        snprintf(err, errlen, "unknown suite '%s': use quick or full (see 'heaplab list suites')",
+                 req->suite);
+        return -1;
+    }
+    plan_build *pb = calloc(1, sizeof *pb);
+    if (!pb) {
+        snprintf(err, errlen, "out of memory planning the run");
+        return -1;
+    }
+    *pb = (plan_build){.cat = cat, .req = req, .plan = plan, .err = err, .errlen = errlen,
+                       .full = strcmp(req->suite, "full") == 0};
+    int rc = plan_settings(pb) != 0 || select_backends(pb) != 0 || select_workloads(pb) != 0 ||
+                     check_sweeps(pb) != 0
+                 ? -1
+                 : 0;
+    if (rc == 0) {
+        select_threads(pb);
+        for (size_t w = 0; w < pb->n_wls && rc == 0; w++)
+            rc = expand_workload(pb, pb->wls[w]);
+    }
+    free(pb);
+    if (rc != 0) {
+        hl_plan_free(plan);
+        return -1;
     }
     hl_plan_order(plan);
     if (!plan->jobs) {
@@ -470,7 +557,8 @@ int hl_plan_save(const hl_plan *plan, const char *path, char *err, size_t errlen
     hl_jw w;
     hl_jw_init(&w, af.f, true);
     hl_jw_obj_begin(&w, NULL);
-    hl_jw_int(&w, "format_version", 1);
+    hl_jw_str(&w, "format", HL_PLAN_FORMAT);
+    hl_jw_int(&w, "format_version", HL_PLAN_VERSION);
     hl_jw_str(&w, "suite", plan->suite);
     hl_jw_str(&w, "suite_size", plan->suite_size);
     hl_jw_uint(&w, "seed", plan->seed);
@@ -490,6 +578,7 @@ int hl_plan_save(const hl_plan *plan, const char *path, char *err, size_t errlen
         hl_jw_str(&w, "backend", c->backend);
         hl_jw_str(&w, "variant", c->variant);
         hl_jw_str(&w, "workload", c->workload);
+        hl_jw_str(&w, "data", c->data[0] ? c->data : NULL);
         hl_jw_uint(&w, "threads", c->threads);
         hl_jw_bool(&w, "threaded", c->threaded);
         hl_jw_obj_begin(&w, "params");
@@ -529,10 +618,12 @@ int hl_plan_load(hl_plan *plan, const char *path, char *err, size_t errlen)
     }
     const hl_json *cells = hl_json_get(doc, "cells");
     const hl_json *order = hl_json_get(doc, "order");
+    const char *format = hl_json_get_str(doc, "format", HL_PLAN_FORMAT);
     if (!cells || cells->type != HL_JARR || !order || order->type != HL_JARR ||
-        hl_json_get_num(doc, "format_version", 0) != 1) {
-        snprintf(err, errlen, "%s is not a heaplab plan (format_version 1 with cells and order)",
-                 path);
+        strcmp(format, HL_PLAN_FORMAT) != 0 ||
+        hl_json_get_num(doc, "format_version", 0) != HL_PLAN_VERSION) {
+        snprintf(err, errlen, "%s is not a heaplab plan (%s version %d with cells and order)",
+                 path, HL_PLAN_FORMAT, HL_PLAN_VERSION);
         hl_json_free(doc);
         return -1;
     }
@@ -565,6 +656,7 @@ int hl_plan_load(hl_plan *plan, const char *path, char *err, size_t errlen)
         snprintf(c->backend, sizeof c->backend, "%s", hl_json_get_str(o, "backend", ""));
         snprintf(c->variant, sizeof c->variant, "%s", hl_json_get_str(o, "variant", ""));
         snprintf(c->workload, sizeof c->workload, "%s", hl_json_get_str(o, "workload", ""));
+        snprintf(c->data, sizeof c->data, "%s", hl_json_get_str(o, "data", ""));
         c->threads = (unsigned)hl_json_get_num(o, "threads", 1);
         c->threaded = hl_json_bool(hl_json_get(o, "threaded"), false);
         const hl_json *ps = hl_json_get(o, "params");

@@ -45,6 +45,7 @@ typedef struct hl_plan_cell {
     char backend[96];    /* spec as given: "pool:raw=jemalloc" */
     char variant[16];
     char workload[64];
+    char data[16];       /* the data file the workload reads: "" or "trace" */
     unsigned threads;    /* 1 for workloads that are not threaded */
     bool threaded;
     size_t n_params;     /* explicit overrides only; the rest come from suite_size */
@@ -107,10 +108,10 @@ typedef struct hl_plan_request {
     const char *trace;                 /* trace file for replay workloads, or NULL */
 } hl_plan_request;
 
-/* Does the workload replay a recorded trace (and so need --trace FILE or
- * HEAPLAB_TRACE)?  Default suites leave such workloads out when there is
- * no trace. */
-bool hl_plan_needs_trace(const char *workload);
+/* Does the cell's workload read a recorded trace (and so need --trace FILE
+ * or HEAPLAB_TRACE)?  Default suites leave such workloads out when there
+ * is no trace. */
+bool hl_plan_cell_needs_trace(const hl_plan_cell *c);
 
 void hl_plan_request_init(hl_plan_request *req);
 

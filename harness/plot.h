@@ -21,8 +21,8 @@
  * one line on stderr ("heaplab plot: skipped <chart>: <why>"); the others
  * are still drawn.
  *
- * Where the scripts are: $HEAPLAB_PLOTS_DIR, else the HL_PLOTS_DIR the build
- * compiled in (the source tree's plots/), else <dir of the executable>/../plots
+ * Where the scripts are: $HEAPLAB_PLOTS_DIR, else the source tree's plots/
+ * the build recorded (build_info.h), else <dir of the executable>/../plots
  * or <dir of the executable>/plots.  Which gnuplot: $HEAPLAB_GNUPLOT, else
  * `gnuplot` looked up in PATH.
  */

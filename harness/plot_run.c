@@ -18,6 +18,9 @@
  */
 #include "plot_run.h"
 
+#include "build_info.h"
+#include "procfs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -94,18 +97,12 @@ int hl_plot_scripts_dir(char *out, size_t outlen, char *err, size_t errlen)
                  env);
         return -1;
     }
-#ifdef HL_PLOTS_DIR
-    if (has_scripts(HL_PLOTS_DIR))
-        return copy_out(HL_PLOTS_DIR, out, outlen) == 0 ? 0
-               : (snprintf(err, errlen, "HL_PLOTS_DIR is too long"), -1);
-#endif
+    if (has_scripts(hl_build_info.plots_dir))
+        return copy_out(hl_build_info.plots_dir, out, outlen) == 0
+                   ? 0
+                   : (snprintf(err, errlen, "the build's plots directory path is too long"), -1);
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
+    if (hl_proc_exe_dir(exe, sizeof exe) == 0) {
         char cand[PATH_MAX + 16];
         snprintf(cand, sizeof cand, "%s/../plots", exe);
         if (has_scripts(cand))
@@ -117,12 +114,9 @@ int hl_plot_scripts_dir(char *out, size_t outlen, char *err, size_t errlen)
                    : (snprintf(err, errlen, "plots directory path too long"), -1);
     }
     snprintf(err, errlen,
-             "gnuplot scripts not found (searched "
-#ifdef HL_PLOTS_DIR
-             HL_PLOTS_DIR ", "
-#endif
-             "<executable dir>/../plots and <executable dir>/plots): "
-             "set HEAPLAB_PLOTS_DIR to heaplab's plots/ directory");
+             "gnuplot scripts not found (searched %s, <executable dir>/../plots and "
+             "<executable dir>/plots): set HEAPLAB_PLOTS_DIR to heaplab's plots/ directory",
+             hl_build_info.plots_dir);
     return -1;
 }
 

@@ -91,6 +91,9 @@ int hl_results_init(hl_resultset *rs, const char *dir, hl_plan *plan, hl_json *m
                     char *err, size_t errlen);
 void hl_results_free(hl_resultset *rs);
 
+/* A record as not done: fields cleared, metrics NAN, extra freed. */
+void hl_results_rep_clear(hl_rep *r);
+
 hl_rep *hl_results_rep(hl_resultset *rs, size_t cell, unsigned rep);
 const hl_rep *hl_results_rep_c(const hl_resultset *rs, size_t cell, unsigned rep);
 
@@ -110,7 +113,9 @@ int hl_results_parse_cell_json(const char *path, hl_rep *rep, char *err, size_t 
 /* Rewrites results.json, results.csv and summary.md atomically. */
 int hl_results_save(const hl_resultset *rs, char *err, size_t errlen);
 
-/* Loads DIR (a directory holding results.json, or the file itself). */
+/* Loads DIR (a directory holding results.json, or the file itself),
+ * checking every field against the documented schema; -1 with one line in
+ * err naming the first bad field. */
 int hl_results_load(hl_resultset *rs, const char *path, char *err, size_t errlen);
 
 /* ---- aggregation ------------------------------------------------------- */
@@ -134,6 +139,9 @@ typedef enum hl_format { HL_FMT_TEXT, HL_FMT_MD, HL_FMT_CSV } hl_format;
 
 /* Parses "text" | "md" | "csv"; -1 otherwise. */
 int hl_format_parse(const char *s, hl_format *out);
+
+/* results.csv: one row per cell (report.c). */
+void hl_results_write_csv(const hl_resultset *rs, FILE *out);
 
 /* One row per cell (what `heaplab show` prints; CSV = results.csv). */
 void hl_results_print_table(const hl_resultset *rs, FILE *out, hl_format fmt);

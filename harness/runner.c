@@ -14,6 +14,8 @@
  */
 #include "runner.h"
 
+#include "procfs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -74,20 +76,8 @@ static double now_s(void)
 /* VmRSS of pid in KiB, or 0 when unreadable (e.g. already a zombie). */
 static uint64_t read_vmrss_kib(pid_t pid)
 {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    uint64_t kib = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kib = strtoull(line + 6, NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return kib;
+    int64_t kib = hl_proc_status_kib(pid, "VmRSS");
+    return kib > 0 ? (uint64_t)kib : 0;
 }
 
 static int redirect(int fd, const char *path, int flags)

@@ -153,6 +153,24 @@ double hl_stats_geomean(const double *x, size_t n)
     return exp(logsum / (double)n);
 }
 
+void hl_stats_summarize(const double *x, size_t n, hl_stats_summary *out)
+{
+    double *finite = malloc((n ? n : 1) * sizeof *finite);
+    size_t m = 0;
+    for (size_t i = 0; finite && i < n; i++)
+        if (isfinite(x[i]))
+            finite[m++] = x[i];
+    out->n = m;
+    out->mean = hl_stats_mean(finite, m);
+    out->stddev = hl_stats_stddev(finite, m);
+    out->cv = hl_stats_cv(finite, m);
+    out->min = hl_stats_min(finite, m);
+    out->max = hl_stats_max(finite, m);
+    out->median = hl_stats_median(finite, m);
+    out->mad = hl_stats_mad(finite, m);
+    free(finite);
+}
+
 double hl_stats_ratio_sigma(double a, double sa, double b, double sb)
 {
     if (a == 0 || b == 0)

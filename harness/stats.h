@@ -31,6 +31,15 @@ double hl_stats_percentile(const double *x, size_t n, double p);
 /* NAN unless every value is > 0. */
 double hl_stats_geomean(const double *x, size_t n);
 
+/* Everything a report prints about one sample, over its finite values only
+ * (NAN and infinities are left out and not counted in n). */
+typedef struct hl_stats_summary {
+    size_t n;
+    double mean, stddev, cv, min, max, median, mad;
+} hl_stats_summary;
+
+void hl_stats_summarize(const double *x, size_t n, hl_stats_summary *out);
+
 /* Result of a two-sided Mann-Whitney U test of samples a and b. */
 typedef struct hl_utest {
     double u;       /* U statistic of sample a: pairs (a_i, b_j) with a_i > b_j, ties 1/2 */

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # test.sh - quick start, step 2: the whole test suite through ctest, twice:
-# a Debug build with -Werror (assertions and validators on) in build-test/,
-# then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer in
-# build-asan/.  Between the two, when clang is installed, 20 s of libFuzzer
-# on the trace parser in build-fuzz/ (skipped without clang and
-# libclang-rt-14-dev).  Needs the packages scripts/setup.sh installs.
+# a Debug build with -Werror (assertions and validators on; preset "debug",
+# build-test/), then the same tests under AddressSanitizer +
+# UndefinedBehaviorSanitizer (preset "asan", build-asan/).  Between the two,
+# when clang is installed, 20 s of libFuzzer on the trace parser (preset
+# "fuzz", build-fuzz/; skipped without clang and libclang-rt-14-dev).  The
+# presets are in CMakePresets.json.  Needs the packages scripts/setup.sh
+# installs.
 #
 #   scripts/test.sh            every pass
 #   scripts/test.sh --no-asan  the Debug pass only
@@ -12,16 +14,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
+# One pass: configure the CMakePresets.json preset, build, ctest.
 run_pass() {
-  local dir=$1; shift
-  echo "== $dir: configure and build ($*)"
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DHL_WERROR=ON "$@" >/dev/null
-  cmake --build "$dir" -j"$jobs"
-  echo "== $dir: ctest"
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600
+  local preset=$1
+  echo "== preset $preset: configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j"$jobs"
+  echo "== preset $preset: ctest"
+  ctest --preset "$preset" -j"$jobs"
 }
 
-run_pass build-test
+run_pass debug
 if [ "${1:-}" = "--no-asan" ]; then
   exit 0
 fi
@@ -29,8 +32,8 @@ fi
 # mutation test in ctest covers it with gcc; this adds libFuzzer's search.
 if command -v clang >/dev/null && command -v clang++ >/dev/null; then
   echo "== build-fuzz: libFuzzer on the trace parser, 20 s"
-  CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DHL_FUZZ=ON >/dev/null
-  cmake --build build-fuzz --target fuzz_trace -j"$jobs"
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz --target fuzz_trace -j"$jobs"
   mkdir -p build-fuzz/corpus
   build-fuzz/fuzz_trace -max_total_time=20 -seed=1 -print_final_stats=1 build-fuzz/corpus
 else
@@ -39,4 +42,4 @@ fi
 
 # Last, so that ctest's summary closes the output.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  run_pass build-asan -DHL_SANITIZE=ON
+  run_pass asan

@@ -2,8 +2,9 @@
  *
  * The driver runs it through its test hook (HEAPLAB_TEST_CELL_CMD, see
  * harness/route.h) with argv[0] = "heaplab-cell-<variant>".  It speaks the
- * cell program's interface (--describe --json; --backend/--workload/... ->
- * DIR/cell.json, exit 0/2/3) but measures nothing: each workload name is a
+ * cell program's interface (harness/protocol.h: --describe --json,
+ * --protocol, --backend/--workload/... -> DIR/cell.json, the exit statuses)
+ * but measures nothing: each workload name is a
  * behaviour the driver must survive or record:
  *
  *   pairs, tree  ok; ns_per_op is a fixed function of backend, size, threads
@@ -18,6 +19,8 @@
  * Each successful run appends "<out dir>\n" to $HEAPLAB_FAKE_LOG when set,
  * so tests can count how often every (cell, repetition) really ran.
  */
+#include "protocol.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,8 +35,9 @@ static const char *variant = "system";
 static void describe(void)
 {
     const char *natives = strcmp(variant, "system") == 0 ? "system" : variant;
-    printf("{\"format\":\"heaplab-describe\",\"format_version\":1,\"variant\":\"%s\","
-           "\"process_check\":{\"ok\":true,\"message\":null},\"backends\":[", variant);
+    printf("{\"format\":\"%s\",\"format_version\":%d,\"protocol\":%d,\"variant\":\"%s\","
+           "\"process_check\":{\"ok\":true,\"message\":null},\"backends\":[",
+           HL_DESCRIBE_FORMAT, HL_DESCRIBE_VERSION, HL_PROTOCOL_VERSION, variant);
     printf("{\"name\":\"%s\",\"summary\":\"fake native\",\"version\":\"9.9.%d\","
            "\"thread_safe\":true,\"native\":true},", natives, (int)strlen(variant));
     printf("{\"name\":\"pool\",\"summary\":\"fake pool\",\"version\":\"1.0\",\"thread_safe\":"
@@ -52,15 +56,15 @@ static void describe(void)
            "\"help\":\"tree depth\",\"default\":10,\"quick\":4,\"min\":1,\"max\":30}]}");
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         printf(",{\"name\":\"%s\",\"description\":\"fake %s\",\"layer\":\"raw\","
-               "\"threaded\":false,\"op_unit\":\"op\",\"params\":[]}",
-               simple[i], simple[i]);
+               "\"threaded\":false,\"op_unit\":\"op\",\"data\":%s,\"params\":[]}",
+               simple[i], simple[i], strcmp(simple[i], "replay") == 0 ? "\"trace\"" : "null");
     printf("]}\n");
 }
 
 static int bad(const char *msg, const char *what)
 {
     fprintf(stderr, "heaplab-cell-%s: %s%s\n", variant, msg, what ? what : "");
-    return 2;
+    return HL_CELL_EXIT_BAD_INPUT;
 }
 
 static double backend_base(const char *backend)
@@ -99,6 +103,10 @@ int main(int argc, char **argv)
         if (strcmp(a, "--describe") == 0) {
             describe_flag = 1;
         } else if (strcmp(a, "--json") == 0) {
+        } else if (strcmp(a, "--protocol") == 0 && v) {
+            if (atol(v) != HL_PROTOCOL_VERSION)
+                return bad("protocol mismatch: the driver speaks ", v);
+            i++;
         } else if (strcmp(a, "--backend") == 0 && v) {
             backend = v;
             i++;
@@ -166,12 +174,12 @@ int main(int argc, char **argv)
     } else if (strcmp(workload, "verify") == 0) {
         /* then a valgrind-style trailer, which the driver must skip for the reason */
         fprintf(stderr, "verify: checksum mismatch\n==4242== \n==4242== I   refs:      3,526\n");
-        return 3;
+        return HL_CELL_EXIT_VERIFY;
     } else if (strcmp(workload, "replay") == 0) {
         if (!trace || access(trace, R_OK) != 0) {
             fprintf(stderr, "heaplab-cell-%s: set-up of workload replay failed: no trace\n",
                     variant);
-            return 4;
+            return HL_CELL_EXIT_SETUP_FAILED;
         }
     } else if (strcmp(workload, "nojson") == 0) {
         return 0;
@@ -205,7 +213,7 @@ int main(int argc, char **argv)
         return 1;
     /* the shape of the real cell.json (docs/results-format.md), trimmed */
     fprintf(f,
-            "{\"format\":\"heaplab-cell\",\"format_version\":1,\"variant\":\"%s\","
+            "{\"format\":\"%s\",\"format_version\":%d,\"variant\":\"%s\","
             "\"backend\":{\"spec\":\"%s\"},\"workload\":{\"name\":\"%s\"},"
             "\"status\":\"ok\",\"gc\":{\"collections\":%d,\"collected\":%d,"
             "\"pause_total_ms\":%.1f,\"pause_max_ms\":0.5,\"pause_p99_ms\":0.4,"
@@ -217,7 +225,7 @@ int main(int argc, char **argv)
             "\"memory\":{\"peak_rss_kib\":%d,\"rss_end_kib\":2000,\"peak_live_bytes\":65536,"
             "\"overhead\":1.5},"
             "\"backend_stats\":{\"fake.arenas\":4}}\n",
-            variant, backend, workload, depth > 0 ? 7 : 0, depth > 0 ? 70 : 0,
+            HL_CELL_FORMAT, HL_CELL_VERSION, variant, backend, workload, depth > 0 ? 7 : 0, depth > 0 ? 70 : 0,
             depth > 0 ? 1.5 : 0.0, ns, 1e9 / ns, 3000 + (int)backend_base(backend));
     fclose(f);
     rename(tmp, path);

@@ -9,6 +9,7 @@
  */
 #include "hl_test.h"
 #include "json.h"
+#include "protocol.h"
 #include "workload.h"
 
 #include <errno.h>
@@ -124,6 +125,9 @@ TEST(describe_json_lists_every_workload)
     hl_json *doc = hl_json_parse_file(r.out, err, sizeof err);
     REQUIRE(doc != NULL);
     CHECK_STR(hl_json_get_str(doc, "variant", NULL), hl_registry_variant());
+    CHECK_STR(hl_json_get_str(doc, "format", NULL), HL_DESCRIBE_FORMAT);
+    CHECK(hl_json_get_num(doc, "format_version", 0) == HL_DESCRIBE_VERSION);
+    CHECK(hl_json_get_num(doc, "protocol", 0) == HL_PROTOCOL_VERSION);
     CHECK(hl_json_bool(hl_json_get(hl_json_get(doc, "process_check"), "ok"), false));
     const hl_json *bs = hl_json_get(doc, "backends");
     CHECK_EQ_U64(hl_json_len(bs), hl_registry_count());
@@ -153,6 +157,21 @@ TEST(describe_json_lists_every_workload)
             CHECK(hl_json_get_num(p, "quick", NAN) == (double)w->params[k].quick);
             CHECK(hl_json_get_num(p, "min", NAN) == (double)w->params[k].min);
             CHECK(hl_json_get_num(p, "max", NAN) == (double)w->params[k].max);
+            const hl_json *labels = hl_json_get(p, "labels");
+            CHECK(w->params[k].labels == NULL ? labels == NULL
+                                              : hl_json_len(labels) == (size_t)(w->params[k].max -
+                                                                                w->params[k].min + 1));
+        }
+        CHECK_STR(hl_json_get_str(j, "lock", NULL),
+                  w->lock == HL_LOCK_PER_CALL ? "per-call" : "whole-run");
+        CHECK(w->data == HL_DATA_TRACE ? strcmp(hl_json_get_str(j, "data", ""), "trace") == 0
+                                       : hl_json_get(j, "data")->type == HL_JNULL);
+        const hl_json *ms = hl_json_get(j, "metrics");
+        REQUIRE(hl_json_len(ms) == w->n_metric_descs);
+        for (size_t k = 0; k < w->n_metric_descs; k++) {
+            const hl_json *m = hl_json_at(ms, k);
+            CHECK_STR(hl_json_get_str(m, "name", NULL), w->metric_descs[k].name);
+            CHECK_STR(hl_json_get_str(m, "unit", NULL), w->metric_descs[k].unit);
         }
     }
     hl_json_free(doc);
@@ -181,7 +200,8 @@ static hl_json *check_time_cell(const char *dir, const hl_workload *w, int reps)
         hl_test_cur_failed++;
         return NULL;
     }
-    CHECK_STR(hl_json_get_str(doc, "format", NULL), "heaplab-cell");
+    CHECK_STR(hl_json_get_str(doc, "format", NULL), HL_CELL_FORMAT);
+    CHECK(hl_json_get_num(doc, "protocol", 0) == HL_PROTOCOL_VERSION);
     CHECK_STR(hl_json_get_str(doc, "status", NULL), "ok");
     CHECK(hl_json_get(doc, "message")->type == HL_JNULL);
     CHECK_STR(hl_json_get_str(doc, "variant", NULL), hl_registry_variant());
@@ -411,11 +431,11 @@ TEST(bad_input_exits_2_with_one_line)
     expect_bad("instr_no_valgrind", instr_nvg, "valgrind");
     expect_bad("gb_flag", gbflag, "many");
 
-    /* a set-up the workload refuses is bad input too */
+    /* a data file that is not there is bad input */
     if (hl_workload_find("replay") != NULL) {
         const char *replay[] = {"--backend", "system", "--workload", "replay", "--trace",
                                 "/nonexistent/trace.hltrace", "--out", dir, NULL};
-        expect_bad("replay_no_trace", replay, "replay");
+        expect_bad("replay_no_trace", replay, "/nonexistent/trace.hltrace");
     }
 
     /* --help is not an error */
@@ -426,6 +446,37 @@ TEST(bad_input_exits_2_with_one_line)
     char *text = slurp(r.out);
     CHECK(text != NULL && strstr(text, "--measure") != NULL);
     free(text);
+}
+
+/* ---- set-up failures and protocol: exit 4 and 2 (harness/protocol.h) ----------------- */
+
+TEST(setup_failure_exits_4_protocol_mismatch_2)
+{
+    char dir[1100], bogus[1200];
+    snprintf(dir, sizeof dir, "%s/setup", tmpdir);
+    snprintf(bogus, sizeof bogus, "%s/not-a-trace.hlt", tmpdir);
+    FILE *f = fopen(bogus, "w");
+    REQUIRE(f != NULL);
+    fputs("this is not a heaplab trace\n", f);
+    fclose(f);
+    proc_result r;
+    if (hl_workload_find("replay") != NULL) {
+        /* the file is there, the workload refuses its contents */
+        const char *args[] = {"--backend", "system", "--workload", "replay", "--trace", bogus,
+                              "--out", dir, NULL};
+        run_cell(&r, "setup_failed", NULL, args);
+        char line[1024] = "";
+        CHECK_MSG(r.status == HL_CELL_EXIT_SETUP_FAILED, "exit %d", r.status);
+        CHECK_MSG(one_line(r.errf, line, sizeof line), "%s", line);
+        CHECK_MSG(strstr(line, "set-up of workload replay failed") != NULL, "%s", line);
+    }
+    char other[16];
+    snprintf(other, sizeof other, "%d", HL_PROTOCOL_VERSION + 1);
+    const hl_workload *w = pick(HL_LAYER_RAW, 0);
+    REQUIRE(w != NULL);
+    const char *mismatch[] = {"--protocol", other, "--backend", "system", "--workload", w->name,
+                              "--out", dir, NULL};
+    expect_bad("protocol", mismatch, "protocol");
 }
 
 /* ---- a faulty backend fails verification -------------------------------------------- */
@@ -533,6 +584,7 @@ int main(int argc, char **argv)
     RUN(threaded_raw_cell);
     RUN(object_cell_has_gc_and_timeline);
     RUN(bad_input_exits_2_with_one_line);
+    RUN(setup_failure_exits_4_protocol_mismatch_2);
     RUN(faulty_backend_fails_verification);
     RUN(callgrind_counts_are_reproducible);
     return hl_test_summary();

@@ -1,13 +1,12 @@
 /* test_obj_introspect.c - introspection on graphs with known answers:
  * getrefcount, referents, referrers, type counts and growth, back-reference
- * chains, leaking objects, the exact DOT text of show_refs/show_backrefs, and
- * the memory timeline sampler.
+ * chains, leaking objects and the exact DOT text of show_refs/show_backrefs.
+ * (The memory timeline sampler is the harness's: tests/test_timeline.c.)
  *
  * The graph:   L = [D, I, 1000, "hello"]     D = {"k": I}
  *              I = Node(), I.name = "n1"     (I's attributes: dict Id)
  */
 #include "test_obj_common.h"
-#include "timeline.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -213,47 +212,6 @@ TEST(dot_output_exact)
     tobj_rt_free(rt);
 }
 
-TEST(timeline_samples_rss_and_live_bytes)
-{
-    char err[256];
-    hl_allocator *as[2] = {&tobj_om, &tobj_im};
-    CHECK(hl_timeline_start(as, 9, 10, err, sizeof err) == NULL);
-    CHECK(strstr(err, "at most 8") != NULL);
-    CHECK(hl_rss_bytes() > 0);
-    hl_rt *rt = tobj_rt(NULL);
-    hl_timeline *tl = hl_timeline_start(as, 2, 2, err, sizeof err);
-    REQUIRE(tl != NULL);
-    hl_obj *l = hl_list_new(rt);
-    for (int i = 0; i < 200000; i++)
-        hl_list_append(rt, l, hl_float_new(rt, i));
-    struct timespec ts = {0, 30 * 1000000L};
-    nanosleep(&ts, NULL);
-    hl_timeline_stop(tl);
-    hl_timeline_stop(tl); /* idempotent */
-    size_t n = hl_timeline_count(tl);
-    CHECK(n >= 3);
-    const hl_timeline_sample *first = hl_timeline_at(tl, 0), *last = hl_timeline_at(tl, n - 1);
-    CHECK(last->t_seconds >= 0.03 && last->t_seconds > first->t_seconds);
-    CHECK(last->live_bytes - first->live_bytes >= 200000 * 24);
-    CHECK(last->rss_bytes > 0);
-    CHECK(hl_timeline_at(tl, n) == NULL);
-    char *text = NULL;
-    CAPTURE(text, CHECK(hl_timeline_write_csv(tl, f_) == 0));
-    CHECK(strncmp(text, "t_seconds,rss_bytes,live_bytes\n", 31) == 0);
-    size_t lines = 0;
-    for (char *p = text; *p; p++)
-        lines += *p == '\n';
-    CHECK_EQ_U64(lines, n + 1);
-    double t;
-    unsigned long long rss;
-    long long live;
-    CHECK(sscanf(text + 31, "%lf,%llu,%lld", &t, &rss, &live) == 3 && rss > 0);
-    free(text);
-    hl_timeline_free(tl);
-    hl_obj_decref(rt, l);
-    tobj_rt_free(rt);
-}
-
 int main(int argc, char **argv)
 {
     tobj_init(argc, argv);
@@ -261,6 +219,5 @@ int main(int argc, char **argv)
     RUN(type_counts_and_growth_text);
     RUN(backref_chains_and_leaks);
     RUN(dot_output_exact);
-    RUN(timeline_samples_rss_and_live_bytes);
     return hl_test_summary();
 }

@@ -208,11 +208,9 @@ static void *bt_setup(const hl_wl_env *env, char *err, size_t errlen)
     c->long_root_item = 1 + hl_rand_below(&rng, 1ull << 20);
     c->next_item = 1 + hl_rand_below(&rng, 1ull << 30);
 
-    hl_rt_enter(c->rt);
     if (c->instances) {
         c->node_class = hl_class_new(c->rt, "Node", NULL, NULL);
         if (c->node_class == NULL) {
-            hl_rt_leave(c->rt);
             free(c);
             hl_objwl_fail(err, errlen, "binary_trees: could not create class Node");
             return NULL;
@@ -223,7 +221,6 @@ static void *bt_setup(const hl_wl_env *env, char *err, size_t errlen)
         hl_objwl_fail(err, errlen,
                       "binary_trees: out of memory building the long-lived tree of depth %u",
                       c->long_depth);
-        hl_rt_leave(c->rt);
         free(c);
         return NULL;
     }
@@ -292,9 +289,14 @@ static void bt_teardown(void *vctx)
 {
     bt_ctx *c = vctx;
     hl_obj_decref(c->rt, c->long_tree);
-    hl_rt_leave(c->rt);
     free(c);
 }
+
+static const hl_metric_desc bt_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+    {"trees", "trees", "short-lived trees built and dropped", false, NULL},
+    {"long_lived_nodes", "nodes", "nodes of the long-lived tree", false, NULL},
+};
 
 const hl_workload hl_wl_binary_trees = {
     .name = "binary_trees",
@@ -308,5 +310,7 @@ const hl_workload hl_wl_binary_trees = {
     .run = bt_run,
     .verify = bt_verify,
     .metrics = bt_metrics,
+    .metric_descs = bt_metric_descs,
+    .n_metric_descs = sizeof bt_metric_descs / sizeof bt_metric_descs[0],
     .teardown = bt_teardown,
 };

@@ -226,6 +226,10 @@ static size_t share_metrics(void *p, hl_metric *out, size_t max)
     return hl_metric_checksum(out, max, sum);
 }
 
+static const hl_metric_desc share_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+};
+
 const hl_workload hl_wl_cache_thrash = {
     .name = "cache_thrash",
     .description = "Hoard cache-thrash: active false sharing between threads' small objects",
@@ -238,6 +242,9 @@ const hl_workload hl_wl_cache_thrash = {
     .run = share_run,
     .verify = share_verify,
     .metrics = share_metrics,
+    .metric_descs = share_metric_descs,
+    .n_metric_descs = sizeof share_metric_descs / sizeof share_metric_descs[0],
+    .lock = HL_LOCK_PER_CALL,
     .teardown = share_teardown,
 };
 
@@ -253,5 +260,8 @@ const hl_workload hl_wl_cache_scratch = {
     .run = share_run,
     .verify = share_verify,
     .metrics = share_metrics,
+    .metric_descs = share_metric_descs,
+    .n_metric_descs = sizeof share_metric_descs / sizeof share_metric_descs[0],
+    .lock = HL_LOCK_PER_CALL,
     .teardown = share_teardown,
 };

@@ -166,7 +166,6 @@ static void *churn_setup(const hl_wl_env *env, char *err, size_t errlen)
         free(c);
         return NULL;
     }
-    hl_rt_enter(c->rt);
     c->live_baseline = hl_rt_live_objects(c->rt);
     c->collected_baseline = hl_objwl_gc_collected(c->rt);
     return c;
@@ -246,11 +245,15 @@ static void churn_teardown(void *vctx)
         if (c->slots[i].obj != NULL)
             hl_obj_decref(c->rt, c->slots[i].obj);
     }
-    hl_rt_leave(c->rt);
     free(c->slots);
     free(c->text);
     free(c);
 }
+
+static const hl_metric_desc churn_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+    {"objects_made", "objects", "objects created and dropped", false, NULL},
+};
 
 const hl_workload hl_wl_churn = {
     .name = "churn",
@@ -264,5 +267,7 @@ const hl_workload hl_wl_churn = {
     .run = churn_run,
     .verify = churn_verify,
     .metrics = churn_metrics,
+    .metric_descs = churn_metric_descs,
+    .n_metric_descs = sizeof churn_metric_descs / sizeof churn_metric_descs[0],
     .teardown = churn_teardown,
 };

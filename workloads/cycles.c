@@ -240,10 +240,8 @@ static void *cy_setup(const hl_wl_env *env, char *err, size_t errlen)
                       (size_t)env->params[P_RING]);
         return NULL;
     }
-    hl_rt_enter(c->rt);
     c->node_class = hl_class_new(c->rt, "Node", NULL, NULL);
     if (c->node_class == NULL) {
-        hl_rt_leave(c->rt);
         free(c->scratch);
         free(c);
         hl_objwl_fail(err, errlen, "cycles: could not create class Node");
@@ -330,10 +328,18 @@ static void cy_teardown(void *vctx)
 {
     cy_ctx *c = vctx;
     hl_gc_collect(c->rt, 2);
-    hl_rt_leave(c->rt);
     free(c->scratch);
     free(c);
 }
+
+static const hl_metric_desc cy_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+    {"garbage_containers", "objects", "tracked containers made garbage in cycles", false, NULL},
+    {"gc_collected", "objects", "objects the collector freed during the run", false, NULL},
+    {"gc_gen0_collections", "collections", "generation-0 collections", false, NULL},
+    {"gc_gen1_collections", "collections", "generation-1 collections", false, NULL},
+    {"gc_gen2_collections", "collections", "generation-2 (full) collections", false, NULL},
+};
 
 const hl_workload hl_wl_cycles = {
     .name = "cycles",
@@ -347,5 +353,7 @@ const hl_workload hl_wl_cycles = {
     .run = cy_run,
     .verify = cy_verify,
     .metrics = cy_metrics,
+    .metric_descs = cy_metric_descs,
+    .n_metric_descs = sizeof cy_metric_descs / sizeof cy_metric_descs[0],
     .teardown = cy_teardown,
 };

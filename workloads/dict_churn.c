@@ -155,14 +155,12 @@ static void *dc_setup(const hl_wl_env *env, char *err, size_t errlen)
                       (size_t)env->params[P_DICTS], (size_t)env->params[P_KEYS]);
         return NULL;
     }
-    hl_rt_enter(c->rt);
     c->live_baseline = hl_rt_live_objects(c->rt);
     for (size_t i = 0; i < c->dicts; i++) {
         c->d[i] = hl_dict_new(c->rt);
         if (c->d[i] == NULL) {
             for (size_t j = 0; j < i; j++)
                 hl_obj_decref(c->rt, c->d[j]);
-            hl_rt_leave(c->rt);
             dc_free(c);
             hl_objwl_fail(err, errlen, "dict_churn: out of memory making the dicts");
             return NULL;
@@ -287,9 +285,14 @@ static void dc_teardown(void *vctx)
     dc_ctx *c = vctx;
     for (size_t i = 0; i < c->dicts; i++)
         hl_obj_decref(c->rt, c->d[i]);
-    hl_rt_leave(c->rt);
     dc_free(c);
 }
+
+static const hl_metric_desc dc_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+    {"keys_present", "keys", "keys present at the end, over all dicts", false, NULL},
+    {"dicts_replaced", "dicts", "dicts dropped and rebuilt", false, NULL},
+};
 
 const hl_workload hl_wl_dict_churn = {
     .name = "dict_churn",
@@ -303,5 +306,7 @@ const hl_workload hl_wl_dict_churn = {
     .run = dc_run,
     .verify = dc_verify,
     .metrics = dc_metrics,
+    .metric_descs = dc_metric_descs,
+    .n_metric_descs = sizeof dc_metric_descs / sizeof dc_metric_descs[0],
     .teardown = dc_teardown,
 };

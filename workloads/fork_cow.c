@@ -69,12 +69,15 @@ enum { P_OBJECTS, P_CHILDREN, P_COLLECT, P_MODE, P_TOUCH, P_COUNT };
 
 #define FC_MAX_CHILDREN 16
 
+/* Reports name the modes by these labels (hl_param.labels). */
+static const char *const fc_mode_labels[] = {"plain", "gc-disabled", "frozen", "immortal"};
+
 static const hl_param fc_params[P_COUNT] = {
     [P_OBJECTS] = {"objects", "objects in the shared heap", 300000, 20000, 30, 50000000},
     [P_CHILDREN] = {"children", "workers forked per round", 4, 2, 1, FC_MAX_CHILDREN},
     [P_COLLECT] = {"collect", "1: each worker runs a full collection after touching", 1, 1, 0, 1},
     [P_MODE] = {"mode", "0 plain, 1 GC disabled, 2 frozen heap (gc.freeze), 3 immortal heap", 0, 0,
-                0, 3},
+                0, 3, fc_mode_labels},
     [P_TOUCH] = {"touch_pct", "% of the heap (its first records) each worker reads", 100, 100, 1,
                  100},
 };
@@ -151,7 +154,6 @@ static void *fc_setup(const hl_wl_env *env, char *err, size_t errlen)
     c->mode = (unsigned)env->params[P_MODE];
     uint64_t objects = (uint64_t)env->params[P_OBJECTS];
     hl_rt *rt = c->rt;
-    hl_rt_enter(rt);
     if (c->mode == 1)
         hl_gc_disable(rt);
     /* Each entry is 3 objects: a 2-item list, an int (beyond the small-int
@@ -176,7 +178,6 @@ static void *fc_setup(const hl_wl_env *env, char *err, size_t errlen)
         hl_obj_decref(rt, c->heap);
         if (c->mode == 1)
             hl_gc_enable(rt);
-        hl_rt_leave(rt);
         free(c);
         hl_objwl_fail(err, errlen, "fork_cow: out of memory building a heap of %" PRIu64
                       " objects", objects);
@@ -198,7 +199,6 @@ static void *fc_setup(const hl_wl_env *env, char *err, size_t errlen)
                  hl_obj_immortalize(rt, t) == 0;
         }
         if (!ok) {
-            hl_rt_leave(rt);
             free(c);
             hl_objwl_fail(err, errlen, "fork_cow: out of memory immortalizing the heap");
             return NULL;
@@ -366,9 +366,17 @@ static void fc_teardown(void *vctx)
     hl_obj_decref(rt, c->heap);
     if (c->mode == 1)
         hl_gc_enable(rt);
-    hl_rt_leave(rt);
     free(c);
 }
+
+static const hl_metric_desc fc_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+    {"private_dirty_kib_mean", "KiB", "Private_Dirty per worker after touching, mean of the last round", false, NULL},
+    {"touch_dirty_kib_mean", "KiB", "Private_Dirty a worker gained by touching, mean of the last round", false, NULL},
+    {"heap_kib", "KiB", "live bytes of the shared heap", false, NULL},
+    {"touch_dirty_kib_mean_all_rounds", "KiB", "Private_Dirty gained by touching, mean over every round", false, NULL},
+    {"private_dirty_kib_child", "KiB", "Private_Dirty of each worker of the last round", true, "cow"},
+};
 
 const hl_workload hl_wl_fork_cow = {
     .name = "fork_cow",
@@ -382,5 +390,7 @@ const hl_workload hl_wl_fork_cow = {
     .run = fc_run,
     .verify = fc_verify,
     .metrics = fc_metrics,
+    .metric_descs = fc_metric_descs,
+    .n_metric_descs = sizeof fc_metric_descs / sizeof fc_metric_descs[0],
     .teardown = fc_teardown,
 };

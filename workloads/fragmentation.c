@@ -147,7 +147,6 @@ static void *fr_setup(const hl_wl_env *env, char *err, size_t errlen)
         return NULL;
     }
     hl_rt *rt = c->rt;
-    hl_rt_enter(rt);
     c->live_baseline = hl_rt_live_objects(rt);
     c->rss_baseline = hl_objwl_rss_bytes();
 
@@ -185,7 +184,6 @@ static void *fr_setup(const hl_wl_env *env, char *err, size_t errlen)
     if (!ok) {
         hl_obj_decref(rt, c->survivors);
         hl_obj_decref(rt, c->ring);
-        hl_rt_leave(rt);
         fr_free(c);
         hl_objwl_fail(err, errlen, "fragmentation: out of memory building a population of %zu",
                       (size_t)env->params[P_OBJECTS]);
@@ -276,9 +274,20 @@ static void fr_teardown(void *vctx)
     fr_ctx *c = vctx;
     hl_obj_decref(c->rt, c->survivors);
     hl_obj_decref(c->rt, c->ring);
-    hl_rt_leave(c->rt);
     fr_free(c);
 }
+
+static const hl_metric_desc fr_metric_descs[] = {
+    {"rss_bytes", "bytes", "process RSS at the end", false, NULL},
+    {"live_bytes", "bytes", "bytes live in the object layer at the end", false, NULL},
+    {"rss_over_live", "ratio", "(RSS - start-up RSS) / live bytes at the end", false, NULL},
+    {"rss_baseline_bytes", "bytes", "RSS before the population was built", false, NULL},
+    {"rss_peak_bytes", "bytes", "RSS with the whole population live", false, NULL},
+    {"rss_after_free_bytes", "bytes", "RSS after 90% of the population was freed", false, NULL},
+    {"population_live_bytes", "bytes", "live bytes of the whole population", false, NULL},
+    {"survivors", "objects", "objects kept when the rest was freed", false, NULL},
+    HL_METRIC_DESC_CHECKSUM,
+};
 
 const hl_workload hl_wl_fragmentation = {
     .name = "fragmentation",
@@ -292,5 +301,7 @@ const hl_workload hl_wl_fragmentation = {
     .run = fr_run,
     .verify = fr_verify,
     .metrics = fr_metrics,
+    .metric_descs = fr_metric_descs,
+    .n_metric_descs = sizeof fr_metric_descs / sizeof fr_metric_descs[0],
     .teardown = fr_teardown,
 };

@@ -223,13 +223,11 @@ static void *gm_setup(const hl_wl_env *env, char *err, size_t errlen)
         return NULL;
     }
     hl_rt *rt = c->rt;
-    hl_rt_enter(rt);
     hl_gc_collect(rt, 2); /* nothing of anyone else's left to collect */
     c->record_class = hl_class_new(rt, "Record", NULL, NULL);
     c->heap = hl_list_new(rt);
     if (c->record_class == NULL || c->heap == NULL) {
         hl_obj_decref(rt, c->heap);
-        hl_rt_leave(rt);
         gm_free(c);
         hl_objwl_fail(err, errlen, "gen_mix: out of memory creating the heap");
         return NULL;
@@ -245,7 +243,6 @@ static void *gm_setup(const hl_wl_env *env, char *err, size_t errlen)
         hl_obj *rec = make_record(c, &f);
         if (rec == NULL || hl_list_append(rt, c->heap, rec) != 0) {
             hl_obj_decref(rt, c->heap);
-            hl_rt_leave(rt);
             gm_free(c);
             hl_objwl_fail(err, errlen, "gen_mix: out of memory building the long-lived heap");
             return NULL;
@@ -262,7 +259,6 @@ static void *gm_setup(const hl_wl_env *env, char *err, size_t errlen)
     c->collected_baseline = hl_objwl_gc_collected(rt);
     if (c->n_records < GM_KINDS) {
         hl_obj_decref(rt, c->heap);
-        hl_rt_leave(rt);
         gm_free(c);
         hl_objwl_fail(err, errlen, "gen_mix: objects=%" PRIu64 " makes fewer than %d records",
                       objects, GM_KINDS);
@@ -445,9 +441,24 @@ static void gm_teardown(void *vctx)
         hl_obj_decref(c->rt, c->ring[i].rec);
     hl_obj_decref(c->rt, c->heap);
     hl_gc_collect(c->rt, 2);
-    hl_rt_leave(c->rt);
     gm_free(c);
 }
+
+static const hl_metric_desc gm_metric_descs[] = {
+    {"gc_total_ms", "ms", "time spent in collections", false, NULL},
+    {"gc_pause_p99_us", "us", "99th percentile of collection pauses", false, NULL},
+    {"gc_gen0_collections", "collections", "generation-0 collections", false, NULL},
+    {"gc_gen0_pause_mean_us", "us", "mean generation-0 pause", false, NULL},
+    {"gc_gen0_pause_max_us", "us", "longest generation-0 pause", false, NULL},
+    {"gc_gen1_collections", "collections", "generation-1 collections", false, NULL},
+    {"gc_gen1_pause_mean_us", "us", "mean generation-1 pause", false, NULL},
+    {"gc_gen1_pause_max_us", "us", "longest generation-1 pause", false, NULL},
+    {"gc_gen2_collections", "collections", "generation-2 (full) collections", false, NULL},
+    {"gc_gen2_pause_mean_us", "us", "mean generation-2 pause", false, NULL},
+    {"gc_gen2_pause_max_us", "us", "longest generation-2 pause", false, NULL},
+    {"heap_objects", "objects", "objects of the long-lived heap", false, NULL},
+    HL_METRIC_DESC_CHECKSUM,
+};
 
 const hl_workload hl_wl_gen_mix = {
     .name = "gen_mix",
@@ -461,5 +472,7 @@ const hl_workload hl_wl_gen_mix = {
     .run = gm_run,
     .verify = gm_verify,
     .metrics = gm_metrics,
+    .metric_descs = gm_metric_descs,
+    .n_metric_descs = sizeof gm_metric_descs / sizeof gm_metric_descs[0],
     .teardown = gm_teardown,
 };

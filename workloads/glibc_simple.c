@@ -167,6 +167,10 @@ static size_t gs_metrics(void *p, hl_metric *out, size_t max)
     return hl_metric_checksum(out, max, c->checksum);
 }
 
+static const hl_metric_desc gs_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+};
+
 const hl_workload hl_wl_glibc_simple = {
     .name = "glibc_simple",
     .description = "glibc bench-malloc-simple: malloc n small blocks, free them half in order, half reversed",
@@ -179,5 +183,7 @@ const hl_workload hl_wl_glibc_simple = {
     .run = gs_run,
     .verify = gs_verify,
     .metrics = gs_metrics,
+    .metric_descs = gs_metric_descs,
+    .n_metric_descs = sizeof gs_metric_descs / sizeof gs_metric_descs[0],
     .teardown = gs_teardown,
 };

@@ -218,6 +218,10 @@ static size_t gt_metrics(void *p, hl_metric *out, size_t max)
     return hl_metric_checksum(out, max, sum);
 }
 
+static const hl_metric_desc gt_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+};
+
 const hl_workload hl_wl_glibc_thread = {
     .name = "glibc_thread",
     .description = "glibc bench-malloc-thread: inverse-square sizes 4..32768 over 1024 slots per thread",
@@ -230,5 +234,8 @@ const hl_workload hl_wl_glibc_thread = {
     .run = gt_run,
     .verify = gt_verify,
     .metrics = gt_metrics,
+    .metric_descs = gt_metric_descs,
+    .n_metric_descs = sizeof gt_metric_descs / sizeof gt_metric_descs[0],
+    .lock = HL_LOCK_PER_CALL,
     .teardown = gt_teardown,
 };

@@ -332,6 +332,11 @@ static size_t larson_metrics(void *p, hl_metric *out, size_t max)
     return 2;
 }
 
+static const hl_metric_desc larson_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+    {"thread_generations", "threads", "worker threads started (each replaces its predecessor)", false, NULL},
+};
+
 const hl_workload hl_wl_larson = {
     .name = "larson",
     .description = "Larson & Krishnan 1998: random replacements, slots handed to new threads",
@@ -344,5 +349,8 @@ const hl_workload hl_wl_larson = {
     .run = larson_run,
     .verify = larson_verify,
     .metrics = larson_metrics,
+    .metric_descs = larson_metric_descs,
+    .n_metric_descs = sizeof larson_metric_descs / sizeof larson_metric_descs[0],
+    .lock = HL_LOCK_PER_CALL,
     .teardown = larson_teardown,
 };

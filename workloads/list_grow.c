@@ -96,7 +96,6 @@ static void *lg_setup(const hl_wl_env *env, char *err, size_t errlen)
                       (size_t)env->params[P_LISTS], (size_t)env->params[P_LENGTH]);
         return NULL;
     }
-    hl_rt_enter(c->rt);
     c->live_baseline = hl_rt_live_objects(c->rt);
     return c;
 }
@@ -220,12 +219,16 @@ static size_t lg_metrics(void *vctx, hl_metric *out, size_t max)
 static void lg_teardown(void *vctx)
 {
     lg_ctx *c = vctx;
-    hl_rt_leave(c->rt);
     for (size_t i = 0; i < c->lists; i++)
         free(c->round[i].values);
     free(c->round);
     free(c);
 }
+
+static const hl_metric_desc lg_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+    {"rounds", "rounds", "rounds of growing and dropping lists", false, NULL},
+};
 
 const hl_workload hl_wl_list_grow = {
     .name = "list_grow",
@@ -239,5 +242,7 @@ const hl_workload hl_wl_list_grow = {
     .run = lg_run,
     .verify = lg_verify,
     .metrics = lg_metrics,
+    .metric_descs = lg_metric_descs,
+    .n_metric_descs = sizeof lg_metric_descs / sizeof lg_metric_descs[0],
     .teardown = lg_teardown,
 };

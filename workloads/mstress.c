@@ -336,6 +336,10 @@ static size_t mstress_metrics(void *p, hl_metric *out, size_t max)
     return hl_metric_checksum(out, max, words);
 }
 
+static const hl_metric_desc mstress_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+};
+
 const hl_workload hl_wl_mstress = {
     .name = "mstress",
     .description = "Leijen 2019 mstress: random sizes, blocks migrating between threads, re-created threads",
@@ -348,5 +352,8 @@ const hl_workload hl_wl_mstress = {
     .run = mstress_run,
     .verify = mstress_verify,
     .metrics = mstress_metrics,
+    .metric_descs = mstress_metric_descs,
+    .n_metric_descs = sizeof mstress_metric_descs / sizeof mstress_metric_descs[0],
+    .lock = HL_LOCK_PER_CALL,
     .teardown = mstress_teardown,
 };

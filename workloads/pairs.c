@@ -28,10 +28,12 @@
 
 enum { P_SIZE, P_ORDER, P_BURST, P_WINDOW, P_COUNT };
 
+static const char *const pairs_order_labels[] = {"lifo", "random"};
+
 static const hl_param pairs_params[P_COUNT] = {
     [P_SIZE] = {"size", "bytes per block", 64, 64, 1, 1 << 20},
     [P_ORDER] = {"order", "0 = LIFO (bursts freed in reverse), 1 = random slot of a live window", 0,
-                 0, 0, 1},
+                 0, 0, 1, pairs_order_labels},
     [P_BURST] = {"burst", "LIFO: blocks allocated before the burst is freed in reverse", 1, 1, 1,
                  4096},
     [P_WINDOW] = {"window", "random order: live blocks kept in the window", 1024, 1024, 1,
@@ -265,6 +267,10 @@ static size_t pairs_metrics(void *p, hl_metric *out, size_t max)
     return hl_metric_checksum(out, max, c->checksum);
 }
 
+static const hl_metric_desc pairs_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+};
+
 const hl_workload hl_wl_pairs = {
     .name = "pairs",
     .description = "malloc+free pairs of one size, LIFO bursts or random slots of a live window",
@@ -277,5 +283,7 @@ const hl_workload hl_wl_pairs = {
     .run = pairs_run,
     .verify = pairs_verify,
     .metrics = pairs_metrics,
+    .metric_descs = pairs_metric_descs,
+    .n_metric_descs = sizeof pairs_metric_descs / sizeof pairs_metric_descs[0],
     .teardown = pairs_teardown,
 };

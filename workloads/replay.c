@@ -7,7 +7,7 @@
  * of malloc trace tools such as glibc's mtrace/trace_run experiments; this
  * file is written from that idea, not from their code.
  *
- * Which trace: env->data_dir is the *path of the trace file* for this
+ * Which trace: env->data_path is the *path of the trace file* for this
  * workload (the harness passes `--trace FILE`); when it is NULL the
  * environment variable HEAPLAB_TRACE names the file.  A missing, truncated,
  * corrupt or hostile trace makes setup fail with one line.
@@ -50,9 +50,11 @@
 
 enum { P_MODE, P_COUNT };
 
+static const char *const replay_serial_labels[] = {"threads", "serial"};
+
 static const hl_param replay_params[P_COUNT] = {
     [P_MODE] = {"serial", "0 = one replay thread per recorded thread, 1 = all events on one thread", 0,
-                0, 0, 1},
+                0, 0, 1, replay_serial_labels},
 };
 
 /* Invariant: while `pass` equals the current pass number, ptr is the live
@@ -205,6 +207,14 @@ static uint64_t replay_run(void *p, uint64_t n)
             for (size_t i = 0; i < c->trace.n_events; i++)
                 replay_event(c, w, &c->trace.events[i]);
         } else {
+            /* The cell may hold the runtime lock across the run (lock
+             * policy HL_LOCK_WHOLE_RUN).  The replay threads take it per
+             * call, so this thread lets go of it while they run, as a
+             * CPython thread releases the GIL while it blocks in join();
+             * holding it here would deadlock them. */
+            bool held = hl_gil_held;
+            if (held)
+                hl_gil_release();
             pthread_t th[nt];
             bool ok[nt];
             for (uint32_t t = 0; t < nt; t++) {
@@ -218,6 +228,8 @@ static uint64_t replay_run(void *p, uint64_t n)
             for (uint32_t t = 0; t < nt; t++)
                 if (ok[t])
                     pthread_join(th[t], NULL);
+            if (held)
+                hl_gil_acquire();
         }
         cleanup_pass(c);
         c->passes++;
@@ -253,7 +265,7 @@ static void replay_teardown(void *p)
 
 static void *replay_setup(const hl_wl_env *env, char *err, size_t errlen)
 {
-    const char *path = env->data_dir ? env->data_dir : getenv("HEAPLAB_TRACE");
+    const char *path = env->data_path ? env->data_path : getenv("HEAPLAB_TRACE");
     if (path == NULL || path[0] == '\0') {
         snprintf(err, errlen,
                  "replay: no trace given; pass --trace FILE or set HEAPLAB_TRACE (record one with "
@@ -387,6 +399,20 @@ static size_t replay_metrics(void *p, hl_metric *out, size_t max)
     return k;
 }
 
+static const hl_metric_desc replay_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+    {"trace_events", "events", "events in the trace", false, NULL},
+    {"trace_threads", "threads", "threads recorded in the trace", false, NULL},
+    {"trace_blocks", "blocks", "distinct blocks the trace allocates", false, NULL},
+    {"trace_peak_live_bytes", "B", "peak of live bytes the trace requested", false, NULL},
+    {"unknown_frees", "calls", "frees of blocks the trace never allocated (skipped)", false, NULL},
+    {"unknown_reallocs", "calls", "reallocs of unknown blocks (replayed as malloc)", false, NULL},
+    {"null_frees", "calls", "free(NULL) calls", false, NULL},
+    {"failed_calls", "calls", "calls that failed when recorded", false, NULL},
+    {"aligned_as_malloc", "calls", "aligned allocations replayed as malloc", false, NULL},
+    {"live_at_end", "blocks", "blocks still live at the end of the trace", false, NULL},
+};
+
 const hl_workload hl_wl_replay = {
     .name = "replay",
     .description = "replays a recorded malloc trace (--trace FILE or HEAPLAB_TRACE) with its threads",
@@ -399,5 +425,8 @@ const hl_workload hl_wl_replay = {
     .run = replay_run,
     .verify = replay_verify,
     .metrics = replay_metrics,
+    .metric_descs = replay_metric_descs,
+    .n_metric_descs = sizeof replay_metric_descs / sizeof replay_metric_descs[0],
+    .data = HL_DATA_TRACE,
     .teardown = replay_teardown,
 };

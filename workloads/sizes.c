@@ -215,6 +215,11 @@ static size_t sizes_metrics(void *p, hl_metric *out, size_t max)
     return 2;
 }
 
+static const hl_metric_desc sizes_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+    {"reallocs", "calls", "realloc calls made", false, NULL},
+};
+
 const hl_workload hl_wl_sizes = {
     .name = "sizes",
     .description = "Python-like size mix (99% <= 512 B) with malloc, calloc, realloc and free",
@@ -227,5 +232,7 @@ const hl_workload hl_wl_sizes = {
     .run = sizes_run,
     .verify = sizes_verify,
     .metrics = sizes_metrics,
+    .metric_descs = sizes_metric_descs,
+    .n_metric_descs = sizeof sizes_metric_descs / sizeof sizes_metric_descs[0],
     .teardown = sizes_teardown,
 };

@@ -17,7 +17,7 @@
  * workloads; threaded ones have the same per-thread sequences).
  *
  * Adding a workload = one file defining an hl_workload plus one line in
- * workloads/registry.c.
+ * workloads/registry.c (docs/DESIGN.md, "Adding a workload").
  */
 #ifndef HL_WORKLOAD_H
 #define HL_WORKLOAD_H
@@ -37,7 +37,10 @@ typedef enum hl_layer {
 } hl_layer;
 
 /* An integer parameter.  `quick` is the value the quick suite uses (small,
- * so the whole matrix runs in minutes); `def` is the full-size default. */
+ * so the whole matrix runs in minutes); `def` is the full-size default.
+ * An enumeration names its values: labels[v - min] for v in [min, max]
+ * (labels has max - min + 1 entries), so reports can say "mode=frozen"
+ * where the cell id says "mode=2". */
 typedef struct hl_param {
     const char *name;
     const char *help;
@@ -45,7 +48,34 @@ typedef struct hl_param {
     int64_t quick;
     int64_t min;
     int64_t max;
+    const char *const *labels; /* NULL: a plain number */
 } hl_param;
+
+/* Who holds the runtime lock (allocators/gil.h) while the workload runs.
+ * The cell is the lock's one owner and applies the policy; a workload never
+ * takes it around its own set-up or run. */
+typedef enum hl_lock_policy {
+    /* The cell takes the lock before set-up and keeps it until after
+     * tear-down, as an interpreter thread holds the GIL across its whole
+     * program: every call comes from the one thread that holds it (object
+     * layer; single-threaded raw workloads).  A workload that still starts
+     * threads (replay of a multi-threaded trace) releases the lock while it
+     * waits for them, as a CPython thread releases the GIL while it blocks
+     * in a join. */
+    HL_LOCK_WHOLE_RUN = 0,
+    /* Nobody holds it across the run: each call takes it when the backend
+     * needs it (alloc.h), which is what pymalloc would cost a threaded
+     * program (threaded raw workloads). */
+    HL_LOCK_PER_CALL
+} hl_lock_policy;
+
+/* Data a workload reads from outside the process (env->data_path). */
+typedef enum hl_wl_data {
+    HL_DATA_NONE = 0,
+    HL_DATA_TRACE /* a malloc trace (workloads/trace_format.h); the driver
+                   * checks it at plan time and leaves the workload out of a
+                   * default suite when there is none */
+} hl_wl_data;
 
 typedef struct hl_wl_env {
     hl_allocator *raw;     /* HL_LAYER_RAW: the allocator under test */
@@ -53,15 +83,31 @@ typedef struct hl_wl_env {
     unsigned threads;      /* >= 1; only meaningful when the workload is threaded */
     uint64_t seed;
     const int64_t *params; /* one value per hl_workload.params entry, validated */
-    const char *data_dir;  /* where a workload may find/write files (traces); may be NULL */
+    const char *data_path; /* the file a workload with data != HL_DATA_NONE reads, or NULL */
 } hl_wl_env;
 
-/* A workload-specific figure, e.g. {"private_dirty_kb_child0", 1234, "KiB"}. */
+/* A workload-specific figure, e.g. {"private_dirty_kib_child0", 1234, "KiB"}. */
 typedef struct hl_metric {
     char name[48];
     double value;
     const char *unit;
 } hl_metric;
+
+/* What a workload declares about a figure it reports, so that the harness
+ * can label, chart and check it without knowing the workload.  Every
+ * hl_metric a workload writes matches exactly one descriptor: by name, or,
+ * for a series, by name followed by a decimal index (name0, name1, ...). */
+typedef struct hl_metric_desc {
+    const char *name;
+    const char *unit;  /* "" for a pure number */
+    const char *help;  /* one line */
+    bool series;       /* one value per item of the run (a forked child) */
+    const char *chart; /* plots/<chart>.gp draws it, or NULL */
+} hl_metric_desc;
+
+/* The checksum most workloads report (hl_metric_checksum). */
+#define HL_METRIC_DESC_CHECKSUM \
+    {"checksum", "", "checksum of what the run computed (same seed, same value)", false, NULL}
 
 typedef struct hl_workload {
     const char *name;
@@ -71,6 +117,10 @@ typedef struct hl_workload {
     const char *op_unit;     /* what one operation is: "alloc+free", "tree node", ... */
     const hl_param *params;
     size_t n_params;
+    hl_lock_policy lock;
+    hl_wl_data data;
+    const hl_metric_desc *metric_descs; /* what metrics() may write */
+    size_t n_metric_descs;
 
     /* Returns a context, or NULL with one line in err. */
     void *(*setup)(const hl_wl_env *env, char *err, size_t errlen);
@@ -102,5 +152,9 @@ const hl_workload *hl_workload_find(const char *name);
 
 /* Index of a parameter by name, or -1. */
 int hl_workload_param_index(const hl_workload *w, const char *name);
+
+/* The descriptor a reported metric name matches (see hl_metric_desc), or
+ * NULL. */
+const hl_metric_desc *hl_workload_metric_desc(const hl_workload *w, const char *name);
 
 #endif

@@ -311,6 +311,10 @@ static size_t xmalloc_metrics(void *p, hl_metric *out, size_t max)
     return hl_metric_checksum(out, max, sum);
 }
 
+static const hl_metric_desc xmalloc_metric_descs[] = {
+    HL_METRIC_DESC_CHECKSUM,
+};
+
 const hl_workload hl_wl_xmalloc = {
     .name = "xmalloc",
     .description = "Lever & Boreham 2000: producers allocate batches, consumers free them",
@@ -323,5 +327,8 @@ const hl_workload hl_wl_xmalloc = {
     .run = xmalloc_run,
     .verify = xmalloc_verify,
     .metrics = xmalloc_metrics,
+    .metric_descs = xmalloc_metric_descs,
+    .n_metric_descs = sizeof xmalloc_metric_descs / sizeof xmalloc_metric_descs[0],
+    .lock = HL_LOCK_PER_CALL,
     .teardown = xmalloc_teardown,
 };

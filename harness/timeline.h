@@ -1,6 +1,8 @@
 /* timeline.h - a memory timeline sampler (in the spirit of memory_profiler's
  * `mprof run`): a thread samples the process RSS (/proc/self/statm) and the
- * live bytes of some hl_allocators every period_ms while a workload runs.
+ * live bytes of some hl_allocators every period_ms while a cell measures.
+ * It is the cell's instrument, so it lives in the harness, not in the
+ * object layer it often watches.
  *
  * Usage:
  *
@@ -11,8 +13,8 @@
  *     hl_timeline_write_csv(tl, f);         // t_seconds,rss_bytes,live_bytes
  *     hl_timeline_free(tl);
  */
-#ifndef HL_OBJECTS_TIMELINE_H
-#define HL_OBJECTS_TIMELINE_H
+#ifndef HL_TIMELINE_H
+#define HL_TIMELINE_H
 
 #include "../allocators/alloc.h"
 
@@ -40,8 +42,5 @@ int hl_timeline_write_csv(const hl_timeline *tl, FILE *f);
 size_t hl_timeline_count(const hl_timeline *tl);
 const hl_timeline_sample *hl_timeline_at(const hl_timeline *tl, size_t i);
 void hl_timeline_free(hl_timeline *tl);
-
-/* One reading of this process's RSS in bytes, or 0 if /proc is unreadable. */
-uint64_t hl_rss_bytes(void);
 
 #endif

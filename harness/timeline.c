@@ -13,8 +13,9 @@
  */
 #include "timeline.h"
 
+#include "procfs.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -38,23 +39,6 @@ struct hl_timeline {
     size_t n, cap;
 };
 
-uint64_t hl_rss_bytes(void)
-{
-    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    char buf[128];
-    ssize_t r = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (r <= 0)
-        return 0;
-    buf[r] = 0;
-    unsigned long long size_pages = 0, resident_pages = 0;
-    if (sscanf(buf, "%llu %llu", &size_pages, &resident_pages) != 2)
-        return 0;
-    return (uint64_t)resident_pages * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 static double since(const struct timespec *t0)
 {
     struct timespec now;
@@ -66,7 +50,7 @@ static void take_sample(hl_timeline *tl)
 {
     hl_timeline_sample s;
     s.t_seconds = since(&tl->t0);
-    s.rss_bytes = hl_rss_bytes();
+    s.rss_bytes = hl_proc_rss_bytes();
     s.live_bytes = 0;
     for (size_t i = 0; i < tl->nallocs; i++)
         s.live_bytes += hl_allocator_sample(tl->allocs[i]);
@@ -117,7 +101,7 @@ hl_timeline *hl_timeline_start(hl_allocator *const *allocs, size_t n, unsigned p
                  period_ms);
         return NULL;
     }
-    if (hl_rss_bytes() == 0) {
+    if (hl_proc_rss_bytes() == 0) {
         snprintf(err, errlen, "hl_timeline_start: cannot read /proc/self/statm");
         return NULL;
     }
