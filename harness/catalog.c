@@ -65,7 +65,7 @@ static void parse_metric(hl_cat_metric *m, const hl_json *o)
     m->series = hl_json_bool(hl_json_get(o, "series"), false);
 }
 
-static void parse_workload(hl_cat_workload *w, const hl_json *o)
+void hl_catalog_parse_workload(hl_cat_workload *w, const hl_json *o)
 {
     memset(w, 0, sizeof *w);
     copy_str(w->name, sizeof w->name, hl_json_get_str(o, "name", ""));
@@ -155,7 +155,7 @@ int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *js
         const char *name = hl_json_get_str(w, "name", NULL);
         if (!name || hl_catalog_workload(cat, name))
             continue;
-        parse_workload(&cat->workloads[cat->n_workloads++], w);
+        hl_catalog_parse_workload(&cat->workloads[cat->n_workloads++], w);
     }
     int vi = hl_catalog_variant_index(variant);
     if (vi >= 0)
@@ -257,6 +257,49 @@ const hl_cat_backend *hl_catalog_backend(const hl_catalog *cat, const char *name
         if (strcmp(cat->backends[i].name, name) == 0)
             return &cat->backends[i];
     return NULL;
+}
+
+void hl_catalog_write_workload(hl_jw *w, const hl_cat_workload *wl)
+{
+    hl_jw_obj_begin(w, NULL);
+    hl_jw_str(w, "name", wl->name);
+    hl_jw_str(w, "description", wl->description);
+    hl_jw_str(w, "layer", wl->layer);
+    hl_jw_bool(w, "threaded", wl->threaded);
+    hl_jw_str(w, "op_unit", wl->op_unit);
+    hl_jw_str(w, "lock", wl->lock);
+    hl_jw_str(w, "data", wl->data[0] ? wl->data : NULL);
+    hl_jw_arr_begin(w, "params");
+    for (size_t k = 0; k < wl->n_params; k++) {
+        const hl_cat_param *p = &wl->params[k];
+        hl_jw_obj_begin(w, NULL);
+        hl_jw_str(w, "name", p->name);
+        hl_jw_str(w, "help", p->help);
+        hl_jw_int(w, "default", p->def);
+        hl_jw_int(w, "quick", p->quick);
+        hl_jw_int(w, "min", p->min);
+        hl_jw_int(w, "max", p->max);
+        if (p->n_labels) {
+            hl_jw_arr_begin(w, "labels");
+            for (size_t i = 0; i < p->n_labels; i++)
+                hl_jw_str(w, NULL, p->labels[i]);
+            hl_jw_arr_end(w);
+        }
+        hl_jw_obj_end(w);
+    }
+    hl_jw_arr_end(w);
+    hl_jw_arr_begin(w, "metrics");
+    for (size_t k = 0; k < wl->n_metrics; k++) {
+        const hl_cat_metric *m = &wl->metrics[k];
+        hl_jw_obj_begin(w, NULL);
+        hl_jw_str(w, "name", m->name);
+        hl_jw_str(w, "unit", m->unit);
+        hl_jw_bool(w, "series", m->series);
+        hl_jw_str(w, "chart", m->chart[0] ? m->chart : NULL);
+        hl_jw_obj_end(w);
+    }
+    hl_jw_arr_end(w);
+    hl_jw_obj_end(w);
 }
 
 const char *hl_catalog_param_label(const hl_cat_param *p, int64_t v)

@@ -8,6 +8,7 @@
 #ifndef HL_CATALOG_H
 #define HL_CATALOG_H
 
+#include "json.h"
 #include "route.h"
 
 #include <stdbool.h>
@@ -71,6 +72,11 @@ typedef struct hl_catalog {
 /* Asks every variant present in this build.  Returns 0 when at least one
  * variant answered, else -1 with one line in err. */
 int hl_catalog_load(hl_catalog *cat, char *err, size_t errlen);
+
+/* A workload descriptor from its JSON form (the describe document's
+ * "workloads" entries; results.json metadata.workloads), and back. */
+void hl_catalog_parse_workload(hl_cat_workload *w, const hl_json *o);
+void hl_catalog_write_workload(hl_jw *w, const hl_cat_workload *wl);
 
 /* Parses one describe document (exposed for tests and for resume). */
 int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *json_text,

@@ -121,6 +121,12 @@ void hl_metadata_write(hl_jw *w, const hl_catalog *cat, int argc, char **argv)
         hl_jw_obj_end(w);
     }
     hl_jw_obj_end(w);
+    /* What each workload declares (labels, metric descriptors), so that
+     * readers of the results (plot, show) never need a cell to know it. */
+    hl_jw_arr_begin(w, "workloads");
+    for (size_t i = 0; i < cat->n_workloads; i++)
+        hl_catalog_write_workload(w, &cat->workloads[i]);
+    hl_jw_arr_end(w);
     hl_jw_obj_begin(w, "variants");
     for (int i = 0; i < HL_ROUTE_NVARIANTS; i++)
         hl_jw_str(w, hl_route_variants[i],

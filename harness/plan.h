@@ -62,7 +62,7 @@ typedef struct hl_plan_job {
  * (cell, rep) pair with cell < n_cells and rep < repetitions exactly once,
  * so n_jobs == n_cells * repetitions. */
 typedef struct hl_plan {
-    char suite[32];
+    char suite[128];
     char suite_size[8];  /* "quick" | "full": which defaults the cells use */
     uint64_t seed;
     unsigned repetitions;

@@ -21,10 +21,15 @@
  */
 #include "plot.h"
 
+#include "catalog.h"
+#include "fsutil.h"
 #include "json.h"
 #include "plot_run.h"
+#include "protocol.h"
+#include "results.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -99,6 +104,7 @@ typedef struct pl_set {
     pl_config *configs;
     size_t n_backends;
     char (*backends)[96];
+    hl_catalog workloads;       /* descriptors the run recorded; may be empty */
 } pl_set;
 
 /* What one hl_plot_results_opts call is doing. */
@@ -195,14 +201,6 @@ static void put_num(FILE *f, double v)
         fputs(" ?", f);
 }
 
-static int mkdir_one(const char *path, char *err, size_t errlen)
-{
-    if (mkdir(path, 0777) == 0 || errno == EEXIST)
-        return 0;
-    snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-    return -1;
-}
-
 /* ---- loading ------------------------------------------------------------ */
 
 static size_t backend_index(pl_set *s, const char *name)
@@ -281,55 +279,6 @@ static const pl_cell *find_cell(const pl_set *s, size_t config, size_t backend)
     return NULL;
 }
 
-/* Copies a JSON string member into a fixed buffer ("" when absent). */
-static void get_str(const hl_json *obj, const char *key, char *out, size_t outlen)
-{
-    snprintf(out, outlen, "%s", hl_json_get_str(obj, key, ""));
-}
-
-static int load_rep(const hl_json *jr, pl_rep *r, const char *cell_id)
-{
-    memset(r, 0, sizeof *r);
-    double k = hl_json_get_num(jr, "rep", -1);
-    r->k = (k >= 0 && k < 1e6) ? (unsigned)k : 0;
-    const char *dir = hl_json_get_str(jr, "dir", NULL);
-    if (dir && dir[0] && dir[0] != '/' && !strstr(dir, ".."))
-        snprintf(r->dir, sizeof r->dir, "%s", dir);
-    else
-        snprintf(r->dir, sizeof r->dir, "cells/%s/rep-%u", cell_id, r->k);
-    r->ok = strcmp(hl_json_get_str(jr, "status", ""), "ok") == 0;
-    const hl_json *m = hl_json_get(jr, "metrics");
-    r->ns_per_op = hl_json_get_num(m, "ns_per_op", NAN);
-    r->ops_per_s = hl_json_get_num(m, "ops_per_s", NAN);
-    if (!isfinite(r->ops_per_s) && r->ns_per_op > 0)
-        r->ops_per_s = 1e9 / r->ns_per_op;
-    r->peak_rss = hl_json_get_num(m, "peak_rss_kib", NAN) * 1024.0;
-    r->peak_live = hl_json_get_num(m, "peak_live_bytes", NAN);
-    /* A negative figure is no measurement: treat it as missing. */
-    double *figs[] = {&r->ns_per_op, &r->ops_per_s, &r->peak_rss, &r->peak_live};
-    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
-        if (*figs[i] < 0)
-            *figs[i] = NAN;
-    /* Workload figures (fork_cow's Private_Dirty, parameter echoes) are
-     * kept by their last name component: "workload.metrics.x" -> "x". */
-    const hl_json *ex = hl_json_get(jr, "extra");
-    size_t n = (ex && ex->type == HL_JOBJ) ? ex->len : 0;
-    if (n) {
-        r->metrics = calloc(n, sizeof *r->metrics);
-        if (!r->metrics)
-            return -1;
-        for (size_t i = 0; i < n; i++) {
-            if (ex->items[i].type != HL_JNUM)
-                continue;
-            const char *name = ex->keys[i];
-            pl_metric *pm = &r->metrics[r->n_metrics++];
-            snprintf(pm->name, sizeof pm->name, "%s", name);
-            pm->value = ex->items[i].num;
-        }
-    }
-    return 0;
-}
-
 /* Value of an extra metric whose dotted name ends with component name. */
 static double rep_metric(const pl_rep *r, const char *name)
 {
@@ -342,6 +291,35 @@ static double rep_metric(const pl_rep *r, const char *name)
             return r->metrics[i].value;
     }
     return NAN;
+}
+
+/* One repetition's figures from the results model. */
+static int load_rep(const hl_resultset *rs, size_t cell, unsigned k, pl_rep *r)
+{
+    const hl_rep *h = hl_results_rep_c(rs, cell, k);
+    memset(r, 0, sizeof *r);
+    r->k = k;
+    hl_results_rep_dir(rs, cell, k, r->dir, sizeof r->dir);
+    r->ok = strcmp(h->status, HL_JOB_OK) == 0;
+    r->ns_per_op = h->m[HL_M_NS_PER_OP];
+    r->ops_per_s = h->m[HL_M_OPS_PER_S];
+    if (!isfinite(r->ops_per_s) && r->ns_per_op > 0)
+        r->ops_per_s = 1e9 / r->ns_per_op;
+    r->peak_rss = h->m[HL_M_PEAK_RSS_KIB] * 1024.0;
+    r->peak_live = h->m[HL_M_PEAK_LIVE_BYTES];
+    /* Workload figures (per-child series, parameter echoes) keep their
+     * dotted names; rep_metric matches them by their last component. */
+    if (h->n_extra) {
+        r->metrics = calloc(h->n_extra, sizeof *r->metrics);
+        if (!r->metrics)
+            return -1;
+        for (size_t i = 0; i < h->n_extra; i++) {
+            snprintf(r->metrics[i].name, sizeof r->metrics[i].name, "%s", h->extra[i].name);
+            r->metrics[i].value = h->extra[i].value;
+        }
+        r->n_metrics = h->n_extra;
+    }
+    return 0;
 }
 
 /* "2026-11-24T02:13:49.123Z" -> "2026-11-24 02:13 UTC". */
@@ -378,130 +356,116 @@ static void validate_set(const pl_set *s)
 #endif
 }
 
-static int load_set(const char *dir, pl_set *s, char *err, size_t errlen)
+/* "size=64,mode=frozen": the cell's parameters, enumerations by label
+ * (the workload descriptors the run recorded). */
+static void cell_params(const pl_set *s, const hl_plan_cell *pc, char *out, size_t outlen)
 {
-    snprintf(s->dir, sizeof s->dir, "%s", dir);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s is not a result directory (give the --out DIR of heaplab run)",
-                 dir);
-        return -1;
+    const hl_cat_workload *w = hl_catalog_workload(&s->workloads, pc->workload);
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < pc->n_params && used < outlen; k++) {
+        const hl_cat_param *p = w ? hl_catalog_param(w, pc->params[k].name) : NULL;
+        const char *label = p ? hl_catalog_param_label(p, pc->params[k].value) : NULL;
+        int n = label ? snprintf(out + used, outlen - used, "%s%s=%s", used ? "," : "",
+                                 pc->params[k].name, label)
+                      : snprintf(out + used, outlen - used, "%s%s=%" PRId64, used ? "," : "",
+                                 pc->params[k].name, pc->params[k].value);
+        if (n < 0)
+            break;
+        used += (size_t)n;
     }
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/results.json", dir);
-    if (access(path, F_OK) != 0) {
-        snprintf(err, errlen, "%s has no results.json: nothing to plot (run heaplab run --out %s)",
-                 dir, dir);
-        return -1;
-    }
-    char perr[512];
-    hl_json *doc = hl_json_parse_file(path, perr, sizeof perr);
-    if (!doc) {
-        snprintf(err, errlen, "%s", perr);
-        return -1;
-    }
-    if (strcmp(hl_json_get_str(doc, "format", ""), "heaplab-results") != 0) {
-        snprintf(err, errlen, "%s is not a heaplab result set (no \"format\": \"heaplab-results\")",
-                 path);
-        hl_json_free(doc);
-        return -1;
-    }
-    snprintf(s->plots, sizeof s->plots, "%s/plots", dir);
-    snprintf(s->data, sizeof s->data, "%s/plots/data", dir);
+}
 
-    const hl_json *meta = hl_json_get(doc, "metadata");
-    const hl_json *plan = hl_json_get(doc, "plan");
-    const char *cpu = hl_json_get_str(meta, "cpu_model", NULL);
-    const char *host = hl_json_get_str(meta, "hostname", NULL);
-    char machine[300];
+static int load_cell(pl_set *s, const hl_resultset *rs, size_t c, size_t *reps_ok)
+{
+    const hl_plan_cell *pc = &rs->plan.cells[c];
+    pl_cell *cell = &s->cells[s->n_cells];
+    snprintf(cell->id, sizeof cell->id, "%s", pc->id);
+    snprintf(cell->backend_name, sizeof cell->backend_name, "%s", pc->backend);
+    snprintf(cell->workload, sizeof cell->workload, "%s", pc->workload);
+    cell->threads = pc->threads;
+    cell->threaded = pc->threaded;
+    cell_params(s, pc, cell->params, sizeof cell->params);
+    cell->reps = calloc(rs->plan.repetitions, sizeof *cell->reps);
+    if (!cell->reps)
+        return -1;
+    for (unsigned k = 0; k < rs->plan.repetitions; k++) {
+        if (!hl_results_rep_c(rs, c, k)->done)
+            continue;
+        if (load_rep(rs, c, k, &cell->reps[cell->n_reps]) != 0)
+            return -1;
+        *reps_ok += cell->reps[cell->n_reps].ok;
+        cell->n_reps++;
+    }
+    cell->backend = backend_index(s, cell->backend_name);
+    cell->config = config_index(s, cell);
+    if (cell->backend == SIZE_MAX || cell->config == SIZE_MAX)
+        return -1;
+    s->n_cells++;
+    return 0;
+}
+
+/* The subtitle: suite | machine | date. */
+static void subtitle(pl_set *s, const hl_resultset *rs)
+{
+    const char *cpu = hl_json_get_str(rs->metadata, "cpu_model", NULL);
+    const char *host = hl_json_get_str(rs->metadata, "hostname", NULL);
+    char machine[300], date[64];
     if (cpu && host)
         snprintf(machine, sizeof machine, "%s (%s)", cpu, host);
     else
         snprintf(machine, sizeof machine, "%s", cpu ? cpu : host ? host : "unknown machine");
-    char date[64];
-    short_date(hl_json_get_str(meta, "date", "unknown date"), date, sizeof date);
-    snprintf(s->subtitle, sizeof s->subtitle, "suite %s | %s | %s",
-             hl_json_get_str(plan, "suite", "?"), machine, date);
+    short_date(hl_json_get_str(rs->metadata, "date", rs->started[0] ? rs->started
+                                                                     : "unknown date"),
+               date, sizeof date);
+    snprintf(s->subtitle, sizeof s->subtitle, "suite %s | %s | %s", rs->plan.suite, machine,
+             date);
+}
 
-    const hl_json *cells = hl_json_get(doc, "cells");
-    size_t n = hl_json_len(cells);
-    s->cells = calloc(n ? n : 1, sizeof *s->cells);
-    if (!s->cells) {
-        snprintf(err, errlen, "out of memory");
-        hl_json_free(doc);
+/* The workload descriptors the run recorded in its metadata (catalog.h). */
+static void load_workloads(pl_set *s, const hl_resultset *rs)
+{
+    const hl_json *ws = hl_json_get(rs->metadata, "workloads");
+    for (size_t i = 0; i < hl_json_len(ws) && s->workloads.n_workloads < HL_CAT_MAX_WORKLOADS;
+         i++)
+        hl_catalog_parse_workload(&s->workloads.workloads[s->workloads.n_workloads++],
+                                  hl_json_at(ws, i));
+}
+
+static int load_set(const char *dir, pl_set *s, char *err, size_t errlen)
+{
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    if (!hl_is_dir(dir)) {
+        snprintf(err, errlen, "%s is not a result directory (give the --out DIR of heaplab run)",
+                 dir);
         return -1;
     }
+    hl_resultset rs;
+    if (hl_results_load(&rs, dir, err, errlen) != 0)
+        return -1;
+    snprintf(s->plots, sizeof s->plots, "%s/plots", dir);
+    snprintf(s->data, sizeof s->data, "%s/plots/data", dir);
+    subtitle(s, &rs);
+    load_workloads(s, &rs);
+    s->cells = calloc(rs.plan.n_cells ? rs.plan.n_cells : 1, sizeof *s->cells);
     size_t reps_ok = 0;
-    for (size_t i = 0; i < n; i++) {
-        const hl_json *jc = hl_json_at(cells, i);
-        pl_cell *cell = &s->cells[s->n_cells];
-        get_str(jc, "id", cell->id, sizeof cell->id);
-        get_str(jc, "backend", cell->backend_name, sizeof cell->backend_name);
-        get_str(jc, "workload", cell->workload, sizeof cell->workload);
-        if (!cell->id[0] || !cell->backend_name[0] || !cell->workload[0] ||
-            strchr(cell->id, '/') || strstr(cell->id, "..")) {
-            fprintf(stderr,
-                    "heaplab plot: left out cell %zu of %s: it needs an id (without '/' or "
-                    "'..'), a backend and a workload\n",
-                    i, path);
-            memset(cell, 0, sizeof *cell);
-            continue;
-        }
-        double t = hl_json_get_num(jc, "threads", 1);
-        cell->threads = (t >= 1 && t < 1e6) ? (unsigned)t : 1;
-        cell->threaded = hl_json_bool(hl_json_get(jc, "threaded"), false);
-        get_str(jc, "op_unit", cell->op_unit, sizeof cell->op_unit);
-        const hl_json *params = hl_json_get(jc, "params");
-        for (size_t k = 0; k < hl_json_len(params) && params->type == HL_JOBJ; k++) {
-            size_t used = strlen(cell->params);
-            snprintf(cell->params + used, sizeof cell->params - used, "%s%s=%.15g",
-                     used ? "," : "", params->keys[k], hl_json_num(&params->items[k], 0));
-        }
-        const hl_json *reps = hl_json_get(jc, "reps");
-        size_t nr = hl_json_len(reps);
-        cell->reps = calloc(nr ? nr : 1, sizeof *cell->reps);
-        if (!cell->reps) {
-            snprintf(err, errlen, "out of memory");
-            hl_json_free(doc);
-            return -1;
-        }
-        for (size_t r = 0; r < nr; r++) {
-            if (load_rep(hl_json_at(reps, r), &cell->reps[cell->n_reps], cell->id) != 0) {
-                snprintf(err, errlen, "out of memory");
-                hl_json_free(doc);
-                return -1;
-            }
-            reps_ok += cell->reps[cell->n_reps].ok;
-            cell->n_reps++;
-        }
-        cell->backend = backend_index(s, cell->backend_name);
-        cell->config = config_index(s, cell);
-        if (cell->backend == SIZE_MAX || cell->config == SIZE_MAX) {
-            snprintf(err, errlen, "out of memory");
-            hl_json_free(doc);
-            return -1;
-        }
-        if (find_cell(s, cell->config, cell->backend) != NULL) {
-            fprintf(stderr, "heaplab plot: %s lists cell %s twice; the first one is used\n",
-                    path, cell->id);
-            for (size_t r = 0; r < cell->n_reps; r++)
-                free(cell->reps[r].metrics);
-            free(cell->reps);
-            memset(cell, 0, sizeof *cell);
-            continue;
-        }
-        s->n_cells++;
+    int rc = s->cells ? 0 : -1;
+    for (size_t c = 0; rc == 0 && c < rs.plan.n_cells; c++)
+        rc = load_cell(s, &rs, c, &reps_ok);
+    hl_results_free(&rs);
+    if (rc != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    hl_json_free(doc);
     if (s->n_cells == 0) {
-        snprintf(err, errlen, "%s lists no cells: nothing to plot", path);
+        snprintf(err, errlen, "%s/results.json lists no cells: nothing to plot", dir);
         return -1;
     }
     if (reps_ok == 0) {
         snprintf(err, errlen,
-                 "%s has no successful repetition yet (every job failed or none finished): "
-                 "nothing to plot",
-                 path);
+                 "%s/results.json has no successful repetition yet (every job failed or none "
+                 "finished): nothing to plot",
+                 dir);
         return -1;
     }
     label_configs(s);
@@ -1175,23 +1139,29 @@ static void chart_gc_pauses(pl_ctx *c)
         skip(c, "gc_pauses", "the gc_pauses.csv files in %s record no collection", s->dir);
 }
 
-/* ---- copy-on-write: fork_cow's Private_Dirty per child ------------------ */
-
-/* fork_cow's `mode` parameter: how the parent's objects are protected from
- * refcount and GC writes before forking (workloads/fork_cow.c). */
-static const char *const cow_mode_names[] = {"plain", "GC disabled", "frozen (gc.freeze)",
-                                              "immortal (PEP 683)"};
+/* ---- copy-on-write: a per-child series, one bar per forked child ------- */
 
 #define PL_MAX_CHILDREN 64
 
-/* Private_Dirty (KiB) of each forked child of one repetition, from the
- * metrics private_dirty_kib_child<i>; returns how many. */
-static size_t rep_children(const pl_rep *r, double *out)
+/* The per-item series a workload declares for the cow chart (its
+ * hl_metric_desc with chart "cow"), or NULL. */
+static const char *cow_series(const pl_set *s, const char *workload)
+{
+    const hl_cat_workload *w = hl_catalog_workload(&s->workloads, workload);
+    for (size_t i = 0; w && i < w->n_metrics; i++)
+        if (w->metrics[i].series && strcmp(w->metrics[i].chart, "cow") == 0)
+            return w->metrics[i].name;
+    return NULL;
+}
+
+/* The values of series `prefix` (prefix0, prefix1, ...) in one
+ * repetition; returns how many. */
+static size_t rep_children(const pl_rep *r, const char *prefix, double *out)
 {
     size_t n = 0;
     for (size_t i = 0; i < PL_MAX_CHILDREN; i++) {
-        char name[48];
-        snprintf(name, sizeof name, "private_dirty_kib_child%zu", i);
+        char name[64];
+        snprintf(name, sizeof name, "%s%zu", prefix, i);
         double v = rep_metric(r, name);
         if (!isfinite(v))
             break;
@@ -1200,68 +1170,87 @@ static size_t rep_children(const pl_rep *r, double *out)
     return n;
 }
 
-/* The mode of a cell: its explicit parameter, else the value the cell
- * echoed in its result, else -1. */
-static double cell_mode(const pl_cell *cell)
+/* Clusters: the configurations whose workload declares a cow series and
+ * whose cells reported it, in the order the plan swept them. */
+static size_t cow_clusters(const pl_set *s, size_t *order, size_t *declared)
 {
-    const char *p = strstr(cell->params, "mode=");
-    if (p && (p == cell->params || p[-1] == ','))
-        return strtod(p + 5, NULL);
-    for (size_t r = 0; r < cell->n_reps; r++) {
-        double v = rep_metric(&cell->reps[r], "params.mode");
-        if (isfinite(v))
-            return v;
+    size_t n = 0;
+    *declared = 0;
+    for (size_t g = 0; g < s->n_configs; g++) {
+        const char *series = cow_series(s, s->configs[g].workload);
+        if (series == NULL)
+            continue;
+        (*declared)++;
+        bool has = false;
+        for (size_t i = 0; i < s->n_cells && !has; i++) {
+            const pl_cell *cell = &s->cells[i];
+            for (size_t r = 0; cell->config == g && r < cell->n_reps && !has; r++) {
+                double kids[PL_MAX_CHILDREN];
+                has = cell->reps[r].ok && rep_children(&cell->reps[r], series, kids) > 0;
+            }
+        }
+        if (has)
+            order[n++] = g;
     }
-    return -1;
+    return n;
+}
+
+typedef struct cow_range {
+    double lo, hi, vmin, vmax;
+    size_t max_children;
+} cow_range;
+
+/* One bar: median over repetitions of the mean child; error bar: smallest..
+ * largest child of any repetition. */
+static void cow_bar(FILE *f, const pl_cell *cell, const char *series, cow_range *rg)
+{
+    double means[256], all_lo = INFINITY, all_hi = -INFINITY;
+    size_t nm = 0;
+    for (size_t r = 0; cell && r < cell->n_reps && nm < 256; r++) {
+        double kids[PL_MAX_CHILDREN];
+        size_t k = cell->reps[r].ok ? rep_children(&cell->reps[r], series, kids) : 0;
+        if (k == 0)
+            continue;
+        if (k > rg->max_children)
+            rg->max_children = k;
+        double sum = 0;
+        for (size_t j = 0; j < k; j++) {
+            sum += kids[j];
+            all_lo = fmin(all_lo, kids[j]);
+            all_hi = fmax(all_hi, kids[j]);
+        }
+        means[nm++] = sum / (double)k;
+    }
+    pl_summary sm = summarize(means, nm);
+    put_num(f, sm.median);
+    put_num(f, nm ? all_lo : NAN);
+    put_num(f, nm ? all_hi : NAN);
+    if (nm) {
+        rg->lo = fmin(rg->lo, all_lo);
+        rg->hi = fmax(rg->hi, all_hi);
+        rg->vmin = fmin(rg->vmin, sm.median);
+        rg->vmax = fmax(rg->vmax, sm.median);
+    }
 }
 
 static void chart_cow(pl_ctx *c)
 {
     pl_set *s = c->set;
     const char *chart = "cow";
-    /* Clusters: configurations with per-child figures, ordered by mode. */
-    size_t *order = malloc((s->n_configs + 1) * sizeof *order);
-    double *mode = malloc((s->n_configs + 1) * sizeof *mode);
-    if (!order || !mode) {
-        free(order);
-        free(mode);
+    size_t *order = malloc((s->n_configs + 1) * sizeof *order), declared;
+    if (!order) {
         skip(c, chart, "out of memory");
         return;
     }
-    size_t n = 0, fork_cells = 0;
-    for (size_t g = 0; g < s->n_configs; g++) {
-        bool has = false;
-        mode[g] = -1;
-        for (size_t i = 0; i < s->n_cells; i++) {
-            const pl_cell *cell = &s->cells[i];
-            if (cell->config != g)
-                continue;
-            if (strcmp(cell->workload, "fork_cow") == 0)
-                fork_cells++;
-            for (size_t r = 0; r < cell->n_reps; r++) {
-                double kids[PL_MAX_CHILDREN];
-                if (cell->reps[r].ok && rep_children(&cell->reps[r], kids) > 0) {
-                    has = true;
-                    mode[g] = cell_mode(cell);
-                }
-            }
-        }
-        if (!has)
-            continue;
-        size_t j = n++;
-        while (j > 0 && mode[order[j - 1]] > mode[g]) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = g;
-    }
+    size_t n = cow_clusters(s, order, &declared);
     if (n == 0) {
-        if (fork_cells)
-            skip(c, chart, "the fork_cow cells report no private_dirty_kib_child<i> metric");
+        if (declared)
+            skip(c, chart, "the cells of the workloads that declare a per-child series for "
+                           "this chart report none");
         else
-            skip(c, chart, "no fork_cow cell in this result set (run --workloads fork_cow)");
+            skip(c, chart, "no workload in this result set declares a per-child series for it "
+                           "(run --workloads fork_cow)");
         free(order);
-        free(mode);
         return;
     }
     char path[PATH_MAX + 300];
@@ -1270,89 +1259,39 @@ static void chart_cow(pl_ctx *c)
     if (!f) {
         skip(c, chart, "cannot write %s: %s", path, strerror(errno));
         free(order);
-        free(mode);
         return;
     }
-    fputs("mode", f);
+    fputs("config", f);
     for (size_t b = 0; b < s->n_backends; b++) {
         char t[96];
         token(s->backends[b], t, sizeof t);
         fprintf(f, " %s lo hi", t);
     }
     fputc('\n', f);
-    double lo = INFINITY, hi = -INFINITY, vmin = INFINITY, vmax = -INFINITY;
-    size_t max_children = 0;
+    cow_range rg = {INFINITY, -INFINITY, INFINITY, -INFINITY, 0};
     for (size_t i = 0; i < n; i++) {
         const pl_config *cf = &s->configs[order[i]];
-        char label[400], other[256] = "";
-        /* Parameters other than mode stay in the label. */
-        char params[256];
-        snprintf(params, sizeof params, "%s", cf->params);
-        for (char *tok = strtok(params, ","); tok; tok = strtok(NULL, ",")) {
-            if (strncmp(tok, "mode=", 5) == 0)
-                continue;
-            size_t u = strlen(other);
-            snprintf(other + u, sizeof other - u, "%s%s", u ? "," : "", tok);
-        }
-        double m = mode[order[i]];
-        if (m >= 0 && m < 4 && m == floor(m))
-            snprintf(label, sizeof label, "%s%s%s", cow_mode_names[(int)m], other[0] ? " " : "",
-                     other);
-        else if (m >= 0)
-            snprintf(label, sizeof label, "mode=%g%s%s", m, other[0] ? " " : "", other);
-        else
-            snprintf(label, sizeof label, "%s", cf->label);
+        const char *series = cow_series(s, cf->workload);
         char t[400];
-        token(label, t, sizeof t);
+        token(cf->params[0] ? cf->params : cf->label, t, sizeof t);
         fputs(t, f);
-        for (size_t b = 0; b < s->n_backends; b++) {
-            const pl_cell *cell = find_cell(s, order[i], b);
-            /* bar: median over repetitions of the mean child; error bar:
-             * smallest..largest child of any repetition */
-            double means[256], all_lo = INFINITY, all_hi = -INFINITY;
-            size_t nm = 0;
-            for (size_t r = 0; cell && r < cell->n_reps && nm < 256; r++) {
-                double kids[PL_MAX_CHILDREN];
-                size_t k = cell->reps[r].ok ? rep_children(&cell->reps[r], kids) : 0;
-                if (k == 0)
-                    continue;
-                if (k > max_children)
-                    max_children = k;
-                double sum = 0;
-                for (size_t j = 0; j < k; j++) {
-                    sum += kids[j];
-                    all_lo = fmin(all_lo, kids[j]);
-                    all_hi = fmax(all_hi, kids[j]);
-                }
-                means[nm++] = sum / (double)k;
-            }
-            pl_summary sm = summarize(means, nm);
-            put_num(f, sm.median);
-            put_num(f, nm ? all_lo : NAN);
-            put_num(f, nm ? all_hi : NAN);
-            if (nm) {
-                lo = fmin(lo, all_lo);
-                hi = fmax(hi, all_hi);
-                vmin = fmin(vmin, sm.median);
-                vmax = fmax(vmax, sm.median);
-            }
-        }
+        for (size_t b = 0; b < s->n_backends; b++)
+            cow_bar(f, find_cell(s, order[i], b), series, &rg);
         fputc('\n', f);
     }
     free(order);
-    free(mode);
     if (fclose(f) != 0) {
         skip(c, chart, "cannot write %s: %s", path, strerror(errno));
         return;
     }
     hl_plot_args_init(c->args);
     hl_plot_args_str(c->args, "data", path);
-    bool logy = lo > 0 && vmin > 0 && vmax / vmin > 10.0;
+    bool logy = rg.lo > 0 && rg.vmin > 0 && rg.vmax / rg.vmin > 10.0;
     double width = bars_width(s, n);
     hl_plot_args_num(c->args, "logy", logy ? 1 : 0);
     if (logy)
-        hl_plot_args_num(c->args, "ymin", lo / 1.25);
-    hl_plot_args_num(c->args, "children", (double)max_children);
+        hl_plot_args_num(c->args, "ymin", rg.lo / 1.25);
+    hl_plot_args_num(c->args, "children", (double)rg.max_children);
     hl_plot_args_num(c->args, "width", width);
     hl_plot_args_num(c->args, "height", bars_height(width));
     draw(c, chart, "cow.gp");
@@ -1375,21 +1314,27 @@ int hl_plot_results_opts(const char *dir, const hl_plot_options *opt, hl_plot_re
         return -1;
     if (hl_plot_scripts_dir(c.scripts, sizeof c.scripts, err, errlen) != 0)
         return -1;
-    pl_set set;
-    memset(&set, 0, sizeof set);
-    if (load_set(dir, &set, err, errlen) != 0) {
-        free_set(&set);
+    pl_set *set = calloc(1, sizeof *set); /* a catalog: too big for the stack */
+    if (!set) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
-    c.set = &set;
-    if (mkdir_one(set.plots, err, errlen) != 0 || mkdir_one(set.data, err, errlen) != 0) {
-        free_set(&set);
+    if (load_set(dir, set, err, errlen) != 0) {
+        free_set(set);
+        free(set);
+        return -1;
+    }
+    c.set = set;
+    if (hl_mkdir_p(set->data, err, errlen) != 0) {
+        free_set(set);
+        free(set);
         return -1;
     }
     c.args = malloc(sizeof *c.args);
     if (!c.args) {
         snprintf(err, errlen, "out of memory");
-        free_set(&set);
+        free_set(set);
+        free(set);
         return -1;
     }
 
@@ -1411,7 +1356,8 @@ int hl_plot_results_opts(const char *dir, const hl_plot_options *opt, hl_plot_re
                  dir);
         rc = -1;
     }
-    free_set(&set);
+    free_set(set);
+    free(set);
     return rc;
 }
 

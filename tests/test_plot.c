@@ -455,38 +455,76 @@ TEST(reltime_baselines)
     remove_tree(dir);
 }
 
-TEST(odd_cells_are_left_out_not_fatal)
+/* The start of a valid result set (the schema hl_results_load checks) with
+ * R repetitions per cell; the cells array follows. */
+static void set_header(FILE *f, const char *suite, int reps)
 {
-    if (!have_gnuplot)
-        SKIP("gnuplot not installed");
-    /* A duplicate cell, a negative time, an id that would leave the result
-     * directory and a cell without a backend: the good cells still plot. */
-    char dir[1024];
-    scratch("odd", dir, sizeof dir);
-    REQUIRE(mkdir(dir, 0777) == 0);
+    fprintf(f,
+            "{\"format\": \"heaplab-results\", \"format_version\": 1, "
+            "\"metadata\": {\"hostname\": \"h\", \"date\": \"d\"}, "
+            "\"plan\": {\"suite\": \"%s\", \"suite_size\": \"quick\", \"seed\": 1, "
+            "\"repetitions\": %d, \"measure\": \"time\"}, \"cells\": [",
+            suite, reps);
+}
+
+/* Writes DIR/results.json: the header, then body. */
+static void write_set(const char *dir, int reps, const char *body)
+{
     char p[PATH_MAX];
     snprintf(p, sizeof p, "%s/results.json", dir);
     FILE *f = fopen(p, "w");
-    REQUIRE(f);
-    fputs("{\"format\": \"heaplab-results\", \"cells\": ["
-          "{\"id\": \"w--a--t1\", \"backend\": \"a\", \"workload\": \"w\", \"reps\": ["
-          "  {\"rep\": 0, \"status\": \"ok\", \"metrics\": {\"ns_per_op\": 10, \"peak_rss_kib\": 1000}}]},"
-          "{\"id\": \"w--a--t1\", \"backend\": \"a\", \"workload\": \"w\", \"reps\": ["
-          "  {\"rep\": 0, \"status\": \"ok\", \"metrics\": {\"ns_per_op\": 99, \"peak_rss_kib\": 9}}]},"
-          "{\"id\": \"w--b--t1\", \"backend\": \"b\", \"workload\": \"w\", \"reps\": ["
-          "  {\"rep\": 0, \"status\": \"ok\", \"metrics\": {\"ns_per_op\": -5, \"peak_rss_kib\": 2000}},"
-          "  {\"rep\": 1, \"status\": \"ok\", \"metrics\": {\"ns_per_op\": 30}}]},"
-          "{\"id\": \"../../etc\", \"backend\": \"c\", \"workload\": \"w\", \"reps\": ["
-          "  {\"rep\": 0, \"status\": \"ok\", \"metrics\": {\"ns_per_op\": 1}}]},"
-          "{\"id\": \"w--d--t1\", \"workload\": \"w\", \"reps\": []}"
-          "]}\n",
-          f);
+    if (!f)
+        return;
+    set_header(f, "quick", reps);
+    fputs(body, f);
+    fputs("]}\n", f);
     fclose(f);
+}
+
+#define CELL(id, backend, reps) \
+    "{\"id\": \"" id "\", \"backend\": \"" backend "\", \"variant\": \"system\", " \
+    "\"workload\": \"w\", \"threads\": 1, \"reps\": [" reps "]}"
+#define REP(k, ns, rss) \
+    "{\"rep\": " #k ", \"status\": \"ok\", \"metrics\": {\"ns_per_op\": " #ns \
+    ", \"peak_rss_kib\": " #rss "}}"
+
+TEST(bad_sets_are_refused_naming_the_field)
+{
+    if (!have_gnuplot)
+        SKIP("gnuplot not installed");
+    /* The plots read results.json through the one results model: a damaged
+     * file is refused with one line naming the field, never half-drawn. */
+    static const struct {
+        const char *body, *needle;
+    } bad[] = {
+        {CELL("w--a--t1", "a", REP(0, 10, 1000)) "," CELL("w--a--t1", "a", REP(0, 99, 9)),
+         "cells[1]: cell w--a--t1 appears twice"},
+        {CELL("w--b--t1", "b", REP(0, -5, 2000)), "ns_per_op: -5 is out of range"},
+        {CELL("../../etc", "c", REP(0, 1, 1)), "not a plain name"},
+        {"{\"id\": \"w--d--t1\", \"variant\": \"system\", \"workload\": \"w\", \"threads\": 1, "
+         "\"reps\": []}",
+         "cells[0].backend: missing"},
+        {CELL("w--e--t1", "e", REP(0, 1, 1) "," REP(0, 2, 2)), "recorded twice"},
+        {CELL("w--f--t1", "f", "{\"rep\": 0.5, \"status\": \"ok\"}"), "rep: 0.5 is not an integer"},
+    };
+    char dir[1024];
+    scratch("bad", dir, sizeof dir);
+    REQUIRE(mkdir(dir, 0777) == 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_set(dir, 2, bad[i].body);
+        run_out r = plot_captured(dir, &png_only);
+        CHECK(r.rc != 0);
+        CHECK_MSG(strstr(r.err, bad[i].needle) != NULL, "want '%s' in: %s", bad[i].needle,
+                  r.err);
+        CHECK_MSG(strchr(r.err, '\n') == NULL, "not one line: %s", r.err);
+        free(r.stderr_text);
+    }
+    /* The sound cells of those files plot: a is fastest (10), b 30 -> 3.0. */
+    write_set(dir, 2, CELL("w--a--t1", "a", REP(0, 10, 1000)) "," CELL("w--b--t1", "b", REP(1, 30, 2000)));
     run_out r = plot_captured(dir, &png_only);
     CHECK_MSG(r.rc == 0, "%s", r.err);
-    CHECK(strstr(r.stderr_text, "lists cell w--a--t1 twice") != NULL);
     free(r.stderr_text);
-    /* reltime: a is fastest (10), b's only valid time is 30 -> 3.0 */
+    char p[PATH_MAX];
     snprintf(p, sizeof p, "%s/plots/data/reltime.dat", dir);
     char *text = slurp(p, NULL);
     REQUIRE(text);
@@ -494,7 +532,7 @@ TEST(odd_cells_are_left_out_not_fatal)
     char *row = strchr(text, '\n');
     REQUIRE(row);
     size_t n = fields(row + 1, fl, 64);
-    CHECK_EQ_U64(n, 7); /* label + 2 backends x 3: c and d were left out */
+    CHECK_EQ_U64(n, 7); /* label + 2 backends x 3 */
     if (n == 7) {
         CHECK_STR(fl[0], "w");
         CHECK(fabs(strtod(fl[1], NULL) - 1.0) < 1e-9);
@@ -552,7 +590,8 @@ TEST(empty_result_sets_fail_with_a_message)
     snprintf(p, sizeof p, "%s/results.json", dir);
     FILE *f = fopen(p, "w");
     REQUIRE(f);
-    fputs("{\"format\": \"heaplab-results\", \"format_version\": 1, \"cells\": []}\n", f);
+    set_header(f, "quick", 1);
+    fputs("]}\n", f);
     fclose(f);
     r = plot_captured(dir, &png_only);
     CHECK(r.rc != 0);
@@ -562,9 +601,10 @@ TEST(empty_result_sets_fail_with_a_message)
     /* a cell whose every repetition failed */
     f = fopen(p, "w");
     REQUIRE(f);
-    fputs("{\"format\": \"heaplab-results\", \"cells\": [{\"id\": \"pairs--system--t1\","
-          "\"backend\": \"system\", \"workload\": \"pairs\", \"threads\": 1,"
-          "\"reps\": [{\"rep\": 0, \"status\": \"crashed\", \"metrics\": {}}]}]}\n",
+    set_header(f, "quick", 1);
+    fputs("{\"id\": \"pairs--system--t1\", \"backend\": \"system\", \"variant\": \"system\", "
+          "\"workload\": \"pairs\", \"threads\": 1, \"reps\": [{\"rep\": 0, \"status\": "
+          "\"crashed\", \"metrics\": {}}]}]}\n",
           f);
     fclose(f);
     r = plot_captured(dir, &png_only);
@@ -763,12 +803,8 @@ TEST(quote_round_trips_through_gnuplot)
         snprintf(p, sizeof p, "%s/results.json", dir);
         FILE *f = fopen(p, "w");
         REQUIRE(f);
-        fprintf(f,
-                "{\"format\": \"heaplab-results\", \"metadata\": {\"hostname\": \"h\", "
-                "\"date\": \"d\"}, \"plan\": {\"suite\": \"%s\"}, \"cells\": [{\"id\": \"w--b--t1\","
-                "\"backend\": \"b\", \"workload\": \"w\", \"threads\": 1, \"reps\": [{\"rep\": 0,"
-                "\"status\": \"ok\", \"metrics\": {\"ns_per_op\": 5, \"peak_rss_kib\": 100}}]}]}\n",
-                esc);
+        set_header(f, esc, 1);
+        fputs(CELL("w--b--t1", "b", REP(0, 5, 100)) "]}\n", f);
         fclose(f);
         unlink(printed);
         hl_plot_options o2 = {.png = false, .svg = true, .quiet = true};
@@ -810,7 +846,7 @@ TEST(random_sets_match_reference_medians)
         snprintf(p, sizeof p, "%s/results.json", dir);
         FILE *f = fopen(p, "w");
         REQUIRE(f);
-        fputs("{\"format\": \"heaplab-results\", \"plan\": {\"suite\": \"rnd\"}, \"cells\": [", f);
+        set_header(f, "rnd", (int)nr);
         bool first = true;
         for (size_t w = 0; w < nw; w++)
             for (size_t b = 0; b < nb; b++) {
@@ -818,7 +854,8 @@ TEST(random_sets_match_reference_medians)
                 if (!present[b][w])
                     continue;
                 fprintf(f, "%s{\"id\": \"w%zu--b%zu--t1\", \"backend\": \"be %zu\", "
-                           "\"workload\": \"w%zu\", \"threads\": 1, \"reps\": [",
+                           "\"variant\": \"system\", \"workload\": \"w%zu\", \"threads\": 1, "
+                           "\"reps\": [",
                         first ? "" : ",", w, b, b, w);
                 first = false;
                 for (size_t r = 0; r < nr; r++) {
@@ -970,7 +1007,7 @@ int main(void)
     RUN(fixture_every_chart_png_and_svg);
     RUN(fixture_svg_only_writes_no_png);
     RUN(reltime_baselines);
-    RUN(odd_cells_are_left_out_not_fatal);
+    RUN(bad_sets_are_refused_naming_the_field);
     RUN(partial_set_without_timelines_draws_the_rest);
     RUN(empty_result_sets_fail_with_a_message);
     RUN(missing_gnuplot_is_named);
