@@ -49,7 +49,7 @@ void hl_plan_request_init(hl_plan_request *req)
     req->warmup_time = -1;
 }
 
-/* The trace the build recorded (workloads/raw.cmake: <build>/traces/
+/* The trace the build recorded (target hl-python-trace: <build>/traces/
  * python.hlt, next to the heaplab executable), used by replay when neither
  * --trace nor HEAPLAB_TRACE names one.  Leaves out empty when there is none. */
 static void default_trace(char *out, size_t outlen)

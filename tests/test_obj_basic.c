@@ -1,5 +1,5 @@
 /* test_obj_basic.c - the object types: sizes against CPython 3.12's
- * sys.getsizeof table (shared/references/cpython-memory.md §5.1), API edge
+ * sys.getsizeof table (measured with sys.getsizeof on CPython 3.12), API edge
  * cases, reference ownership, list growth, dict stress against a model,
  * immortal objects (memory never written), atomic mode, teardown.
  *

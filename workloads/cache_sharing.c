@@ -5,7 +5,8 @@
  * (E. Berger, K. McKinley, R. Blumofe, P. Wilson, "Hoard: A Scalable Memory
  * Allocator for Multithreaded Applications", ASPLOS-IX 2000), as run by
  * mimalloc-bench (`cache-thrash N 1000 1 2000000 N`), written from the
- * published description in /work/shared/references/allocator-benchmarks.md §2.
+ * paper and the published programs (github.com/daanx/mimalloc-bench,
+ * bench/cache-scratch and bench/cache-thrash).
  *
  * How it works
  * ------------

@@ -5,8 +5,9 @@
  * Evaluating `x = a * b + 1.5; s = name + "_x"; t = (x, s)` makes a stream of
  * ints, floats, small strs and small tuples that die a few bytecodes later:
  * CPython's measurements put 98.9% of allocator calls below 512 bytes, with
- * str and tuple dominating object counts (see
- * /work/shared/references/cpython-memory.md §5.2).  This workload models
+ * str and tuple dominating object counts (pystats counts of the whole
+ * pyperformance suite, faster-cpython/benchmarking-archive, bm-20240214
+ * 3.13.0a3 pystats report; GH-12850 review).  This workload models
  * the value stack and the locals as a ring of `window` slots: each
  * iteration builds one value (an int beyond the small-int cache, a float, a
  * str of 2..str_max bytes, or a 2/3-tuple of such values), stores it in the

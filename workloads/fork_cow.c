@@ -10,8 +10,9 @@
  * worker touched becomes a private copy.  Instagram measured shared memory
  * per worker falling from ~250 MB to ~140 MB within seconds and answered with
  * gc.disable()/gc.set_threshold(0), then gc.freeze() (bpo-31558, 3.7); PEP
- * 683's immortal objects (3.12) stop refcount writes as well (see
- * /work/shared/references/cpython-memory.md §2.3 and §3(c)-(d)).
+ * 683's immortal objects (3.12) stop refcount writes as well (Instagram
+ * Engineering, "Dismissing Python Garbage Collection at Instagram", 2017, and
+ * "Copy-on-write friendly Python garbage collection", 2017; PEP 683).
  *
  * Set-up builds a heap of about `objects` objects: a root list of 2-item
  * lists [int, str].  Then, by `mode`:

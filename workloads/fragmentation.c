@@ -8,7 +8,7 @@
  * drops most of it, and then goes on allocating objects of other sizes.
  * pymalloc returns memory to the OS only as whole arenas and reuses a pool
  * for another size class only once every block in it is free
- * (/work/shared/references/cpython-memory.md §1.3-1.4), so a few survivors
+ * (CPython Objects/obmalloc.c, "arena" and "pool" comments), so a few survivors
  * scattered over many pools pin them: the resident set stays near its peak
  * while live data is a tenth of it.  Size-segregated allocators
  * (jemalloc, mimalloc) have the same exposure at page or span granularity;

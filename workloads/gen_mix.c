@@ -10,8 +10,8 @@
  * collector exists for exactly this shape: young collections must not pay
  * for the old heap, and full collections are held back by the 25% rule
  * (long_lived_pending > long_lived_total / 4, issue #4074).  Its pauses are
- * what this workload reports (see /work/shared/references/cpython-memory.md
- * §2.3-2.5 for CPython's published pause figures).
+ * what this workload reports (CPython's published pause figures: gh-100403
+ * and PR 126511).
  *
  * Set-up builds the long-lived heap: a root list of records until `objects`
  * objects exist, record i being, by i mod 4,

@@ -5,8 +5,8 @@
  * main arena single-threaded, a thread's arena, and the main arena once a
  * thread has existed) and mimalloc-bench's copy of it (writes every byte,
  * frees the first half in order and the rest in reverse; sizes 16, 32, 64),
- * written from the published description in
- * /work/shared/references/allocator-benchmarks.md §2.
+ * written from glibc's benchtests/bench-malloc-simple.c and
+ * github.com/daanx/mimalloc-bench bench/glibc-bench as published.
  *
  * How it works
  * ------------

@@ -5,8 +5,8 @@
  * inverse-square on [4, 32768]; 4096 precomputed random indices into a
  * 1024-slot working set; each thread cycles both tables: free the slot,
  * malloc the next size), with mimalloc-bench's addition of writing every
- * byte, written from the published description in
- * /work/shared/references/allocator-benchmarks.md §2.
+ * byte, written from glibc's benchtests/bench-malloc-thread.c and
+ * github.com/daanx/mimalloc-bench bench/glibc-bench as published.
  *
  * How it works
  * ------------

@@ -2,8 +2,9 @@
  *
  * After P. Larson and M. Krishnan, "Memory allocation for long-running server
  * applications", ISMM 1998, as the mimalloc-bench `larson` program runs it
- * (`larson 5 8 1000 5000 100 4141 N`), written from the published
- * description (see /work/shared/references/allocator-benchmarks.md §2).
+ * (`larson 5 8 1000 5000 100 4141 N`, github.com/daanx/mimalloc-bench
+ * bench.sh and bench/larson), written from the paper and that program's
+ * published behaviour.
  *
  * How it works
  * ------------

@@ -8,7 +8,8 @@
  * 0, 4, 8, 16, 24, 32, 40, 52, 64, 76, ...), so an append-built list
  * reallocates its item array about log_{9/8}(n) times and crosses the 512 B
  * line (64 pointers) where pymalloc hands requests to the system malloc
- * (/work/shared/references/cpython-memory.md §1.1).  Whether the allocator
+ * (CPython Objects/listobject.c list_resize; Objects/obmalloc.c
+ * SMALL_REQUEST_THRESHOLD).  Whether the allocator
  * can grow a block in place, and how it moves blocks across that line, is
  * what this workload measures.
  *

@@ -2,8 +2,8 @@
  * blocks surviving their threads.
  *
  * After Daan Leijen's mstress (2019, mimalloc-bench `mstress N 50 25`),
- * written from the published description in
- * /work/shared/references/allocator-benchmarks.md §2.
+ * written from the published program (github.com/daanx/mimalloc-bench,
+ * bench/mstress/mstress.c).
  *
  * How it works
  * ------------

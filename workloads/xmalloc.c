@@ -3,8 +3,8 @@
  * After C. Lever and D. Boreham, "malloc() Performance in a Multithreaded
  * Linux Environment", USENIX 2000 FREENIX track, in the form mimalloc-bench
  * runs it (`xmalloc-test -w N -t 5 -s 64`, Kuszmaul's SuperMalloc version),
- * written from the published description in
- * /work/shared/references/allocator-benchmarks.md §2.
+ * written from the paper and the published program
+ * (github.com/daanx/mimalloc-bench, bench/xmalloc-test).
  *
  * How it works
  * ------------
