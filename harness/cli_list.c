@@ -88,26 +88,7 @@ static void print_workloads(const hl_catalog *cat, bool json, hl_jw *w)
     for (size_t i = 0; i < cat->n_workloads; i++) {
         const hl_cat_workload *wl = &cat->workloads[i];
         if (json) {
-            hl_jw_obj_begin(w, NULL);
-            hl_jw_str(w, "name", wl->name);
-            hl_jw_str(w, "description", wl->description);
-            hl_jw_str(w, "layer", wl->layer);
-            hl_jw_bool(w, "threaded", wl->threaded);
-            hl_jw_str(w, "op_unit", wl->op_unit);
-            hl_jw_arr_begin(w, "params");
-            for (size_t p = 0; p < wl->n_params; p++) {
-                const hl_cat_param *cp = &wl->params[p];
-                hl_jw_obj_begin(w, NULL);
-                hl_jw_str(w, "name", cp->name);
-                hl_jw_str(w, "help", cp->help);
-                hl_jw_int(w, "default", cp->def);
-                hl_jw_int(w, "quick", cp->quick);
-                hl_jw_int(w, "min", cp->min);
-                hl_jw_int(w, "max", cp->max);
-                hl_jw_obj_end(w);
-            }
-            hl_jw_arr_end(w);
-            hl_jw_obj_end(w);
+            hl_catalog_write_workload(w, wl);
             continue;
         }
         printf("  %-16s %s%s%s%s\n", wl->name, wl->description, wl->threaded ? " [threaded]" : "",
