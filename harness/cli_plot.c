@@ -102,9 +102,10 @@ int hl_cli_plot(int argc, char **argv)
     }
     char err[1024];
     hl_plot_report rep;
-    if (hl_plot_results_opts(dir, &opt, &rep, err, sizeof err) != 0) {
+    int rc = hl_plot_results_opts(dir, &opt, &rep, err, sizeof err);
+    if (rc != 0) {
         fprintf(stderr, "heaplab plot: %s\n", err);
-        return 1;
+        return rc == HL_PLOT_BAD_INPUT ? 2 : 1;
     }
     if (!opt.quiet)
         printf("%u chart%s drawn (%u image%s) in %s/plots, %u skipped\n", rep.charts_drawn,

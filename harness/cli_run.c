@@ -188,6 +188,21 @@ static int parse_param(run_opts *o, const char *value)
     return 0;
 }
 
+/* A result directory must leave room for the cells' directories below it
+ * (cells/<id>/rep-<k>/callgrind.out), which must never be cut short. */
+#define HL_RUN_MAX_DIR 3000
+
+static int check_dir_arg(const char *flag, const char *v)
+{
+    if (strlen(v) > HL_RUN_MAX_DIR) {
+        hl_cli_usage_error("run", "%s: a path of %zu bytes is too long (at most %d, to leave "
+                                  "room for the cells' directories below it)",
+                           flag, strlen(v), HL_RUN_MAX_DIR);
+        return -1;
+    }
+    return 0;
+}
+
 /* Returns HL_EXIT_OK to go on, or an exit status (help, usage error). */
 static int parse_args(run_opts *o, int argc, char **argv, bool *help)
 {
@@ -297,9 +312,13 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
             o->matrix_given = true;
         } else if (OPT("--out")) {
             CHECK_R();
+            if (check_dir_arg("--out", v) != 0)
+                return HL_EXIT_USAGE;
             o->out_dir = v;
         } else if (OPT("--resume")) {
             CHECK_R();
+            if (check_dir_arg("--resume", v) != 0)
+                return HL_EXIT_USAGE;
             o->resume_dir = v;
         } else if (FLAG("--plot")) {
             CHECK_R();
@@ -476,9 +495,22 @@ static void free_opts(run_opts *o)
 typedef struct run_state {
     hl_resultset rs;
     bool have_rs;
+    int lock_fd;          /* DIR/.heaplab.lock, held for the run and by every cell */
     char dir[4096];
     char absdir[4096];
 } run_state;
+
+/* Every variant the plan's cells run in has its executable. */
+static int check_executables(const hl_plan *plan, char *err, size_t errlen)
+{
+    for (size_t c = 0; c < plan->n_cells; c++) {
+        char exe[HL_ROUTE_PATH_MAX], argv0[HL_ROUTE_PATH_MAX];
+        if (hl_route_cell_exe(plan->cells[c].variant, plan->cells[c].backend, exe, sizeof exe,
+                              argv0, sizeof argv0, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
 
 /* --resume DIR: the stored plan and every finished job.  Returns
  * HL_EXIT_OK to go on, or the exit status (including "already complete"). */
@@ -489,7 +521,10 @@ static int open_resume(run_state *st, const hl_catalog *cat, const char *resume_
     snprintf(st->dir, sizeof st->dir, "%s", resume_dir);
     /* One writer per result directory: a second `run --resume` of the same
      * DIR while the first still runs would record jobs twice. */
-    if (hl_is_dir(st->dir) && hl_dir_lock(st->dir, err, sizeof err) < 0)
+    if (!hl_is_dir(st->dir))
+        return hl_cli_usage_error("run", "--resume %s: not a directory: give the --out DIR of "
+                                         "an earlier run", st->dir);
+    if ((st->lock_fd = hl_dir_lock(st->dir, err, sizeof err)) < 0)
         return hl_cli_usage_error("run", "%s", err);
     char probe[4200], plan_path[4200];
     snprintf(probe, sizeof probe, "%s/results.json", st->dir);
@@ -519,6 +554,13 @@ static int open_resume(run_state *st, const hl_catalog *cat, const char *resume_
         *done = true;
         return HL_EXIT_OK;
     }
+    /* What a fresh run checks at plan time, checked again: a cell
+     * executable or trace missing now is a problem to fix and resume, not
+     * a failed job recorded for good. */
+    if (hl_plan_check_identity(&st->rs.plan, err, sizeof err) != 0)
+        return hl_cli_usage_error("run", "--resume %s: %s", st->dir, err);
+    if (check_executables(&st->rs.plan, err, sizeof err) != 0)
+        return hl_cli_usage_error("run", "--resume %s: %s; then resume again", st->dir, err);
     st->rs.interrupted = false;
     st->rs.finished[0] = '\0';
     return HL_EXIT_OK;
@@ -535,7 +577,7 @@ static int create_out_dir(run_state *st, const char *out_dir, const char *suite)
         snprintf(probe, sizeof probe, "%s/results.json", st->dir);
         if (hl_mkdir_p(st->dir, err, sizeof err) != 0)
             return hl_cli_usage_error("run", "--out %s", err);
-        if (hl_dir_lock(st->dir, err, sizeof err) < 0)
+        if ((st->lock_fd = hl_dir_lock(st->dir, err, sizeof err)) < 0)
             return hl_cli_usage_error("run", "%s", err);
         if (hl_path_exists(probe))
             return hl_cli_usage_error("run", "--out %s already holds a result set: choose "
@@ -548,7 +590,8 @@ static int create_out_dir(run_state *st, const char *out_dir, const char *suite)
                 suite);
         return HL_EXIT_FAIL;
     }
-    if (hl_mkdir_p(st->dir, err, sizeof err) != 0 || hl_dir_lock(st->dir, err, sizeof err) < 0) {
+    if (hl_mkdir_p(st->dir, err, sizeof err) != 0 ||
+        (st->lock_fd = hl_dir_lock(st->dir, err, sizeof err)) < 0) {
         fprintf(stderr, "heaplab run: %s\n", err);
         return HL_EXIT_FAIL;
     }
@@ -597,7 +640,7 @@ static int open_new(run_state *st, const hl_catalog *cat, run_opts *o, int argc,
 
 /* Runs one job in its rep directory (stale files of a killed attempt
  * removed first, so they never pass for this run's). */
-static void run_job(const hl_plan *plan, const hl_plan_cell *c, const char *repdir,
+static void run_job(const hl_plan *plan, const hl_plan_cell *c, const char *repdir, int lock_fd,
                     hl_run_result *run)
 {
     char err[600], exe[HL_ROUTE_PATH_MAX], argv0[HL_ROUTE_PATH_MAX];
@@ -630,6 +673,7 @@ static void run_job(const hl_plan *plan, const hl_plan_cell *c, const char *repd
     hl_run_opts ro = {.path = path, .argv = ja.argv, .stdout_path = out_path,
                       .stderr_path = err_path, .timeout_s = plan->timeout_s,
                       .memory_limit_kib = plan->memory_limit_mb * 1024,
+                      .keep_fd = lock_fd,
                       /* where mmap puts arenas changes the code paths (an
                        * unaligned arena loses a pool), so counts repeat
                        * exactly only with one fixed layout */
@@ -668,7 +712,7 @@ static int run_jobs(run_state *st, bool resuming)
         hl_progress_begin(&prog, label);
         hl_metadata_now_iso(started, sizeof started);
         hl_run_result run;
-        run_job(plan, c, repdir, &run);
+        run_job(plan, c, repdir, st->lock_fd, &run);
         if (run.outcome == HL_RUN_INTERRUPTED)
             break;
         hl_results_record(&st->rs, job->cell, job->rep, &run, started);
@@ -683,7 +727,9 @@ static int run_jobs(run_state *st, bool resuming)
         hl_progress_end(&prog, r->status, detail, run.wall_s);
         if (hl_results_save(&st->rs, err, sizeof err) != 0) {
             hl_progress_close(&prog);
-            fprintf(stderr, "heaplab run: %s\n", err);
+            fprintf(stderr, "heaplab run: %s; the results up to the previous job are intact: "
+                            "fix that and finish with heaplab run --resume %s\n",
+                    err, st->dir);
             return -1;
         }
     }

@@ -48,6 +48,15 @@ int hl_cli_show(int argc, char **argv)
     char err[600];
     if (hl_results_load(&rs, dir, err, sizeof err) != 0)
         return hl_cli_usage_error("show", "%s", err);
+    if (!rs.complete && fmt != HL_FMT_CSV) {
+        size_t done = 0;
+        for (size_t i = 0; i < rs.plan.n_cells * rs.plan.repetitions; i++)
+            done += rs.reps[i].done;
+        printf("%sincomplete run: %zu of %zu jobs done (%s); finish it with heaplab run "
+               "--resume %s\n\n",
+               fmt == HL_FMT_MD ? "> " : "", done, rs.plan.n_cells * rs.plan.repetitions,
+               rs.interrupted ? "interrupted" : "stopped before the end, or still running", dir);
+    }
     if (fmt == HL_FMT_MD) {
         hl_results_print_summary(&rs, stdout, true);
         printf("\n## All cells\n\n");

@@ -17,8 +17,11 @@
 #include "plan.h"
 
 #include "fsutil.h"
+#include "build_info.h"
+#include "jread.h"
 #include "json.h"
 #include "procfs.h"
+#include "sha256.h"
 #include "protocol.h"
 #include "trace_format.h"
 
@@ -195,6 +198,19 @@ static int resolve_trace(plan_build *pb)
         return 0;
     hl_trace t;
     char terr[300];
+    if (!hl_is_regular_file(to_check)) {
+        snprintf(pb->err, pb->errlen, "%s %s: not a regular file; record a trace with "
+                                      "scripts/record-trace.sh",
+                 req->trace ? "--trace" : plan->trace[0] ? "the build's default trace"
+                                                         : "HEAPLAB_TRACE",
+                 to_check);
+        return -1;
+    }
+    if (plan->trace[0] && hl_sha256_file(plan->trace, plan->trace_sha256, &plan->trace_size,
+                                         terr, sizeof terr) != 0) {
+        snprintf(pb->err, pb->errlen, "--trace %s", terr);
+        return -1;
+    }
     if (hl_trace_load(to_check, &t, terr, sizeof terr) != 0) {
         snprintf(pb->err, pb->errlen, "%s %s: %s; record a new one with scripts/record-trace.sh",
                  req->trace ? "--trace" : plan->trace[0] ? "the build's default trace"
@@ -249,6 +265,49 @@ static int plan_settings(plan_build *pb)
         return -1;
     }
     plan->seed = choose_seed(req, instr);
+    snprintf(plan->build.git_commit, sizeof plan->build.git_commit, "%s",
+             hl_build_info.git_commit);
+    plan->build.git_dirty = hl_build_info.git_dirty;
+    snprintf(plan->build.build_type, sizeof plan->build.build_type, "%s",
+             hl_build_info.build_type);
+    plan->build.protocol = HL_PROTOCOL_VERSION;
+    return 0;
+}
+
+int hl_plan_check_identity(const hl_plan *plan, char *err, size_t errlen)
+{
+    const hl_build_info_t *b = &hl_build_info;
+    /* A plan written before builds were recorded says nothing: accepted. */
+    if (plan->build.git_commit[0] &&
+        (strcmp(plan->build.git_commit, b->git_commit) != 0 ||
+         plan->build.git_dirty != b->git_dirty ||
+         strcmp(plan->build.build_type, b->build_type) != 0 ||
+         plan->build.protocol != HL_PROTOCOL_VERSION)) {
+        snprintf(err, errlen,
+                 "the run was planned by heaplab %s%s (%s build, protocol %d), this is %s%s "
+                 "(%s build, protocol %d): resume with the build that started it, or start a "
+                 "new run",
+                 plan->build.git_commit, plan->build.git_dirty ? "-dirty" : "",
+                 plan->build.build_type, plan->build.protocol, b->git_commit,
+                 b->git_dirty ? "-dirty" : "", b->build_type, HL_PROTOCOL_VERSION);
+        return -1;
+    }
+    if (!plan->trace[0])
+        return 0;
+    char sha[65], herr[300];
+    uint64_t size;
+    if (hl_sha256_file(plan->trace, sha, &size, herr, sizeof herr) != 0) {
+        snprintf(err, errlen, "the run's trace is gone (%s): put it back and resume again",
+                 herr);
+        return -1;
+    }
+    if (plan->trace_sha256[0] && strcmp(sha, plan->trace_sha256) != 0) {
+        snprintf(err, errlen,
+                 "the run's trace %s changed since it was planned (sha256 %.12s..., now "
+                 "%.12s...): restore it, or start a new run",
+                 plan->trace, plan->trace_sha256, sha);
+        return -1;
+    }
     return 0;
 }
 
@@ -549,6 +608,58 @@ double hl_plan_job_estimate_s(const hl_plan *plan)
 
 /* ---- plan.json ---------------------------------------------------------- */
 
+/* The identity of what runs the jobs and of what they read, recorded so
+ * that --resume never mixes two builds or two traces in one median. */
+static void write_identity(hl_jw *w, const hl_plan *plan)
+{
+    hl_jw_obj_begin(w, "build");
+    hl_jw_str(w, "git_commit", plan->build.git_commit);
+    hl_jw_bool(w, "git_dirty", plan->build.git_dirty);
+    hl_jw_str(w, "build_type", plan->build.build_type);
+    hl_jw_int(w, "protocol", plan->build.protocol);
+    hl_jw_obj_end(w);
+    hl_jw_obj_begin(w, "inputs");
+    if (plan->trace[0]) {
+        hl_jw_obj_begin(w, "trace");
+        hl_jw_str(w, "path", plan->trace);
+        hl_jw_str(w, "sha256", plan->trace_sha256);
+        hl_jw_uint(w, "size", plan->trace_size);
+        hl_jw_obj_end(w);
+    }
+    hl_jw_obj_end(w);
+}
+
+void hl_plan_write_settings(hl_jw *w, const hl_plan *plan)
+{
+    hl_jw_str(w, "suite", plan->suite);
+    hl_jw_str(w, "suite_size", plan->suite_size);
+    hl_jw_uint(w, "seed", plan->seed);
+    hl_jw_uint(w, "repetitions", plan->repetitions);
+    hl_jw_num(w, "min_time_s", plan->min_time);
+    hl_jw_num(w, "warmup_time_s", plan->warmup_time);
+    hl_jw_num(w, "timeout_s", plan->timeout_s);
+    hl_jw_uint(w, "memory_limit_mb", plan->memory_limit_mb);
+    hl_jw_str(w, "measure", plan->measure);
+    hl_jw_uint(w, "iterations", plan->iterations);
+    hl_jw_str(w, "trace", plan->trace[0] ? plan->trace : NULL);
+    write_identity(w, plan);
+}
+
+void hl_plan_write_cell(hl_jw *w, const hl_plan_cell *c)
+{
+    hl_jw_str(w, "id", c->id);
+    hl_jw_str(w, "backend", c->backend);
+    hl_jw_str(w, "variant", c->variant);
+    hl_jw_str(w, "workload", c->workload);
+    hl_jw_str(w, "data", c->data[0] ? c->data : NULL);
+    hl_jw_uint(w, "threads", c->threads);
+    hl_jw_bool(w, "threaded", c->threaded);
+    hl_jw_obj_begin(w, "params");
+    for (size_t p = 0; p < c->n_params; p++)
+        hl_jw_int(w, c->params[p].name, c->params[p].value);
+    hl_jw_obj_end(w);
+}
+
 int hl_plan_save(const hl_plan *plan, const char *path, char *err, size_t errlen)
 {
     hl_atomic_file af;
@@ -559,32 +670,11 @@ int hl_plan_save(const hl_plan *plan, const char *path, char *err, size_t errlen
     hl_jw_obj_begin(&w, NULL);
     hl_jw_str(&w, "format", HL_PLAN_FORMAT);
     hl_jw_int(&w, "format_version", HL_PLAN_VERSION);
-    hl_jw_str(&w, "suite", plan->suite);
-    hl_jw_str(&w, "suite_size", plan->suite_size);
-    hl_jw_uint(&w, "seed", plan->seed);
-    hl_jw_uint(&w, "repetitions", plan->repetitions);
-    hl_jw_num(&w, "min_time_s", plan->min_time);
-    hl_jw_num(&w, "warmup_time_s", plan->warmup_time);
-    hl_jw_num(&w, "timeout_s", plan->timeout_s);
-    hl_jw_uint(&w, "memory_limit_mb", plan->memory_limit_mb);
-    hl_jw_str(&w, "measure", plan->measure);
-    hl_jw_uint(&w, "iterations", plan->iterations);
-    hl_jw_str(&w, "trace", plan->trace[0] ? plan->trace : NULL);
+    hl_plan_write_settings(&w, plan);
     hl_jw_arr_begin(&w, "cells");
     for (size_t i = 0; i < plan->n_cells; i++) {
-        const hl_plan_cell *c = &plan->cells[i];
         hl_jw_obj_begin(&w, NULL);
-        hl_jw_str(&w, "id", c->id);
-        hl_jw_str(&w, "backend", c->backend);
-        hl_jw_str(&w, "variant", c->variant);
-        hl_jw_str(&w, "workload", c->workload);
-        hl_jw_str(&w, "data", c->data[0] ? c->data : NULL);
-        hl_jw_uint(&w, "threads", c->threads);
-        hl_jw_bool(&w, "threaded", c->threaded);
-        hl_jw_obj_begin(&w, "params");
-        for (size_t p = 0; p < c->n_params; p++)
-            hl_jw_int(&w, c->params[p].name, c->params[p].value);
-        hl_jw_obj_end(&w);
+        hl_plan_write_cell(&w, &plan->cells[i]);
         hl_jw_obj_end(&w);
     }
     hl_jw_arr_end(&w);
@@ -607,88 +697,161 @@ int hl_plan_save(const hl_plan *plan, const char *path, char *err, size_t errlen
     return hl_atomic_commit(&af, true, err, errlen);
 }
 
+/* ---- reading plan settings back (plan.json, results.json's "plan") --------- */
+
+static void read_identity(hl_jread *r, const hl_json *obj, const char *path, hl_plan *p)
+{
+    char sub[300];
+    hl_jread_path(sub, sizeof sub, path, "build", -1);
+    const hl_json *b = hl_jread_obj(r, obj, path, "build", false);
+    int64_t protocol = 0;
+    hl_jread_str(r, b, sub, "git_commit", false, true, p->build.git_commit,
+                 sizeof p->build.git_commit);
+    hl_jread_bool(r, b, sub, "git_dirty", false, &p->build.git_dirty);
+    hl_jread_str(r, b, sub, "build_type", false, true, p->build.build_type,
+                 sizeof p->build.build_type);
+    hl_jread_int(r, b, sub, "protocol", false, 0, 1000000, &protocol);
+    p->build.protocol = (int)protocol;
+    hl_jread_path(sub, sizeof sub, path, "inputs.trace", -1);
+    const hl_json *in = hl_jread_obj(r, obj, path, "inputs", false);
+    const hl_json *tr = hl_jread_obj(r, in, path, "trace", false);
+    hl_jread_str(r, tr, sub, "sha256", false, true, p->trace_sha256, sizeof p->trace_sha256);
+    hl_jread_uint(r, tr, sub, "size", false, UINT64_MAX, &p->trace_size);
+}
+
+int hl_plan_read_settings(hl_jread *r, const hl_json *obj, const char *path, hl_plan *p)
+{
+    int64_t reps = 0;
+    p->min_time = p->warmup_time = p->timeout_s = NAN;
+    snprintf(p->measure, sizeof p->measure, "time");
+    hl_jread_str(r, obj, path, "suite", true, false, p->suite, sizeof p->suite);
+    hl_jread_str(r, obj, path, "suite_size", true, false, p->suite_size, sizeof p->suite_size);
+    hl_jread_uint(r, obj, path, "seed", true, UINT64_MAX, &p->seed);
+    hl_jread_int(r, obj, path, "repetitions", true, 1, 1000, &reps);
+    hl_jread_num(r, obj, path, "min_time_s", false, true, 0, 3600, &p->min_time);
+    hl_jread_num(r, obj, path, "warmup_time_s", false, true, 0, 3600, &p->warmup_time);
+    hl_jread_num(r, obj, path, "timeout_s", false, true, 0, 1e7, &p->timeout_s);
+    hl_jread_uint(r, obj, path, "memory_limit_mb", false, UINT64_MAX, &p->memory_limit_mb);
+    hl_jread_str(r, obj, path, "measure", true, false, p->measure, sizeof p->measure);
+    hl_jread_uint(r, obj, path, "iterations", false, UINT64_C(1) << 40, &p->iterations);
+    hl_jread_str(r, obj, path, "trace", false, true, p->trace, sizeof p->trace);
+    read_identity(r, obj, path, p);
+    if (r->failed)
+        return -1;
+    char sub[300];
+    hl_jread_path(sub, sizeof sub, path, "suite_size", -1);
+    if (strcmp(p->suite_size, "quick") != 0 && strcmp(p->suite_size, "full") != 0)
+        return hl_jread_fail(r, sub, "'%s' is neither quick nor full", p->suite_size), -1;
+    hl_jread_path(sub, sizeof sub, path, "measure", -1);
+    if (strcmp(p->measure, "time") != 0 && strcmp(p->measure, "instructions") != 0)
+        return hl_jread_fail(r, sub, "'%s' is neither time nor instructions", p->measure), -1;
+    p->repetitions = (unsigned)reps;
+    return 0;
+}
+
+static int read_params(hl_jread *r, const hl_json *ps, const char *path, hl_plan_cell *pc)
+{
+    if (hl_json_len(ps) > HL_CAT_MAX_PARAMS)
+        return hl_jread_fail(r, path, "more than %d parameters", HL_CAT_MAX_PARAMS), -1;
+    for (size_t k = 0; k < hl_json_len(ps); k++) {
+        if (strlen(ps->keys[k]) >= sizeof pc->params[k].name)
+            return hl_jread_fail(r, path, "parameter name '%.40s...' is too long", ps->keys[k]),
+                   -1;
+        snprintf(pc->params[k].name, sizeof pc->params[k].name, "%s", ps->keys[k]);
+        if (!hl_jread_int(r, ps, path, ps->keys[k], true, INT64_MIN, INT64_MAX,
+                          &pc->params[k].value))
+            return -1;
+        pc->n_params = k + 1;
+    }
+    return 0;
+}
+
+int hl_plan_read_cell(hl_jread *r, const hl_json *o, const char *path, hl_plan_cell *pc)
+{
+    int64_t threads = 1;
+    if (o == NULL || o->type != HL_JOBJ)
+        return hl_jread_fail(r, path, "not an object"), -1;
+    hl_jread_str(r, o, path, "id", true, false, pc->id, sizeof pc->id);
+    hl_jread_str(r, o, path, "backend", true, false, pc->backend, sizeof pc->backend);
+    hl_jread_str(r, o, path, "variant", true, false, pc->variant, sizeof pc->variant);
+    hl_jread_str(r, o, path, "workload", true, false, pc->workload, sizeof pc->workload);
+    hl_jread_str(r, o, path, "data", false, true, pc->data, sizeof pc->data);
+    hl_jread_int(r, o, path, "threads", true, 1, 1024, &threads);
+    hl_jread_bool(r, o, path, "threaded", false, &pc->threaded);
+    pc->threads = (unsigned)threads;
+    if (r->failed)
+        return -1;
+    if (pc->id[0] == '\0' || strchr(pc->id, '/') || strstr(pc->id, ".."))
+        return hl_jread_fail(r, path, "id '%s' is empty or not a plain name", pc->id), -1;
+    char sub[300];
+    hl_jread_path(sub, sizeof sub, path, "params", -1);
+    const hl_json *ps = hl_jread_obj(r, o, path, "params", false);
+    return r->failed ? -1 : read_params(r, ps, sub, pc);
+}
+
+static int read_order(hl_jread *r, const hl_json *order, hl_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_jobs; i++) {
+        char path[64];
+        hl_jread_path(path, sizeof path, "", "order", (long)i);
+        const hl_json *pair = hl_json_at(order, i);
+        if (pair->type != HL_JARR || pair->len != 2 || pair->items[0].type != HL_JNUM ||
+            pair->items[1].type != HL_JNUM)
+            return hl_jread_fail(r, path, "not a [cell, repetition] pair of numbers"), -1;
+        double cell = pair->items[0].num, rep = pair->items[1].num;
+        if (cell != floor(cell) || cell < 0 || cell >= (double)plan->n_cells ||
+            rep != floor(rep) || rep < 0 || rep >= (double)plan->repetitions)
+            return hl_jread_fail(r, path, "[%g, %g] is out of range: %zu cells, %u repetitions",
+                                 cell, rep, plan->n_cells, plan->repetitions), -1;
+        plan->jobs[i] = (hl_plan_job){(uint32_t)cell, (uint32_t)rep};
+    }
+    return 0;
+}
+
 int hl_plan_load(hl_plan *plan, const char *path, char *err, size_t errlen)
 {
     memset(plan, 0, sizeof *plan);
     char perr[256];
+    if (!hl_is_regular_file(path)) {
+        snprintf(err, errlen, "%s is not a regular file", path);
+        return -1;
+    }
     hl_json *doc = hl_json_parse_file(path, perr, sizeof perr);
     if (!doc) {
         snprintf(err, errlen, "%s", perr);
         return -1;
     }
-    const hl_json *cells = hl_json_get(doc, "cells");
-    const hl_json *order = hl_json_get(doc, "order");
-    const char *format = hl_json_get_str(doc, "format", HL_PLAN_FORMAT);
-    if (!cells || cells->type != HL_JARR || !order || order->type != HL_JARR ||
-        strcmp(format, HL_PLAN_FORMAT) != 0 ||
-        hl_json_get_num(doc, "format_version", 0) != HL_PLAN_VERSION) {
-        snprintf(err, errlen, "%s is not a heaplab plan (%s version %d with cells and order)",
-                 path, HL_PLAN_FORMAT, HL_PLAN_VERSION);
-        hl_json_free(doc);
-        return -1;
-    }
-    snprintf(plan->suite, sizeof plan->suite, "%s", hl_json_get_str(doc, "suite", "quick"));
-    snprintf(plan->suite_size, sizeof plan->suite_size, "%s",
-             hl_json_get_str(doc, "suite_size", "quick"));
-    plan->seed = (uint64_t)hl_json_get_num(doc, "seed", 0);
-    plan->repetitions = (unsigned)hl_json_get_num(doc, "repetitions", 1);
-    plan->min_time = hl_json_get_num(doc, "min_time_s", 0.05);
-    plan->warmup_time = hl_json_get_num(doc, "warmup_time_s", 0.02);
-    plan->timeout_s = hl_json_get_num(doc, "timeout_s", 120);
-    plan->memory_limit_mb = (uint64_t)hl_json_get_num(doc, "memory_limit_mb", 0);
-    snprintf(plan->measure, sizeof plan->measure, "%s", hl_json_get_str(doc, "measure", "time"));
-    plan->iterations = (uint64_t)hl_json_get_num(doc, "iterations", 0);
-    snprintf(plan->trace, sizeof plan->trace, "%s", hl_json_get_str(doc, "trace", ""));
-    plan->n_cells = hl_json_len(cells);
-    plan->cells = calloc(plan->n_cells ? plan->n_cells : 1, sizeof *plan->cells);
-    plan->n_jobs = hl_json_len(order);
-    plan->jobs = calloc(plan->n_jobs ? plan->n_jobs : 1, sizeof *plan->jobs);
-    if (!plan->cells || !plan->jobs) {
-        snprintf(err, errlen, "out of memory loading %s", path);
-        hl_json_free(doc);
-        hl_plan_free(plan);
-        return -1;
-    }
-    for (size_t i = 0; i < plan->n_cells; i++) {
-        const hl_json *o = hl_json_at(cells, i);
-        hl_plan_cell *c = &plan->cells[i];
-        snprintf(c->id, sizeof c->id, "%s", hl_json_get_str(o, "id", ""));
-        snprintf(c->backend, sizeof c->backend, "%s", hl_json_get_str(o, "backend", ""));
-        snprintf(c->variant, sizeof c->variant, "%s", hl_json_get_str(o, "variant", ""));
-        snprintf(c->workload, sizeof c->workload, "%s", hl_json_get_str(o, "workload", ""));
-        snprintf(c->data, sizeof c->data, "%s", hl_json_get_str(o, "data", ""));
-        c->threads = (unsigned)hl_json_get_num(o, "threads", 1);
-        c->threaded = hl_json_bool(hl_json_get(o, "threaded"), false);
-        const hl_json *ps = hl_json_get(o, "params");
-        for (size_t p = 0; p < hl_json_len(ps) && p < HL_CAT_MAX_PARAMS; p++) {
-            snprintf(c->params[p].name, sizeof c->params[p].name, "%s", ps->keys[p]);
-            c->params[p].value = (int64_t)hl_json_num(&ps->items[p], 0);
-            c->n_params = p + 1;
+    hl_jread r;
+    hl_jread_init(&r, path, err, errlen);
+    char format[32] = HL_PLAN_FORMAT; /* version 1 files before the re-cut had none */
+    int64_t version = 0;
+    hl_jread_str(&r, doc, "", "format", false, false, format, sizeof format);
+    hl_jread_int(&r, doc, "", "format_version", true, 0, 1000, &version);
+    if (!r.failed && (strcmp(format, HL_PLAN_FORMAT) != 0 || version != HL_PLAN_VERSION))
+        hl_jread_fail(&r, "", "not a heaplab plan (%s version %d)", HL_PLAN_FORMAT,
+                      HL_PLAN_VERSION);
+    const hl_json *cells = hl_jread_arr(&r, doc, "", "cells", true);
+    const hl_json *order = hl_jread_arr(&r, doc, "", "order", true);
+    if (!r.failed && hl_plan_read_settings(&r, doc, "", plan) == 0) {
+        plan->n_cells = hl_json_len(cells);
+        plan->n_jobs = hl_json_len(order);
+        plan->cells = calloc(plan->n_cells ? plan->n_cells : 1, sizeof *plan->cells);
+        plan->jobs = calloc(plan->n_jobs ? plan->n_jobs : 1, sizeof *plan->jobs);
+        if (!plan->cells || !plan->jobs)
+            hl_jread_fail(&r, "", "out of memory");
+        for (size_t i = 0; !r.failed && i < plan->n_cells; i++) {
+            char cp[64];
+            hl_jread_path(cp, sizeof cp, "", "cells", (long)i);
+            hl_plan_read_cell(&r, hl_json_at(cells, i), cp, &plan->cells[i]);
         }
-        if (!c->id[0] || !c->backend[0] || !c->workload[0]) {
-            snprintf(err, errlen, "%s: cell %zu lacks id, backend or workload", path, i);
-            hl_json_free(doc);
-            hl_plan_free(plan);
-            return -1;
-        }
-    }
-    for (size_t i = 0; i < plan->n_jobs; i++) {
-        const hl_json *pair = hl_json_at(order, i);
-        double cell = hl_json_num(hl_json_at(pair, 0), -1);
-        double rep = hl_json_num(hl_json_at(pair, 1), -1);
-        if (cell < 0 || cell >= (double)plan->n_cells || rep < 0 ||
-            rep >= (double)plan->repetitions) {
-            snprintf(err, errlen, "%s: order entry %zu is out of range", path, i);
-            hl_json_free(doc);
-            hl_plan_free(plan);
-            return -1;
-        }
-        plan->jobs[i] = (hl_plan_job){(uint32_t)cell, (uint32_t)rep};
+        if (!r.failed)
+            read_order(&r, order, plan);
     }
     hl_json_free(doc);
     char cerr[256];
-    if (hl_plan_check(plan, cerr, sizeof cerr) != 0) {
-        snprintf(err, errlen, "%s: %s", path, cerr);
+    if (!r.failed && hl_plan_check(plan, cerr, sizeof cerr) != 0)
+        hl_jread_fail(&r, "", "%s", cerr);
+    if (r.failed) {
         hl_plan_free(plan);
         return -1;
     }

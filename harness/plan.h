@@ -25,6 +25,7 @@
 #define HL_PLAN_H
 
 #include "catalog.h"
+#include "json.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -73,6 +74,16 @@ typedef struct hl_plan {
     char measure[16];          /* "time" | "instructions" */
     uint64_t iterations;       /* instructions mode: measured iterations; 0 = the cell's default */
     char trace[1024];          /* absolute path for trace-replay workloads, or "" */
+    char trace_sha256[65];     /* its content when planned, "" without a trace */
+    uint64_t trace_size;
+    /* The build that planned the run: --resume refuses another one, so
+     * that two programs never end up in one cell's median. */
+    struct {
+        char git_commit[24];
+        bool git_dirty;
+        char build_type[24];
+        int protocol;
+    } build;
     size_t n_cells;
     hl_plan_cell *cells;
     size_t n_jobs;
@@ -133,9 +144,23 @@ void hl_plan_order(hl_plan *plan);
 
 void hl_plan_free(hl_plan *plan);
 
-/* DIR/plan.json. */
+/* DIR/plan.json; loading checks every field (jread.h) and the plan's
+ * invariants, and refuses a bad file with one line naming the field. */
 int hl_plan_save(const hl_plan *plan, const char *path, char *err, size_t errlen);
 int hl_plan_load(hl_plan *plan, const char *path, char *err, size_t errlen);
+
+/* The plan's settings and one cell, as plan.json and results.json hold
+ * them (one writer and one reader for both files). */
+struct hl_jread;
+void hl_plan_write_settings(hl_jw *w, const hl_plan *plan);
+void hl_plan_write_cell(hl_jw *w, const hl_plan_cell *c);
+int hl_plan_read_settings(struct hl_jread *r, const hl_json *obj, const char *path, hl_plan *p);
+int hl_plan_read_cell(struct hl_jread *r, const hl_json *o, const char *path, hl_plan_cell *pc);
+
+/* Does this program match the build that planned the run, and does the
+ * trace still hash as planned?  0, or -1 with one line in err saying what
+ * changed and how to go on. */
+int hl_plan_check_identity(const hl_plan *plan, char *err, size_t errlen);
 
 /* "size=64,depth=3" (empty when none) into out. */
 void hl_plan_params_str(const hl_plan_cell *c, char *out, size_t outlen);

@@ -271,6 +271,14 @@ static void free_set(pl_set *s)
     memset(s, 0, sizeof *s);
 }
 
+static bool has_backend(const pl_set *s, const char *name)
+{
+    for (size_t b = 0; b < s->n_backends; b++)
+        if (strcmp(s->backends[b], name) == 0)
+            return true;
+    return false;
+}
+
 static const pl_cell *find_cell(const pl_set *s, size_t config, size_t backend)
 {
     for (size_t i = 0; i < s->n_cells; i++)
@@ -1322,9 +1330,21 @@ int hl_plot_results_opts(const char *dir, const hl_plot_options *opt, hl_plot_re
     if (load_set(dir, set, err, errlen) != 0) {
         free_set(set);
         free(set);
-        return -1;
+        return HL_PLOT_BAD_INPUT;
     }
     c.set = set;
+    if (opt->baseline && !has_backend(set, opt->baseline)) {
+        char list[600] = "";
+        for (size_t b = 0; b < set->n_backends; b++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", b ? ", " : "",
+                     set->backends[b]);
+        snprintf(err, errlen, "--baseline %s: no such backend in %s (it has: %s); nothing "
+                              "was redrawn",
+                 opt->baseline, dir, list);
+        free_set(set);
+        free(set);
+        return HL_PLOT_BAD_INPUT;
+    }
     if (hl_mkdir_p(set->data, err, errlen) != 0) {
         free_set(set);
         free(set);

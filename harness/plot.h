@@ -46,10 +46,16 @@ typedef struct hl_plot_report {
     unsigned images;         /* image files written */
 } hl_plot_report;
 
+/* hl_plot_results: not a readable result set, or a --baseline it lacks:
+ * bad input, nothing was (re)drawn. */
+#define HL_PLOT_BAD_INPUT (-2)
+
 /* Draws every chart of the result set in dir, both PNG and SVG.  baseline
  * may be NULL (the fastest backend of each workload).  Returns 0 when at
- * least one chart was drawn; -1 with one line in err when nothing could be
- * drawn (no results, no data for any chart) or gnuplot is missing. */
+ * least one chart was drawn; HL_PLOT_BAD_INPUT with one line in err when
+ * dir is not a result set or lacks the baseline (earlier charts are kept);
+ * -1 with one line in err when nothing could be drawn (no data for any
+ * chart) or gnuplot is missing. */
 int hl_plot_results(const char *dir, const char *baseline, char *err, size_t errlen);
 
 /* The same with options; report may be NULL. */
@@ -62,7 +68,8 @@ int hl_plot_scripts_dir(char *out, size_t outlen, char *err, size_t errlen);
 
 /* The `heaplab plot DIR [--baseline B] [--format png|svg|both] [--quiet]`
  * command (harness/cli_plot.c): argv[0] is the command name ("plot").
- * Returns the exit status: 0 drawn, 1 nothing drawn, 2 bad command line. */
+ * Returns the exit status: 0 drawn, 1 nothing drawn, 2 bad command line,
+ * a directory that is not a result set, or an unknown --baseline. */
 int hl_cli_plot(int argc, char **argv);
 
 /* Writes value to out as the body of a gnuplot single-quoted string: a

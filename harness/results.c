@@ -245,17 +245,7 @@ static void write_json(const hl_resultset *rs, FILE *out)
     else
         hl_jw_null(&w, "metadata");
     hl_jw_obj_begin(&w, "plan");
-    hl_jw_str(&w, "suite", p->suite);
-    hl_jw_str(&w, "suite_size", p->suite_size);
-    hl_jw_uint(&w, "seed", p->seed);
-    hl_jw_uint(&w, "repetitions", p->repetitions);
-    hl_jw_num(&w, "min_time_s", p->min_time);
-    hl_jw_num(&w, "warmup_time_s", p->warmup_time);
-    hl_jw_num(&w, "timeout_s", p->timeout_s);
-    hl_jw_uint(&w, "memory_limit_mb", p->memory_limit_mb);
-    hl_jw_str(&w, "measure", p->measure);
-    hl_jw_uint(&w, "iterations", p->iterations);
-    hl_jw_str(&w, "trace", p->trace[0] ? p->trace : NULL);
+    hl_plan_write_settings(&w, p);
     hl_jw_uint(&w, "cells", p->n_cells);
     hl_jw_uint(&w, "jobs", p->n_jobs);
     hl_jw_obj_end(&w);
@@ -280,17 +270,7 @@ static void write_json(const hl_resultset *rs, FILE *out)
     for (size_t c = 0; c < p->n_cells; c++) {
         const hl_plan_cell *pc = &p->cells[c];
         hl_jw_obj_begin(&w, NULL);
-        hl_jw_str(&w, "id", pc->id);
-        hl_jw_str(&w, "backend", pc->backend);
-        hl_jw_str(&w, "variant", pc->variant);
-        hl_jw_str(&w, "workload", pc->workload);
-        hl_jw_str(&w, "data", pc->data[0] ? pc->data : NULL);
-        hl_jw_uint(&w, "threads", pc->threads);
-        hl_jw_bool(&w, "threaded", pc->threaded);
-        hl_jw_obj_begin(&w, "params");
-        for (size_t k = 0; k < pc->n_params; k++)
-            hl_jw_int(&w, pc->params[k].name, pc->params[k].value);
-        hl_jw_obj_end(&w);
+        hl_plan_write_cell(&w, pc);
 
         hl_jw_obj_begin(&w, "summary");
         hl_jw_str(&w, "status", hl_results_cell_status(rs, c, NULL));
@@ -389,37 +369,12 @@ int hl_results_save(const hl_resultset *rs, char *err, size_t errlen)
 static int load_plan(hl_jread *r, const hl_json *doc, hl_plan *p, size_t *n_cells_declared)
 {
     const hl_json *plan = hl_jread_obj(r, doc, "", "plan", true);
-    int64_t reps = 0;
-    uint64_t seed = 0, mem = 0, iters = 0, cells = 0;
-    hl_jread_str(r, plan, "plan", "suite", true, false, p->suite, sizeof p->suite);
-    hl_jread_str(r, plan, "plan", "suite_size", true, false, p->suite_size,
-                 sizeof p->suite_size);
-    hl_jread_uint(r, plan, "plan", "seed", true, UINT64_MAX, &seed);
-    hl_jread_int(r, plan, "plan", "repetitions", true, 1, 1000, &reps);
-    p->min_time = p->warmup_time = p->timeout_s = NAN;
-    hl_jread_num(r, plan, "plan", "min_time_s", false, true, 0, 3600, &p->min_time);
-    hl_jread_num(r, plan, "plan", "warmup_time_s", false, true, 0, 3600, &p->warmup_time);
-    hl_jread_num(r, plan, "plan", "timeout_s", false, true, 0, 1e7, &p->timeout_s);
-    hl_jread_uint(r, plan, "plan", "memory_limit_mb", false, UINT64_MAX, &mem);
-    snprintf(p->measure, sizeof p->measure, "time");
-    hl_jread_str(r, plan, "plan", "measure", true, false, p->measure, sizeof p->measure);
-    hl_jread_uint(r, plan, "plan", "iterations", false, UINT64_C(1) << 40, &iters);
-    hl_jread_str(r, plan, "plan", "trace", false, true, p->trace, sizeof p->trace);
-    hl_jread_uint(r, plan, "plan", "cells", false, 1u << 24, &cells);
-    if (r->failed)
+    uint64_t cells = 0;
+    if (r->failed || hl_plan_read_settings(r, plan, "plan", p) != 0)
         return -1;
-    if (strcmp(p->suite_size, "quick") != 0 && strcmp(p->suite_size, "full") != 0)
-        return hl_jread_fail(r, "plan.suite_size", "'%s' is neither quick nor full",
-                             p->suite_size), -1;
-    if (strcmp(p->measure, "time") != 0 && strcmp(p->measure, "instructions") != 0)
-        return hl_jread_fail(r, "plan.measure", "'%s' is neither time nor instructions",
-                             p->measure), -1;
-    p->seed = seed;
-    p->repetitions = (unsigned)reps;
-    p->memory_limit_mb = mem;
-    p->iterations = iters;
+    hl_jread_uint(r, plan, "plan", "cells", false, 1u << 24, &cells);
     *n_cells_declared = (size_t)cells;
-    return 0;
+    return r->failed ? -1 : 0;
 }
 
 static void load_run(hl_jread *r, const hl_json *doc, hl_resultset *rs)
@@ -524,49 +479,17 @@ static int load_rep(hl_jread *r, const hl_json *ro, const char *path, hl_results
     return 0;
 }
 
-static int load_params(hl_jread *r, const hl_json *ps, const char *path, hl_plan_cell *pc)
-{
-    if (hl_json_len(ps) > HL_CAT_MAX_PARAMS)
-        return hl_jread_fail(r, path, "more than %d parameters", HL_CAT_MAX_PARAMS), -1;
-    for (size_t k = 0; k < hl_json_len(ps); k++) {
-        if (strlen(ps->keys[k]) >= sizeof pc->params[k].name)
-            return hl_jread_fail(r, path, "parameter name '%.40s...' is too long", ps->keys[k]),
-                   -1;
-        snprintf(pc->params[k].name, sizeof pc->params[k].name, "%s", ps->keys[k]);
-        if (!hl_jread_int(r, ps, path, ps->keys[k], true, INT64_MIN, INT64_MAX,
-                          &pc->params[k].value))
-            return -1;
-        pc->n_params = k + 1;
-    }
-    return 0;
-}
-
 static int load_cell(hl_jread *r, const hl_json *o, size_t c, hl_resultset *rs)
 {
     char path[64], sub[600];
     hl_jread_path(path, sizeof path, "", "cells", (long)c);
     hl_plan_cell *pc = &rs->plan.cells[c];
-    int64_t threads = 1;
-    hl_jread_str(r, o, path, "id", true, false, pc->id, sizeof pc->id);
-    hl_jread_str(r, o, path, "backend", true, false, pc->backend, sizeof pc->backend);
-    hl_jread_str(r, o, path, "variant", true, false, pc->variant, sizeof pc->variant);
-    hl_jread_str(r, o, path, "workload", true, false, pc->workload, sizeof pc->workload);
-    hl_jread_str(r, o, path, "data", false, true, pc->data, sizeof pc->data);
-    hl_jread_int(r, o, path, "threads", true, 1, 1024, &threads);
-    hl_jread_bool(r, o, path, "threaded", false, &pc->threaded);
-    pc->threads = (unsigned)threads;
-    if (r->failed)
+    if (hl_plan_read_cell(r, o, path, pc) != 0)
         return -1;
-    if (pc->id[0] == '\0' || strchr(pc->id, '/') || strstr(pc->id, ".."))
-        return hl_jread_fail(r, path, "id '%s' is empty or not a plain name", pc->id), -1;
     for (size_t j = 0; j < c; j++)
         if (strcmp(rs->plan.cells[j].id, pc->id) == 0)
             return hl_jread_fail(r, path, "cell %s appears twice (first as cells[%zu])", pc->id,
                                  j), -1;
-    hl_jread_path(sub, sizeof sub, path, "params", -1);
-    const hl_json *ps = hl_jread_obj(r, o, path, "params", false);
-    if (r->failed || load_params(r, ps, sub, pc) != 0)
-        return -1;
     const hl_json *reps = hl_jread_arr(r, o, path, "reps", true);
     for (size_t k = 0; !r->failed && k < hl_json_len(reps); k++) {
         hl_jread_path(sub, sizeof sub, path, "reps", (long)k);

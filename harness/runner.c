@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,9 +93,14 @@ static int redirect(int fd, const char *path, int flags)
 }
 
 /* In the child: set up and exec; on failure write errno to errfd and _exit. */
-static void child_exec(const hl_run_opts *opts, int errfd)
+static void child_exec(const hl_run_opts *opts, int errfd, pid_t driver)
 {
     setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != driver)
+        _exit(127); /* the driver died before the request took effect */
+    if (opts->keep_fd > 2)
+        fcntl(opts->keep_fd, F_SETFD, fcntl(opts->keep_fd, F_GETFD) & ~FD_CLOEXEC);
     /* The driver's handlers must not survive into the child's pre-exec code. */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -136,6 +142,7 @@ void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
     }
     fflush(NULL);
     double start = now_s();
+    pid_t driver = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         res->outcome = HL_RUN_SPAWN_FAILED;
@@ -146,7 +153,7 @@ void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
     }
     if (pid == 0) {
         close(pipefd[0]);
-        child_exec(opts, pipefd[1]);
+        child_exec(opts, pipefd[1], driver);
     }
     setpgid(pid, pid); /* also here: whichever of parent/child runs first */
     close(pipefd[1]);

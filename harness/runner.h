@@ -18,6 +18,16 @@
  *
  * SIGINT/SIGTERM delivered to the driver while a child runs kill the child's
  * group and make hl_runner_run return HL_RUN_INTERRUPTED.
+ *
+ * The child dies with the driver: it asks for SIGKILL when its parent dies
+ * (prctl PR_SET_PDEATHSIG, set before exec and kept across it) and checks
+ * that the parent is still the driver after asking, which closes the race
+ * with a driver killed in between.  A driver killed by SIGKILL can run no
+ * code, so this is what stops a hung cell from outliving it.  The child can
+ * also be given one descriptor to keep open across exec (keep_fd): the
+ * driver passes its result-directory lock, so that a cell still running
+ * for any reason holds the lock and a second `run --resume` refuses to
+ * measure the same job beside it.
  */
 #ifndef HL_RUNNER_H
 #define HL_RUNNER_H
@@ -42,6 +52,7 @@ typedef struct hl_run_opts {
     const char *stderr_path;  /* NULL: /dev/null */
     double timeout_s;         /* <= 0: none */
     uint64_t memory_limit_kib;/* 0: none */
+    int keep_fd;              /* a descriptor (> 2) the child keeps across exec; 0: none */
     bool no_aslr;             /* run with address-space randomisation off
                                * (personality ADDR_NO_RANDOMIZE), so that
                                * instruction counts do not depend on where

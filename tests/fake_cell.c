@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,8 +158,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "about to crash\n");
         raise(SIGSEGV);
     } else if (strcmp(workload, "hang") == 0) {
+        pid_t parent = getpid();
         pid_t child = fork();
         if (child == 0) {
+            /* as the real cell's forked workers do (workloads/fork_cow.c) */
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent)
+                _exit(1);
             for (;;)
                 pause();
         }

@@ -775,6 +775,234 @@ TEST(show_fixture_reports_failures)
     free(o);
 }
 
+
+/* ---- issue 15: damaged or changed inputs never cost a result ------------------ */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* Replaces the first `from` after the first `anchor` (NULL: from the start)
+ * in DIR/results.json by `to`. */
+static bool edit_after(const char *dir, const char *anchor, const char *from, const char *to)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s/results.json", tmpdir, dir);
+    char *text = slurp(path);
+    char *start = anchor ? strstr(text, anchor) : text;
+    char *at = start ? strstr(start, from) : NULL;
+    if (!at) {
+        free(text);
+        return false;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(text);
+        return false;
+    }
+    fwrite(text, 1, (size_t)(at - text), f);
+    fputs(to, f);
+    fputs(at + strlen(from), f);
+    fclose(f);
+    free(text);
+    return true;
+}
+
+static bool edit_results(const char *dir, const char *from, const char *to)
+{
+    return edit_after(dir, NULL, from, to);
+}
+
+TEST(damaged_results_are_refused_and_kept)
+{
+    int rc = heaplab("run", "--backends", "system", "--workloads", "pairs", "--repetitions", "2",
+                     "--seed", "3", "--out", "dmg", NULL);
+    REQUIRE(rc == 0);
+    char path[700], good[700];
+    snprintf(path, sizeof path, "%s/dmg/results.json", tmpdir);
+    snprintf(good, sizeof good, "%s/dmg/results.good", tmpdir);
+    char *orig = slurp(path);
+    write_text(good, orig);
+    /* Each damage alone, on an incomplete set (so that --resume would write). */
+    static const struct {
+        const char *anchor, *from, *to, *needle;
+    } damage[] = {
+        {NULL, "\"rep\": 1,", "\"rep\": 0,", "recorded twice"},
+        {NULL, "\"rep\": 1,", "\"rep\": 0.5,", "rep: 0.5 is not an integer"},
+        {NULL, "\"repetitions\": 2,", "\"repetitions\": \"2\",", "plan.repetitions: a string"},
+        {NULL, "\"threads\": 1,", "\"threads\": \"two\",", "threads: a string"},
+        {NULL, "\"threads\": 1,", "\"threads\": -1,", "threads: -1 is not an integer"},
+        {NULL, "\"threads\": 1,", "\"threads\": 1e30,", "is not an integer from 1 to 1024"},
+        {NULL, "\"reps\": [", "\"reps\": {}, \"reps_was\": [", "reps: an object where an array"},
+        {"\"metrics\": {", "\"ns_per_op\": ", "\"ns_per_op\": -", "ns_per_op: -"},
+    };
+    for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
+        write_text(path, orig);
+        REQUIRE(edit_results("dmg", "\"complete\": true", "\"complete\": false"));
+        REQUIRE(edit_after("dmg", damage[i].anchor, damage[i].from, damage[i].to));
+        char *before = slurp(path);
+        BAD(damage[i].needle, "run", "--resume", "dmg");
+        BAD(damage[i].needle, "show", "dmg");
+        BAD(damage[i].needle, "compare", "dmg", "dmg");
+        char *after = slurp(path);
+        CHECK_MSG(strcmp(before, after) == 0, "damage %zu: results.json was rewritten", i);
+        free(before);
+        free(after);
+    }
+    write_text(path, orig);
+    free(orig);
+}
+
+TEST(resume_checks_what_it_resumes_with)
+{
+    char trace[600], saved[600];
+    snprintf(trace, sizeof trace, "%s/resume.hlt", tmpdir);
+    snprintf(saved, sizeof saved, "%s/resume.hlt.saved", tmpdir);
+    size_t len = 0;
+    uint8_t *img = hl_trace_synthesize(9, 200, 2, &len);
+    REQUIRE(img != NULL);
+    FILE *tf = fopen(trace, "wb");
+    REQUIRE(tf != NULL);
+    CHECK(fwrite(img, 1, len, tf) == len);
+    fclose(tf);
+    /* An incomplete run: plan it, then mark it incomplete by hand (what a
+     * killed driver leaves, without the timing of a real kill). */
+    int rc = heaplab("run", "--backends", "system", "--workloads", "pairs,replay", "--trace",
+                     trace, "--repetitions", "2", "--seed", "4", "--out", "rsm", NULL);
+    REQUIRE(rc == 0);
+    REQUIRE(edit_results("rsm", "\"complete\": true", "\"complete\": false"));
+    hl_json *doc = load_results("rsm");
+    size_t done = doc ? jobs_done(doc) : 0;
+    hl_json_free(doc);
+
+    /* the trace gone: refused, nothing recorded */
+    REQUIRE(rename(trace, saved) == 0);
+    BAD("trace is gone", "run", "--resume", "rsm");
+    /* the trace replaced by another one */
+    uint8_t *other = hl_trace_synthesize(10, 200, 2, &len);
+    tf = fopen(trace, "wb");
+    REQUIRE(tf != NULL && other != NULL);
+    CHECK(fwrite(other, 1, len, tf) == len);
+    fclose(tf);
+    free(other);
+    BAD("changed since it was planned", "run", "--resume", "rsm");
+    REQUIRE(rename(saved, trace) == 0);
+    /* another build */
+    REQUIRE(edit_after("rsm", "\"build\": {", "\"git_commit\": \"", "\"git_commit\": \"0ther"));
+    BAD("resume with the build that started it", "run", "--resume", "rsm");
+    REQUIRE(edit_results("rsm", "\"git_commit\": \"0ther", "\"git_commit\": \""));
+    /* a cell executable missing: refused, not recorded as failed jobs */
+    setenv("HEAPLAB_TEST_CELL_VARIANTS", "jemalloc", 1);
+    char *args[] = {"run", "--resume", "rsm", NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* spawn_heaplab sets the variants itself: run it by hand */
+        if (chdir(tmpdir) != 0)
+            _exit(126);
+        int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fe, 2);
+        setenv("HEAPLAB_TEST_CELL_CMD", FAKE_CELL, 1);
+        execv(HEAPLAB_EXE, (char *[]){HEAPLAB_EXE, args[0], args[1], args[2], NULL});
+        _exit(127);
+    }
+    rc = wait_status(pid);
+    unsetenv("HEAPLAB_TEST_CELL_VARIANTS");
+    char *e = slurp(err_path);
+    CHECK_MSG(rc == 2 && strstr(e, "not in this build") != NULL, "status %d: %s", rc, e);
+    free(e);
+    doc = load_results("rsm");
+    CHECK(doc != NULL && jobs_done(doc) == done);
+    hl_json_free(doc);
+    /* everything back: the resume goes through */
+    REQUIRE(edit_results("rsm", "\"complete\": false", "\"complete\": true"));
+    rc = heaplab("run", "--resume", "rsm", NULL);
+    char *o = slurp(out_path);
+    CHECK_MSG(rc == 0 && strstr(o, "already complete"), "status %d: %s", rc, o);
+    free(o);
+    free(img);
+}
+
+static bool alive(pid_t pid)
+{
+    char path[64], state = '?';
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    int got = fscanf(f, "%*d %*s %c", &state);
+    fclose(f);
+    return got == 1 && state != 'Z' && state != 'X';
+}
+
+TEST(killed_driver_takes_its_cells_along)
+{
+    char *args[] = {"run", "--backends", "system", "--workloads", "hang", "--repetitions", "1",
+                    "--timeout", "60", "--out", "orphan", NULL};
+    pid_t pid = spawn_heaplab(args);
+    char pidfile[700];
+    snprintf(pidfile, sizeof pidfile, "%s/orphan/cells/hang--system--t1/rep-0/child.pid",
+             tmpdir);
+    long child = 0;
+    for (int t = 0; t < 400 && child <= 0; t++) {
+        sleep_ms(50);
+        char *text = slurp(pidfile);
+        child = atol(text);
+        free(text);
+    }
+    REQUIRE(child > 0);
+    CHECK(alive((pid_t)child));
+    kill(pid, SIGKILL);
+    wait_status(pid);
+    bool gone = false;
+    for (int t = 0; t < 100 && !gone; t++) {
+        sleep_ms(50);
+        gone = !alive((pid_t)child);
+    }
+    CHECK_MSG(gone, "the hung cell's child %ld outlived its driver", child);
+    /* Nothing holds the directory's lock any more: an immediate --resume
+     * starts (it times the hang out again; a 1 s limit keeps it short). */
+    REQUIRE(edit_results("orphan", "\"timeout_s\": 60", "\"timeout_s\": 1"));
+    int rc = heaplab("run", "--resume", "orphan", NULL);
+    char *e = slurp(err_path);
+    CHECK_MSG(rc == 1 && strstr(e, "another heaplab") == NULL, "status %d: %s", rc, e);
+    free(e);
+}
+
+TEST(inputs_that_are_not_files_are_refused)
+{
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s/fifo-set", tmpdir);
+    REQUIRE(mkdir(fifo, 0777) == 0 || errno == EEXIST);
+    snprintf(fifo, sizeof fifo, "%s/fifo-set/results.json", tmpdir);
+    unlink(fifo);
+    REQUIRE(mkfifo(fifo, 0644) == 0);
+    BAD("not a regular file", "show", "fifo-set");
+    char tfifo[600];
+    snprintf(tfifo, sizeof tfifo, "%s/trace.fifo", tmpdir);
+    unlink(tfifo);
+    REQUIRE(mkfifo(tfifo, 0644) == 0);
+    BAD("not a regular file", "run", "--workloads", "replay", "--trace", tfifo, "--dry-run");
+    char longdir[3200];
+    memset(longdir, 'd', sizeof longdir - 1);
+    longdir[sizeof longdir - 1] = '\0';
+    BAD("too long", "run", "--out", longdir);
+    char created[600];
+    snprintf(created, sizeof created, "%s/ddd", tmpdir);
+    longdir[3] = '\0';
+    struct stat st;
+    CHECK(stat(created, &st) != 0); /* nothing was created */
+    char file[600];
+    snprintf(file, sizeof file, "%s/plain-file", tmpdir);
+    write_text(file, "x\n");
+    BAD("not a directory", "run", "--resume", file);
+    BAD("not a result directory", "plot", "/nonexistent/heaplab-set");
+}
+
 TEST(driver_links_no_allocator)
 {
     /* the driver must run on glibc malloc: no allocator library in its
@@ -827,6 +1055,10 @@ int main(void)
     RUN(compare_fixture_exact_values);
     RUN(compare_fixture_significant);
     RUN(show_fixture_reports_failures);
+    RUN(damaged_results_are_refused_and_kept);
+    RUN(resume_checks_what_it_resumes_with);
+    RUN(killed_driver_takes_its_cells_along);
+    RUN(inputs_that_are_not_files_are_refused);
     int rc = hl_test_summary();
     if (rc == 0)
         rm_rf(tmpdir);

@@ -55,6 +55,9 @@ static void make_plan(hl_plan *p, size_t n, unsigned reps, uint64_t seed)
     p->n_cells = n;
     p->repetitions = reps;
     p->seed = seed;
+    snprintf(p->suite, sizeof p->suite, "quick");
+    snprintf(p->suite_size, sizeof p->suite_size, "quick");
+    snprintf(p->measure, sizeof p->measure, "time");
     p->cells = calloc(n, sizeof *p->cells);
     for (size_t i = 0; i < n; i++) {
         snprintf(p->cells[i].backend, sizeof p->cells[i].backend, "%s", i % 2 ? "pool" : "system");
@@ -144,14 +147,33 @@ TEST(plan_json_round_trip)
     CHECK(q.cells[1].params[0].value == -5);
     CHECK_STR(q.cells[6].id, p.cells[6].id);
     hl_plan_free(&q);
-    /* a plan.json whose order repeats a job is refused */
-    FILE *f = fopen(path, "w");
-    REQUIRE(f != NULL);
-    fprintf(f, "{\"format_version\":1,\"repetitions\":1,\"cells\":[{\"id\":\"a\",\"backend\":"
-               "\"system\",\"variant\":\"system\",\"workload\":\"w\"}],\"order\":[[0,0],[0,0]]}");
-    fclose(f);
-    CHECK(hl_plan_load(&q, path, err, sizeof err) != 0);
-    CHECK(strstr(err, "jobs for") != NULL || strstr(err, "twice") != NULL);
+    /* A plan.json that breaks the schema or the invariants is refused with
+     * one line naming what is wrong; nothing is defaulted in silence. */
+    static const struct {
+        const char *settings, *cell, *order, *needle;
+    } bad[] = {
+        {"\"repetitions\":1", "", "[[0,0],[0,0]]", "2 jobs for 1 cells"},
+        {"\"repetitions\":2", "", "[[0,0],[0,0]]", "appears twice"},
+        {"\"repetitions\":\"2\"", "", "[[0,0]]", "repetitions: a string where an integer"},
+        {"\"repetitions\":1", ",\"threads\":\"two\"", "[[0,0]]", "threads: a string"},
+        {"\"repetitions\":1", ",\"threads\":-1", "[[0,0]]", "threads: -1 is not an integer"},
+        {"\"repetitions\":1", ",\"threads\":1e30", "[[0,0]]", "is not an integer from 1 to 1024"},
+        {"\"repetitions\":1", "", "[[0,0.5]]", "order[0]: [0, 0.5] is out of range"},
+        {"\"repetitions\":2.5", "", "[[0,0]]", "repetitions: 2.5 is not an integer"},
+        {"\"repetitions\":1,\"suite_size\":\"huge\"", "", "[[0,0]]", "neither quick nor full"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        FILE *f = fopen(path, "w");
+        REQUIRE(f != NULL);
+        fprintf(f, "{\"format\":\"heaplab-plan\",\"format_version\":1,\"suite\":\"quick\","
+                   "\"suite_size\":\"quick\",\"seed\":1,\"measure\":\"time\",%s,"
+                   "\"cells\":[{\"id\":\"a\",\"backend\":\"system\",\"variant\":\"system\","
+                   "\"workload\":\"w\",\"threads\":1%s}],\"order\":%s}",
+                bad[i].settings, bad[i].cell, bad[i].order);
+        fclose(f);
+        CHECK(hl_plan_load(&q, path, err, sizeof err) != 0);
+        CHECK_MSG(strstr(err, bad[i].needle) != NULL, "want '%s' in: %s", bad[i].needle, err);
+    }
     hl_plan_free(&p);
     unlink(path);
     rmdir(dir);

@@ -62,6 +62,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -236,7 +237,7 @@ static void fc_round(fc_ctx *c)
         hl_objwl_check_fail(&c->check, "pipe: %s", strerror(errno));
         return;
     }
-    pid_t pids[FC_MAX_CHILDREN];
+    pid_t pids[FC_MAX_CHILDREN], parent = getpid();
     unsigned forked = 0;
     fflush(NULL); /* nothing buffered may be written twice */
     for (; forked < c->children; forked++) {
@@ -246,6 +247,11 @@ static void fc_round(fc_ctx *c)
             break;
         }
         if (pid == 0) {
+            /* A worker never outlives its parent: if the cell dies (killed
+             * with its driver, harness/runner.c), so does the worker. */
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent)
+                _exit(1);
             close(fds[0]);
             child_main(c, forked, fds[1]);
         }
