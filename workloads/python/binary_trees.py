@@ -119,10 +119,12 @@ class BinaryTrees:
         self.collected0 = T.gc_collected_total()
         self.long_tree = self.build(self.long_depth, T.int_source(long_items))
 
+    def prepare(self):
+        self.src = (T.int_source(self.items), iter(self.expected))
+
     def run(self):
         build, walk = self.build, self.walk
-        items = T.int_source(self.items)
-        expected = iter(self.expected)
+        items, expected = self.src
         depth = self.depth
         bad = 0
         for _ in range(self.iterations):

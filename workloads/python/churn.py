@@ -99,15 +99,16 @@ class Churn:
 
     # -- the measured loop --------------------------------------------------------
 
+    def prepare(self):
+        self.src = (T.int_source(self.ints), T.float_source(self.floats), iter(self.texts),
+                    iter(self.codes), zip(itertools.cycle(self.slot_ids), self.previous))
+
     def run(self):
         slots = self.slots
-        ints = T.int_source(self.ints)
-        floats = T.float_source(self.floats)
-        strs = iter(self.texts)
-        codes = iter(self.codes)
+        ints, floats, strs, codes, steps = self.src
         nxt = next
         bad = 0
-        for slot, prev in zip(itertools.cycle(self.slot_ids), self.previous):
+        for slot, prev in steps:
             c = nxt(codes)
             if c == K_INT:
                 v = nxt(ints)

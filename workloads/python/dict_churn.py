@@ -97,12 +97,16 @@ class DictChurn:
             h = T.mix(h, T.h_int(v))
         return h
 
+    def prepare(self):
+        self.src = (T.int_source(self.set_values),
+                    zip(self.codes, self.dict_ids, self.key_objs, self.expect))
+
     def run(self):
         dicts = self.dicts
-        ints = T.int_source(self.set_values)
+        ints, steps = self.src
         nxt = next
         bad = 0
-        for code, i, key, exp in zip(self.codes, self.dict_ids, self.key_objs, self.expect):
+        for code, i, key, exp in steps:
             if code == SET:
                 dicts[i][key] = nxt(ints)
             elif code == DEL:

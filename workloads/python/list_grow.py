@@ -84,19 +84,20 @@ class ListGrow:
         self.round_pops = [sum(len(v) - v_q for v, v_q in zip(r, q))
                            for r, q in zip(expected_full, quarter)]
 
+    def prepare(self):
+        self.cur = [None] * self.lists
+        self.src = (T.int_source(self.values), iter(self.append_order), iter(self.pop_order),
+                    iter(self.popped),
+                    zip(self.expected_full, self.quarter, self.round_appends, self.round_pops))
+
     def run(self):
-        n = self.lists
-        cur = [None] * n
+        cur = self.cur
         ids = self.ids
-        ints = T.int_source(self.values)
-        aorder = iter(self.append_order)
-        porder = iter(self.pop_order)
-        popped = iter(self.popped)
+        ints, aorder, porder, popped, rounds = self.src
         nxt = next
         islice = itertools.islice
         bad = 0
-        for full, quarter, na, np_ in zip(self.expected_full, self.quarter,
-                                          self.round_appends, self.round_pops):
+        for full, quarter, na, np_ in rounds:
             for i in ids:
                 cur[i] = []
             for i in islice(aorder, na):

@@ -36,6 +36,8 @@ failed (one line on stderr).
 """
 import array
 import gc
+import itertools
+import operator
 import struct
 import sys
 import time
@@ -204,7 +206,8 @@ class TextSource:
         self.slices = slices
 
     def __iter__(self):
-        return map(self.pool.__getitem__, self.slices)
+        # operator.getitem is a vectorcall builtin: no argument tuple per call
+        return map(operator.getitem, itertools.repeat(self.pool), self.slices)
 
 
 def gc_collected_total():
@@ -320,13 +323,16 @@ def mark(size):
 
 
 def main(name, params, setup, default_iterations=100, argv=None):
-    """Runs a twin: setup(values, seed, iterations, verbose) returns an
-    object with run() -> operations, verify() (raises Failure) and
+    """Runs a twin: setup(values, seed, iterations) returns an object with
+    prepare() (makes the value iterators: nothing may be allocated for the
+    loop inside run()), run() -> operations, verify() (raises Failure) and
     optionally teardown() and info() -> dict for --verbose."""
     values, seed, iterations, marks, verbose = parse_args(
         name, params, sys.argv[1:] if argv is None else argv, default_iterations)
     try:
         ctx = setup(values, seed, iterations)
+        ctx.prepare()
+        gc0 = [st["collections"] for st in gc.get_stats()]
         if marks:
             mark(MARK_BEGIN)
         t0 = time.perf_counter()
@@ -334,12 +340,14 @@ def main(name, params, setup, default_iterations=100, argv=None):
         t1 = time.perf_counter()
         if marks:
             mark(MARK_END)
+        gc1 = [st["collections"] for st in gc.get_stats()]
         ctx.verify()
     except Failure as e:
         sys.stderr.write("%s: %s\n" % (name, e))
         sys.exit(3)
     if verbose:
         info = ctx.info() if hasattr(ctx, "info") else {}
+        info["run_gc_collections"] = [b - a for a, b in zip(gc0, gc1)]
         sys.stderr.write("%s: params %s seed %d iterations %d %s\n"
                          % (name, values, seed, iterations, info))
     if hasattr(ctx, "teardown"):
