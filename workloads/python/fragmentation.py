@@ -74,7 +74,7 @@ class Fragmentation:
 
     def prepare(self):
         n, cap = self.iterations, self.ring_cap
-        previous = [None] * min(cap, n) + self.texts[:max(0, n - cap)]
+        self.previous = previous = [None] * min(cap, n) + self.texts[:max(0, n - cap)]
         self.src = zip(itertools.cycle(self.slot_ids), iter(T.TextSource(self.texts)), previous)
 
     def run(self):

@@ -180,14 +180,26 @@ def checksum_metric(h):
 
 # ---- value sources for the measured loop ------------------------------------
 
+# What the sources iterate over stays referenced here until the process
+# ends: an exhausted iterator drops its reference to its sequence, and if
+# that were the last one, freeing the plan (every slice object of a
+# TextSource, say) would land in the measured loop.  The twins keep their
+# own plan lists on their context objects for the same reason.
+KEEP = []
+
+
 def int_source(values):
     """Iterator making one new int object per next() (array('q'))."""
-    return iter(array.array("q", values))
+    a = array.array("q", values)
+    KEEP.append(a)
+    return iter(a)
 
 
 def float_source(values):
     """Iterator making one new float object per next() (array('d'))."""
-    return iter(array.array("d", values))
+    a = array.array("d", values)
+    KEEP.append(a)
+    return iter(a)
 
 
 class TextSource:
@@ -206,6 +218,7 @@ class TextSource:
         self.slices = slices
 
     def __iter__(self):
+        KEEP.append(self)
         # operator.getitem is a vectorcall builtin: no argument tuple per call
         return map(operator.getitem, itertools.repeat(self.pool), self.slices)
 
