@@ -17,6 +17,7 @@
  */
 #include "catalog.h"
 #include "cli.h"
+#include "allocenv.h"
 #include "fsutil.h"
 #include "json.h"
 #include "metadata.h"
@@ -68,6 +69,9 @@ static const char *const run_usage =
     "  --iterations N          instructions mode: iterations counted (default: the cell's)\n"
     "  --trace FILE            malloc trace for the replay workload (left out without one\n"
     "                          unless HEAPLAB_TRACE is set)\n"
+    "  --label TEXT            a name for this run, in every output file (compare prints it)\n"
+    "  --reference BACKEND     the backend rankings divide by (default: the fastest that\n"
+    "                          is not a debug backend)\n"
     "limits:\n"
     "  --timeout SEC           per process (quick 120, full 600); the cell is killed\n"
     "  --memory-limit MB       per process RSS; the cell is killed above it\n"
@@ -84,6 +88,7 @@ typedef struct run_opts {
     hl_plan_request req;
     const char *out_dir;
     const char *resume_dir;
+    const char *label;
     bool plot;
     bool dry_run;
     bool matrix_given; /* a flag that --resume forbids */
@@ -310,6 +315,14 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
             CHECK_R();
             o->req.trace = v;
             o->matrix_given = true;
+        } else if (OPT("--label")) {
+            CHECK_R();
+            o->label = v;
+            o->matrix_given = true;
+        } else if (OPT("--reference")) {
+            CHECK_R();
+            o->req.reference = v;
+            o->matrix_given = true;
         } else if (OPT("--out")) {
             CHECK_R();
             if (check_dir_arg("--out", v) != 0)
@@ -465,7 +478,8 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
 }
 
 /* Builds the metadata object as a DOM (written into every results.json). */
-static hl_json *collect_metadata(const hl_catalog *cat, int argc, char **argv)
+static hl_json *collect_metadata(const hl_catalog *cat, const hl_plan *plan, const char *label,
+                                 int argc, char **argv)
 {
     char *text = NULL;
     size_t len = 0;
@@ -475,7 +489,7 @@ static hl_json *collect_metadata(const hl_catalog *cat, int argc, char **argv)
     hl_jw w;
     hl_jw_init(&w, mem, false);
     hl_jw_obj_begin(&w, NULL);
-    hl_metadata_write(&w, cat, argc, argv);
+    hl_metadata_write(&w, cat, plan, label, argc, argv);
     hl_jw_obj_end(&w);
     hl_jw_finish(&w);
     fclose(mem);
@@ -496,6 +510,7 @@ typedef struct run_state {
     hl_resultset rs;
     bool have_rs;
     int lock_fd;          /* DIR/.heaplab.lock, held for the run and by every cell */
+    char **cell_env;      /* the environment cells start with (allocenv.h) */
     char dir[4096];
     char absdir[4096];
 } run_state;
@@ -534,7 +549,7 @@ static int open_resume(run_state *st, const hl_catalog *cat, const char *resume_
         hl_plan plan;
         if (hl_plan_load(&plan, plan_path, err, sizeof err) != 0)
             return hl_cli_usage_error("run", "--resume %s: %s", st->dir, err);
-        hl_json *meta = collect_metadata(cat, argc + 1, argv - 1);
+        hl_json *meta = collect_metadata(cat, &plan, NULL, argc + 1, argv - 1);
         if (hl_results_init(&st->rs, st->dir, &plan, meta, err, sizeof err) != 0) {
             hl_plan_free(&plan);
             hl_json_free(meta);
@@ -627,7 +642,7 @@ static int open_new(run_state *st, const hl_catalog *cat, run_opts *o, int argc,
         return rc;
     }
     /* argv is main's argv + 1 (see heaplab.c): record the whole command */
-    hl_json *meta = collect_metadata(cat, argc + 1, argv - 1);
+    hl_json *meta = collect_metadata(cat, &plan, o->label, argc + 1, argv - 1);
     if (hl_results_init(&st->rs, st->dir, &plan, meta, err, sizeof err) != 0) {
         hl_plan_free(&plan);
         hl_json_free(meta);
@@ -640,8 +655,8 @@ static int open_new(run_state *st, const hl_catalog *cat, run_opts *o, int argc,
 
 /* Runs one job in its rep directory (stale files of a killed attempt
  * removed first, so they never pass for this run's). */
-static void run_job(const hl_plan *plan, const hl_plan_cell *c, const char *repdir, int lock_fd,
-                    hl_run_result *run)
+static void run_job(const hl_plan *plan, const hl_plan_cell *c, const char *repdir,
+                    const run_state *st, hl_run_result *run)
 {
     char err[600], exe[HL_ROUTE_PATH_MAX], argv0[HL_ROUTE_PATH_MAX];
     memset(run, 0, sizeof *run);
@@ -673,12 +688,26 @@ static void run_job(const hl_plan *plan, const hl_plan_cell *c, const char *repd
     hl_run_opts ro = {.path = path, .argv = ja.argv, .stdout_path = out_path,
                       .stderr_path = err_path, .timeout_s = plan->timeout_s,
                       .memory_limit_kib = plan->memory_limit_mb * 1024,
-                      .keep_fd = lock_fd,
+                      .keep_fd = st->lock_fd,
+                      .envp = st->cell_env,
                       /* where mmap puts arenas changes the code paths (an
                        * unaligned arena loses a pool), so counts repeat
                        * exactly only with one fixed layout */
                       .no_aslr = strcmp(plan->measure, "instructions") == 0};
     hl_runner_run(&ro, run);
+}
+
+/* Allocator tuning the user's environment sets is not passed to cells
+ * (allocenv.h): say so once, so that nobody believes it measured. */
+static void warn_allocator_env(void)
+{
+    const char *set[32];
+    size_t n = hl_allocenv_set(set, 32);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "heaplab run: warning: %s is set in your environment; cells start "
+                        "without it (allocator tuning belongs in the backend spec, see "
+                        "docs/cli.md), and the run records it in its fingerprint\n",
+                set[i]);
 }
 
 /* Every job not done yet, in the plan's order; the result files are
@@ -697,6 +726,7 @@ static int run_jobs(run_state *st, bool resuming)
     fprintf(stderr, "%s %s (%zu of %zu processes to run, about %s)\n",
             resuming ? "resuming into" : "writing to", st->dir, plan->n_jobs - already,
             plan->n_jobs, eta);
+    warn_allocator_env();
     hl_runner_install_signal_handlers();
     hl_progress prog;
     hl_progress_init(&prog, stderr, plan->n_jobs, already, est, -1);
@@ -712,7 +742,7 @@ static int run_jobs(run_state *st, bool resuming)
         hl_progress_begin(&prog, label);
         hl_metadata_now_iso(started, sizeof started);
         hl_run_result run;
-        run_job(plan, c, repdir, st->lock_fd, &run);
+        run_job(plan, c, repdir, st, &run);
         if (run.outcome == HL_RUN_INTERRUPTED)
             break;
         hl_results_record(&st->rs, job->cell, job->rep, &run, started);
@@ -799,6 +829,10 @@ int hl_cli_run(int argc, char **argv)
         rc = o.resume_dir ? open_resume(st, cat, o.resume_dir, argc, argv, &done)
                           : open_new(st, cat, &o, argc, argv, &done);
     }
+    if (rc == HL_EXIT_OK && !done && !(st->cell_env = hl_allocenv_clean(NULL))) {
+        fprintf(stderr, "heaplab run: out of memory\n");
+        rc = HL_EXIT_FAIL;
+    }
     if (rc == HL_EXIT_OK && !done) {
         /* Absolute result directory: the cells get absolute --out paths. */
         if (!realpath(st->dir, st->absdir)) {
@@ -818,6 +852,8 @@ int hl_cli_run(int argc, char **argv)
     }
     if (st && st->have_rs)
         hl_results_free(&st->rs);
+    if (st)
+        free(st->cell_env);
     free(st);
     free(cat);
     free_opts(&o);

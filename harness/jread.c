@@ -102,7 +102,7 @@ bool hl_jread_int(hl_jread *r, const hl_json *obj, const char *path, const char 
 {
     char fp[512];
     const hl_json *v = field(r, obj, path, key, required, fp, sizeof fp);
-    double d;
+    double d = 0;
     if (v == NULL)
         return !r->failed;
     if (!integral(r, v, fp, (double)lo, (double)hi, &d))
@@ -116,7 +116,7 @@ bool hl_jread_uint(hl_jread *r, const hl_json *obj, const char *path, const char
 {
     char fp[512];
     const hl_json *v = field(r, obj, path, key, required, fp, sizeof fp);
-    double d;
+    double d = 0;
     if (v == NULL)
         return !r->failed;
     if (!integral(r, v, fp, 0, (double)hi, &d))

@@ -7,6 +7,7 @@
 #include "metadata.h"
 
 #include "build_info.h"
+#include "fingerprint.h"
 #include "procfs.h"
 #include "route.h"
 
@@ -46,11 +47,13 @@ static void str_or_null(hl_jw *w, const char *key, bool have, const char *v)
         hl_jw_null(w, key);
 }
 
-void hl_metadata_write(hl_jw *w, const hl_catalog *cat, int argc, char **argv)
+void hl_metadata_write(hl_jw *w, const hl_catalog *cat, const hl_plan *plan, const char *label,
+                       int argc, char **argv)
 {
     char buf[512], now[40];
     hl_metadata_now_iso(now, sizeof now);
     hl_jw_str(w, "heaplab_version", hl_build_info.version);
+    hl_jw_str(w, "label", label);
     hl_jw_str(w, "date", now);
 
     /* command line, space-joined; arguments with spaces are quoted */
@@ -135,4 +138,7 @@ void hl_metadata_write(hl_jw *w, const hl_catalog *cat, int argc, char **argv)
     const char *hook = hl_route_test_hook();
     if (hook)
         hl_jw_str(w, "test_cell_cmd", hook);
+    hl_fingerprint fp;
+    hl_fingerprint_collect(&fp, cat, plan);
+    hl_fingerprint_write(w, "fingerprint", &fp);
 }

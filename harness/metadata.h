@@ -9,9 +9,13 @@
 
 #include "catalog.h"
 #include "json.h"
+#include "plan.h"
 
-/* Writes the metadata object's members into an open object of w. */
-void hl_metadata_write(hl_jw *w, const hl_catalog *cat, int argc, char **argv);
+/* Writes the metadata object's members into an open object of w: the
+ * facts above, the run's label (NULL: none), and the fingerprint
+ * (fingerprint.h) of this machine, build and the plan's inputs. */
+void hl_metadata_write(hl_jw *w, const hl_catalog *cat, const hl_plan *plan, const char *label,
+                       int argc, char **argv);
 
 /* Fills avg[3] with the load average, NAN when unknown. */
 void hl_metadata_loadavg(double avg[3]);

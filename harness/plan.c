@@ -10,9 +10,10 @@
  *    workload lacks is ignored for it, but must apply to at least one
  *    selected workload) are expanded as a cross product, odometer style.
  * 4. Threads: the request's list for threaded workloads; 1 otherwise.
- * 5. Order: rounds k = 0..R-1, each a Fisher-Yates shuffle of all cells
- *    (Knuth, TAOCP vol. 2, 3.4.2, algorithm P) driven by splitmix64 seeded
- *    with seed + k, so the order is a pure function of (seed, cells, R).
+ * 5. Order: rounds k = 0..R-1; each round is a Fisher-Yates shuffle (Knuth,
+ *    TAOCP vol. 2, 3.4.2, algorithm P) of the groups, and within each group
+ *    a shuffle of its backends, driven by splitmix64 seeded with seed + k,
+ *    so the order is a pure function of (seed, cells, R).
  */
 #include "plan.h"
 
@@ -265,6 +266,8 @@ static int plan_settings(plan_build *pb)
         return -1;
     }
     plan->seed = choose_seed(req, instr);
+    if (req->reference)
+        snprintf(plan->reference, sizeof plan->reference, "%s", req->reference);
     snprintf(plan->build.git_commit, sizeof plan->build.git_commit, "%s",
              hl_build_info.git_commit);
     plan->build.git_dirty = hl_build_info.git_dirty;
@@ -323,6 +326,14 @@ static int select_backends(plan_build *pb)
         default_backends(cat, pb->backends, &pb->n_backends);
     if (pb->n_backends == 0) {
         snprintf(pb->err, pb->errlen, "no backend to run: this build's cells list none");
+        return -1;
+    }
+    bool have_reference = pb->req->reference == NULL;
+    for (size_t i = 0; i < pb->n_backends; i++)
+        have_reference |= strcmp(pb->backends[i], pb->req->reference ? pb->req->reference : "") == 0;
+    if (!have_reference) {
+        snprintf(pb->err, pb->errlen, "--reference %s: not one of the backends of this run; add "
+                                      "it to --backends", pb->req->reference);
         return -1;
     }
     for (size_t i = 0; i < pb->n_backends; i++) {
@@ -571,27 +582,78 @@ int hl_plan_check(const hl_plan *plan, char *err, size_t errlen)
     return rc;
 }
 
+/* Fisher-Yates shuffle of idx[0..n) (Knuth, TAOCP vol. 2, 3.4.2, P). */
+static void shuffle(uint32_t *idx, size_t n, uint64_t *state)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(hl_plan_rand(state) % i);
+        uint32_t tmp = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = tmp;
+    }
+}
+
+/* group[c]: the index of cell c's group (cells differing only by backend),
+ * numbered in order of first appearance; returns the number of groups. */
+static size_t group_cells(const hl_plan *plan, uint32_t *group)
+{
+    size_t ng = 0;
+    for (size_t i = 0; i < plan->n_cells; i++) {
+        const hl_plan_cell *a = &plan->cells[i];
+        group[i] = (uint32_t)ng;
+        for (size_t j = 0; j < i; j++) {
+            const hl_plan_cell *b = &plan->cells[j];
+            bool same = strcmp(a->workload, b->workload) == 0 && a->threads == b->threads &&
+                        a->n_params == b->n_params;
+            for (size_t k = 0; same && k < a->n_params; k++)
+                same = strcmp(a->params[k].name, b->params[k].name) == 0 &&
+                       a->params[k].value == b->params[k].value;
+            if (same) {
+                group[i] = group[j];
+                break;
+            }
+        }
+        if (group[i] == ng)
+            ng++;
+    }
+    return ng;
+}
+
 void hl_plan_order(hl_plan *plan)
 {
     free(plan->jobs);
     plan->n_jobs = plan->n_cells * plan->repetitions;
     plan->jobs = malloc((plan->n_jobs ? plan->n_jobs : 1) * sizeof *plan->jobs);
-    if (!plan->jobs)
+    uint32_t *group = malloc((plan->n_cells + 1) * sizeof *group);
+    uint32_t *gorder = malloc((plan->n_cells + 1) * sizeof *gorder);
+    uint32_t *members = malloc((plan->n_cells + 1) * sizeof *members);
+    if (!plan->jobs || !group || !gorder || !members) {
+        free(plan->jobs);
+        plan->jobs = NULL;
+        free(group);
+        free(gorder);
+        free(members);
         return;
-    size_t k = 0;
-    for (unsigned r = 0; r < plan->repetitions; r++) {
-        hl_plan_job *round = plan->jobs + k;
-        for (size_t i = 0; i < plan->n_cells; i++)
-            round[i] = (hl_plan_job){(uint32_t)i, r};
-        uint64_t state = plan->seed + r;
-        for (size_t i = plan->n_cells; i > 1; i--) {
-            size_t j = (size_t)(hl_plan_rand(&state) % i);
-            hl_plan_job tmp = round[i - 1];
-            round[i - 1] = round[j];
-            round[j] = tmp;
-        }
-        k += plan->n_cells;
     }
+    size_t ng = group_cells(plan, group), k = 0;
+    for (unsigned r = 0; r < plan->repetitions; r++) {
+        uint64_t state = plan->seed + r;
+        for (size_t g = 0; g < ng; g++)
+            gorder[g] = (uint32_t)g;
+        shuffle(gorder, ng, &state);
+        for (size_t g = 0; g < ng; g++) {
+            size_t nm = 0;
+            for (size_t c = 0; c < plan->n_cells; c++)
+                if (group[c] == gorder[g])
+                    members[nm++] = (uint32_t)c;
+            shuffle(members, nm, &state);
+            for (size_t i = 0; i < nm; i++)
+                plan->jobs[k++] = (hl_plan_job){members[i], r};
+        }
+    }
+    free(group);
+    free(gorder);
+    free(members);
 }
 
 double hl_plan_job_estimate_s(const hl_plan *plan)
@@ -642,6 +704,7 @@ void hl_plan_write_settings(hl_jw *w, const hl_plan *plan)
     hl_jw_str(w, "measure", plan->measure);
     hl_jw_uint(w, "iterations", plan->iterations);
     hl_jw_str(w, "trace", plan->trace[0] ? plan->trace : NULL);
+    hl_jw_str(w, "reference", plan->reference[0] ? plan->reference : NULL);
     write_identity(w, plan);
 }
 
@@ -735,6 +798,7 @@ int hl_plan_read_settings(hl_jread *r, const hl_json *obj, const char *path, hl_
     hl_jread_str(r, obj, path, "measure", true, false, p->measure, sizeof p->measure);
     hl_jread_uint(r, obj, path, "iterations", false, UINT64_C(1) << 40, &p->iterations);
     hl_jread_str(r, obj, path, "trace", false, true, p->trace, sizeof p->trace);
+    hl_jread_str(r, obj, path, "reference", false, true, p->reference, sizeof p->reference);
     read_identity(r, obj, path, p);
     if (r->failed)
         return -1;

@@ -7,6 +7,12 @@
  * random interleaving, the jobs run in rounds: round k runs every cell's
  * repetition k in a seeded-shuffled order, so slow drift of a shared machine
  * spreads evenly over backends instead of penalising whichever ran last.
+ * Within a round the cells of one group (the same workload, parameters and
+ * threads, differing only by backend) run one after another in a shuffled
+ * order, and the groups themselves in a shuffled order: each round is then
+ * a paired comparison of the backends, measured close together in time, and
+ * the ratio of two backends computed round by round cancels the machine's
+ * drift (ranking.h).
  *
  * Suites:
  *   quick  every available backend (but faulty) x every workload at the
@@ -75,6 +81,7 @@ typedef struct hl_plan {
     uint64_t iterations;       /* instructions mode: measured iterations; 0 = the cell's default */
     char trace[1024];          /* absolute path for trace-replay workloads, or "" */
     char trace_sha256[65];     /* its content when planned, "" without a trace */
+    char reference[96];        /* backend the rankings divide by (--reference), or "" */
     uint64_t trace_size;
     /* The build that planned the run: --resume refuses another one, so
      * that two programs never end up in one cell's median. */
@@ -117,6 +124,7 @@ typedef struct hl_plan_request {
     const char *measure;               /* NULL: "time" */
     uint64_t iterations;               /* instructions mode; 0: the cell's default */
     const char *trace;                 /* trace file for replay workloads, or NULL */
+    const char *reference;             /* --reference BACKEND, or NULL */
 } hl_plan_request;
 
 /* Does the cell's workload read a recorded trace (and so need --trace FILE

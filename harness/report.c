@@ -6,6 +6,7 @@
 #include "results.h"
 
 #include "protocol.h"
+#include "ranking.h"
 #include "stats.h"
 #include "table.h"
 
@@ -63,6 +64,30 @@ static void fmt_primary(const hl_resultset *rs, double v, char *out, size_t outl
         snprintf(out, outlen, isnan(v) ? "-" : "%.1f", v);
     else
         hl_fmt_time_ns(v, out, outlen);
+}
+
+/* "[8.17 ns, 8.24 ns]", "-" when there is no spread to show. */
+static void fmt_interval(const hl_resultset *rs, const hl_interval *iv, char *out, size_t outlen)
+{
+    if (iv->n < 2) {
+        snprintf(out, outlen, "-");
+        return;
+    }
+    char lo[32], hi[32];
+    fmt_primary(rs, iv->lo, lo, sizeof lo);
+    fmt_primary(rs, iv->hi, hi, sizeof hi);
+    snprintf(out, outlen, "[%s, %s]", lo, hi);
+}
+
+/* "1.03 [1.01, 1.05]" */
+static void fmt_ratio(double r, const hl_interval *iv, char *out, size_t outlen)
+{
+    if (isnan(r))
+        snprintf(out, outlen, "-");
+    else if (iv->n < 2)
+        snprintf(out, outlen, "%.2f", r);
+    else
+        snprintf(out, outlen, "%.2f [%.2f, %.2f]", r, iv->lo, iv->hi);
 }
 
 void hl_results_group_key(const hl_plan_cell *c, char *out, size_t outlen)
@@ -177,7 +202,7 @@ void hl_results_print_table(const hl_resultset *rs, FILE *out, hl_format fmt)
     }
     bool instr = hl_results_primary_metric(rs) == HL_M_INSTR_PER_OP;
     const char *head[] = {"workload", "backend", ">threads", "params", ">reps",
-                          instr ? ">instr/op (median)" : ">time/op (median)", ">± MAD",
+                          instr ? ">instr/op (median)" : ">time/op (median)", ">interval",
                           ">CV", ">ops/s", ">peak RSS", "status"};
     hl_table t;
     if (hl_table_init(&t, 11, head) != 0)
@@ -186,14 +211,15 @@ void hl_results_print_table(const hl_resultset *rs, FILE *out, hl_format fmt)
     double v[rs->plan.repetitions + 1];
     for (size_t c = 0; c < rs->plan.n_cells; c++) {
         const hl_plan_cell *pc = &rs->plan.cells[c];
-        char threads[16], params[256], reps[32], med[32], mad[32], cv[32], ops[32], rss[32];
+        char threads[16], params[256], reps[32], med[32], mad[80], cv[32], ops[32], rss[32];
         char status[400];
         snprintf(threads, sizeof threads, "%u", pc->threads);
         hl_plan_params_str(pc, params, sizeof params);
         size_t n = hl_results_values(rs, c, pm, v);
         snprintf(reps, sizeof reps, "%zu/%u", n, rs->plan.repetitions);
         fmt_primary(rs, n ? hl_stats_median(v, n) : NAN, med, sizeof med);
-        fmt_primary(rs, n ? hl_stats_mad(v, n) : NAN, mad, sizeof mad);
+        hl_interval iv = hl_stats_median_interval(v, n);
+        fmt_interval(rs, &iv, mad, sizeof mad);
         double cvv = hl_stats_cv(v, n);
         snprintf(cv, sizeof cv, isnan(cvv) ? "-" : "%.1f%%", cvv * 100);
         double opsv = instr ? NAN : hl_results_median(rs, c, HL_M_OPS_PER_S);
@@ -222,7 +248,7 @@ void hl_results_print_table(const hl_resultset *rs, FILE *out, hl_format fmt)
 
 typedef struct ranked {
     size_t cell;
-    double median, sd, rss;
+    double median;
     size_t n;
 } ranked;
 
@@ -318,6 +344,66 @@ static void print_warnings(const hl_resultset *rs, FILE *out, bool md)
 #undef WARN_HEADER
 }
 
+/* One group's ranking: a table, then the headline. */
+static void print_group(const hl_resultset *rs, const hl_group *g, FILE *out, bool md)
+{
+    const hl_plan *p = &rs->plan;
+    bool instr = hl_results_primary_metric(rs) == HL_M_INSTR_PER_OP;
+    if (g->n_rows == 0 && g->n_failed == 0)
+        return;
+    fprintf(out, md ? "\n## %s\n\n" : "\n%s\n", g->key);
+    char refcol[160];
+    snprintf(refcol, sizeof refcol, ">x ref (%s)",
+             g->ref >= 0 ? p->cells[g->rows[g->ref].cell].backend : "none");
+    const char *head[] = {"backend", instr ? ">instr/op" : ">time/op", ">[interval]", refcol,
+                          ">peak RSS"};
+    hl_table t;
+    if (hl_table_init(&t, 5, head) != 0)
+        return;
+    for (size_t i = 0; i < g->n_rows; i++) {
+        const hl_rank_row *r = &g->rows[i];
+        char name[128], med[32], iv[80], rel[96], rss[32];
+        snprintf(name, sizeof name, "%s%s", p->cells[r->cell].backend, r->debug ? " (debug)" : "");
+        fmt_primary(rs, r->median, med, sizeof med);
+        fmt_interval(rs, &r->iv, iv, sizeof iv);
+        fmt_ratio(r->ratio, &r->ratio_iv, rel, sizeof rel);
+        hl_fmt_kib(r->rss_median, rss, sizeof rss);
+        const char *row[] = {name, med, iv, rel, rss};
+        hl_table_add(&t, row);
+    }
+    for (size_t i = 0; i < g->n_failed; i++) {
+        const hl_rep *why = NULL;
+        hl_results_cell_status(rs, g->failed[i], &why);
+        const char *row[] = {p->cells[g->failed[i]].backend, "-", "-",
+                             why ? why->status : "failed", "-"};
+        hl_table_add(&t, row);
+    }
+    hl_table_print(&t, out, md ? HL_TABLE_MD : HL_TABLE_TEXT, md ? NULL : "  ");
+    hl_table_free(&t);
+    /* the headline: the fastest against the slowest, debug backends left out */
+    long fast = -1, slow = -1;
+    for (size_t i = 0; i < g->n_rows; i++)
+        if (!g->rows[i].debug) {
+            if (fast < 0)
+                fast = (long)i;
+            slow = (long)i;
+        }
+    if (fast < 0 || slow <= fast)
+        return;
+    const hl_rank_row *f = &g->rows[fast], *sl = &g->rows[slow];
+    char ratio[96];
+    if (g->ref == fast) {
+        fmt_ratio(sl->ratio, &sl->ratio_iv, ratio, sizeof ratio);
+    } else {
+        hl_interval none = {NAN, NAN, NAN, true, 0};
+        fmt_ratio(sl->median / f->median, &none, ratio, sizeof ratio);
+    }
+    fprintf(out,
+            instr ? "%s'%s' needed %sx fewer instructions than '%s' (the most)\n"
+                  : "%s'%s' ran %sx faster than '%s' (the slowest)\n",
+            md ? "\n" : "  ", p->cells[f->cell].backend, ratio, p->cells[sl->cell].backend);
+}
+
 void hl_results_print_summary(const hl_resultset *rs, FILE *out, bool md)
 {
     const hl_plan *p = &rs->plan;
@@ -342,104 +428,23 @@ void hl_results_print_summary(const hl_resultset *rs, FILE *out, bool md)
         fprintf(out, "- CPU: %s; build %s, commit %s\n", cpu, btype, commit);
     }
 
-    /* Groups in first-appearance order. */
-    enum { KEYLEN = 600 };
-    bool *seen = calloc(p->n_cells + 1, sizeof *seen);
-    ranked *rk = calloc(p->n_cells + 1, sizeof *rk);
-    double *v = calloc(p->repetitions + 1, sizeof *v);
-    char *keys = calloc(p->n_cells + 1, KEYLEN); /* group key of each cell, computed once */
-    if (!seen || !rk || !v || !keys) {
-        free(seen);
-        free(rk);
-        free(v);
-        free(keys);
+    hl_group *groups;
+    size_t ng;
+    const char *reference = p->reference[0] ? p->reference : NULL;
+    if (hl_rank_groups(rs, reference, &groups, &ng) != 0)
         return;
-    }
-    for (size_t c = 0; c < p->n_cells; c++)
-        hl_results_group_key(&p->cells[c], keys + c * KEYLEN, KEYLEN);
-    for (size_t g = 0; g < p->n_cells; g++) {
-        if (seen[g])
-            continue;
-        const char *key = keys + g * KEYLEN;
-        size_t nr = 0, nfail = 0;
-        for (size_t c = g; c < p->n_cells; c++) {
-            if (strcmp(key, keys + c * KEYLEN) != 0)
-                continue;
-            seen[c] = true;
-            size_t n = hl_results_values(rs, c, pm, v);
-            if (n == 0) {
-                nfail += hl_results_reps_done(rs, c) > 0;
-                continue;
-            }
-            rk[nr].cell = c;
-            rk[nr].n = n;
-            rk[nr].median = hl_stats_median(v, n);
-            /* robust sigma: 1.4826 MAD estimates the standard deviation of
-             * normal data without letting one disturbed repetition dominate */
-            rk[nr].sd = n >= 2 ? 1.4826 * hl_stats_mad(v, n) : NAN;
-            rk[nr].rss = hl_results_median(rs, c, HL_M_PEAK_RSS_KIB);
-            nr++;
-        }
-        if (nr == 0 && nfail == 0)
-            continue;
-        qsort(rk, nr, sizeof *rk, cmp_ranked);
-        fprintf(out, md ? "\n## %s\n\n" : "\n%s\n", key);
-        const char *head[] = {"backend", instr ? ">instr/op" : ">time/op", ">± σ (MAD)",
-                              ">x fastest", ">peak RSS"};
-        hl_table t;
-        if (hl_table_init(&t, 5, head) != 0)
-            break;
-        for (size_t i = 0; i < nr; i++) {
-            char med[32], sd[32], rel[64], rss[32];
-            fmt_primary(rs, rk[i].median, med, sizeof med);
-            fmt_primary(rs, rk[i].sd, sd, sizeof sd);
-            if (i == 0) {
-                snprintf(rel, sizeof rel, "1.00");
-            } else {
-                double r = rk[i].median / rk[0].median;
-                double s = hl_stats_ratio_sigma(rk[0].median, rk[0].sd, rk[i].median, rk[i].sd);
-                if (isnan(s))
-                    snprintf(rel, sizeof rel, "%.2f", r);
-                else
-                    snprintf(rel, sizeof rel, "%.2f ± %.2f", r, s);
-            }
-            hl_fmt_kib(rk[i].rss, rss, sizeof rss);
-            const char *row[] = {p->cells[rk[i].cell].backend, med, sd, rel, rss};
-            hl_table_add(&t, row);
-        }
-        for (size_t c = g; c < p->n_cells; c++) {
-            if (strcmp(key, keys + c * KEYLEN) != 0 || hl_results_values(rs, c, pm, v) != 0 ||
-                hl_results_reps_done(rs, c) == 0)
-                continue;
-            const hl_rep *why = NULL;
-            hl_results_cell_status(rs, c, &why);
-            const char *row[] = {p->cells[c].backend, "-", "-", why ? why->status : "failed",
-                                 "-"};
-            hl_table_add(&t, row);
-        }
-        hl_table_print(&t, out, md ? HL_TABLE_MD : HL_TABLE_TEXT, md ? NULL : "  ");
-        hl_table_free(&t);
-        if (nr >= 2) {
-            double r = rk[nr - 1].median / rk[0].median;
-            double sg = hl_stats_ratio_sigma(rk[0].median, rk[0].sd, rk[nr - 1].median,
-                                             rk[nr - 1].sd);
-            char spread[32] = "";
-            if (!isnan(sg))
-                snprintf(spread, sizeof spread, " ± %.2f", sg);
-            fprintf(out,
-                    instr ? "%s'%s' needed %.2f%s times fewer instructions than '%s' (the most)\n"
-                          : "%s'%s' ran %.2f%s times faster than '%s' (the slowest)\n",
-                    md ? "\n" : "  ", p->cells[rk[0].cell].backend, r, spread,
-                    p->cells[rk[nr - 1].cell].backend);
-        }
-    }
-    free(seen);
-    free(rk);
-    free(v);
-    free(keys);
+    for (size_t g = 0; g < ng; g++)
+        print_group(rs, &groups[g], out, md);
+    hl_rank_free(groups, ng);
     if (md)
-        fprintf(out, "\ntime/op: median over repetitions; σ (MAD): 1.4826 x median absolute "
-                     "deviation, a robust standard deviation; x fastest: ratio of medians to the "
-                     "fastest backend's, ± by error propagation (as hyperfine).\n");
+        fprintf(out, "\n%s/op: median over repetitions; [lo, hi]: with 5 repetitions or fewer "
+                     "their range, from 6 on the 95%% distribution-free confidence interval of "
+                     "the median (order statistics).  x ref: the backend's %s divided by the "
+                     "reference's in the same round (the plan runs a group's cells next to "
+                     "each other in every round), median over rounds [interval of those "
+                     "ratios]; the reference is %s.\n",
+                instr ? "instr" : "time", instr ? "count" : "time",
+                reference ? "the one the run named (--reference)"
+                          : "the fastest backend that is not a debug one");
     print_warnings(rs, out, md);
 }

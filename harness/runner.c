@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern char **environ;
+
 static volatile sig_atomic_t interrupted_signo;
 
 static void on_signal(int signo)
@@ -114,10 +116,11 @@ static void child_exec(const hl_run_opts *opts, int errfd, pid_t driver)
         redirect(STDERR_FILENO, opts->stderr_path, O_WRONLY | O_CREAT | O_TRUNC) != 0) {
         e = errno;
     } else {
+        char *const *envp = opts->envp ? opts->envp : environ;
         if (strchr(opts->path, '/'))
-            execv(opts->path, opts->argv);
+            execve(opts->path, opts->argv, envp);
         else
-            execvp(opts->path, opts->argv);
+            execvpe(opts->path, opts->argv, envp);
         e = errno;
     }
     ssize_t w = write(errfd, &e, sizeof e);

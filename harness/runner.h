@@ -53,6 +53,7 @@ typedef struct hl_run_opts {
     double timeout_s;         /* <= 0: none */
     uint64_t memory_limit_kib;/* 0: none */
     int keep_fd;              /* a descriptor (> 2) the child keeps across exec; 0: none */
+    char *const *envp;        /* the child's environment; NULL: the driver's */
     bool no_aslr;             /* run with address-space randomisation off
                                * (personality ADDR_NO_RANDOMIZE), so that
                                * instruction counts do not depend on where

@@ -265,3 +265,127 @@ hl_utest hl_stats_mann_whitney(const double *a, size_t na, const double *b, size
         r.p = 1;
     return r;
 }
+
+/* P(Bin(n, 1/2) < k) for small n, exactly enough in doubles (n <= 1000). */
+static double binom_half_cdf_below(size_t n, size_t k)
+{
+    /* C(n, i) / 2^n accumulated in logs to stay finite for large n */
+    double sum = 0;
+    for (size_t i = 0; i < k; i++)
+        sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
+                   (double)n * log(2.0));
+    return sum;
+}
+
+hl_interval hl_stats_median_interval(const double *x, size_t n)
+{
+    hl_interval r = {NAN, NAN, NAN, true, 0};
+    double *s = malloc((n ? n : 1) * sizeof *s);
+    if (!s)
+        return r;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            s[m++] = x[i];
+    r.n = m;
+    if (m == 0) {
+        free(s);
+        return r;
+    }
+    qsort(s, m, sizeof *s, cmp_double);
+    if (m <= 5) {
+        r.lo = s[0];
+        r.hi = s[m - 1];
+        /* [min, max] covers the median with 1 - 2 / 2^n */
+        r.coverage = m >= 2 ? 1.0 - 2.0 / (double)(1u << m) : NAN;
+        free(s);
+        return r;
+    }
+    /* the largest k (1-based) with coverage >= 0.95 */
+    size_t best = 1;
+    for (size_t k = 1; k <= m / 2; k++) {
+        if (1.0 - 2.0 * binom_half_cdf_below(m, k) >= 0.95)
+            best = k;
+        else
+            break;
+    }
+    r.lo = s[best - 1];
+    r.hi = s[m - best];
+    r.coverage = 1.0 - 2.0 * binom_half_cdf_below(m, best);
+    r.is_range = best == 1;
+    free(s);
+    return r;
+}
+
+double hl_stats_utest_min_p(size_t na, size_t nb)
+{
+    if (na == 0 || nb == 0)
+        return 1;
+    /* C(na + nb, na), in logs */
+    double lc = lgamma((double)(na + nb) + 1) - lgamma((double)na + 1) - lgamma((double)nb + 1);
+    double p = 2.0 * exp(-lc);
+    return p > 1 ? 1 : p;
+}
+
+const char *hl_verdict_name(hl_verdict v)
+{
+    switch (v) {
+    case HL_VERDICT_SAME: return "same";
+    case HL_VERDICT_FASTER: return "faster";
+    case HL_VERDICT_SLOWER: return "slower";
+    case HL_VERDICT_INCONCLUSIVE: return "inconclusive";
+    case HL_VERDICT_NO_DATA: return "no data";
+    }
+    return "?";
+}
+
+hl_verdict hl_stats_verdict_sampled(const double *a, size_t na, const double *b, size_t nb,
+                                    double alpha, double *p)
+{
+    *p = NAN;
+    if (na == 0 || nb == 0)
+        return HL_VERDICT_NO_DATA;
+    if (hl_stats_utest_min_p(na, nb) > alpha)
+        return HL_VERDICT_INCONCLUSIVE;
+    hl_utest u = hl_stats_mann_whitney(a, na, b, nb);
+    *p = u.p;
+    if (!(u.p < alpha))
+        return HL_VERDICT_SAME;
+    return hl_stats_median(b, nb) < hl_stats_median(a, na) ? HL_VERDICT_FASTER
+                                                           : HL_VERDICT_SLOWER;
+}
+
+hl_verdict hl_stats_verdict_exact(double a, double b, double threshold)
+{
+    if (!(a > 0) || !(b > 0))
+        return HL_VERDICT_NO_DATA;
+    double change = (b - a) / a;
+    if (fabs(change) <= threshold)
+        return HL_VERDICT_SAME;
+    return change < 0 ? HL_VERDICT_FASTER : HL_VERDICT_SLOWER;
+}
+
+hl_verdict hl_stats_verdict_paired(const double *ratios, size_t n, double alpha, double *p)
+{
+    *p = NAN;
+    size_t below = 0, above = 0;
+    for (size_t i = 0; i < n; i++) {
+        below += ratios[i] < 1;
+        above += ratios[i] > 1;
+    }
+    size_t m = below + above;
+    if (n == 0)
+        return HL_VERDICT_NO_DATA;
+    if (m == 0) {
+        *p = 1;
+        return HL_VERDICT_SAME;
+    }
+    if (2.0 / pow(2.0, (double)m) > alpha)
+        return HL_VERDICT_INCONCLUSIVE;
+    size_t k = below < above ? below : above;
+    double tail = binom_half_cdf_below(m, k + 1); /* P(X <= k) */
+    *p = fmin(1.0, 2.0 * tail);
+    if (!(*p < alpha))
+        return HL_VERDICT_SAME;
+    return below > above ? HL_VERDICT_FASTER : HL_VERDICT_SLOWER;
+}

@@ -53,6 +53,59 @@ typedef struct hl_utest {
  * (e.g. Siegel & Castellan, "Nonparametric Statistics", 2nd ed., 6.4). */
 hl_utest hl_stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb);
 
+/* How sure a reported median is, with one meaning wherever heaplab prints
+ * "[lo, hi]" (docs/results-format.md, "Intervals"):
+ *   n <= 5  the range [min, max]: every repetition lies inside it, and no
+ *           distribution-free interval of the median reaches 95% coverage
+ *           with so few values (at n = 5, [min, max] covers 93.75%);
+ *   n >= 6  the exact distribution-free confidence interval of the median
+ *           from order statistics, [x(k), x(n+1-k)] with the largest k whose
+ *           coverage 1 - 2 P(Bin(n, 1/2) < k) is at least 95% (e.g. Conover,
+ *           "Practical Nonparametric Statistics", 3rd ed., section 3.6).
+ * coverage is the interval's exact coverage of the median (NAN for ranges
+ * of n < 2, where there is no spread to speak of). */
+typedef struct hl_interval {
+    double lo, hi;
+    double coverage;
+    bool is_range;   /* [min, max] rather than a 95% interval */
+    size_t n;        /* finite values used */
+} hl_interval;
+
+hl_interval hl_stats_median_interval(const double *x, size_t n);
+
+/* The smallest two-sided p-value a Mann-Whitney U test of na against nb
+ * values can give (all of one sample below all of the other, no ties):
+ * 2 / C(na + nb, na).  When it exceeds alpha no outcome can be significant,
+ * and the honest verdict is "inconclusive", not "same" (3 vs 3: 0.1). */
+double hl_stats_utest_min_p(size_t na, size_t nb);
+
+typedef enum hl_verdict {
+    HL_VERDICT_SAME,         /* no significant difference (the test could have found one) */
+    HL_VERDICT_FASTER,       /* b is smaller (faster, fewer instructions) */
+    HL_VERDICT_SLOWER,
+    HL_VERDICT_INCONCLUSIVE, /* too few values for the test to reach alpha */
+    HL_VERDICT_NO_DATA
+} hl_verdict;
+
+const char *hl_verdict_name(hl_verdict v);
+
+/* Sampled values (timings): the U test at alpha, or inconclusive when
+ * hl_stats_utest_min_p(na, nb) > alpha; *p gets the p-value (NAN when not
+ * tested). */
+hl_verdict hl_stats_verdict_sampled(const double *a, size_t na, const double *b, size_t nb,
+                                    double alpha, double *p);
+
+/* Paired values (ratios of two backends round by round): the two-sided
+ * exact sign test of the ratios against 1 (ties dropped; e.g. Conover,
+ * 3.4), or inconclusive when even all-one-way (p = 2 / 2^n) cannot reach
+ * alpha (fewer than 6 rounds at 0.05).  *p gets the p-value. */
+hl_verdict hl_stats_verdict_paired(const double *ratios, size_t n, double alpha, double *p);
+
+/* Exact counts (instructions of a single-threaded cell, which repeat to the
+ * instruction): a threshold, not a test.  Faster or slower when the medians
+ * differ by more than `threshold` (relative, e.g. 0.001), else same. */
+hl_verdict hl_stats_verdict_exact(double a, double b, double threshold);
+
 /* The ratio r = b / a of two positive quantities with standard deviations,
  * and its standard deviation by uncorrelated error propagation:
  * r * sqrt((sa/a)^2 + (sb/b)^2) (hyperfine's relative_speed.rs). */

@@ -189,6 +189,93 @@ TEST(percentile_monotone_property)
     }
 }
 
+
+/* The exact coverage of [x(k), x(n+1-k)] by counting, for a reference
+ * model: the fraction of the 2^n sign patterns around the median for which
+ * fewer than k values fall below it or fewer than k above it is excluded. */
+static double coverage_by_counting(size_t n, size_t k)
+{
+    double miss = 0, total = 0;
+    for (uint64_t mask = 0; mask < (UINT64_C(1) << n); mask++) {
+        size_t below = (size_t)__builtin_popcountll(mask);
+        total += 1;
+        if (below < k || n - below < k)
+            miss += 1;
+    }
+    return 1 - miss / total;
+}
+
+TEST(median_interval_known_values)
+{
+    /* n <= 5: the range, with its coverage 1 - 2/2^n */
+    const double three[] = {8.237, 8.17, 8.171};
+    hl_interval r = hl_stats_median_interval(three, 3);
+    CHECK(r.is_range && r.lo == 8.17 && r.hi == 8.237 && r.n == 3);
+    CHECK(close_to(r.coverage, 0.75, 1e-12));
+    const double skew[] = {11.0, 11.3, 20.7};
+    r = hl_stats_median_interval(skew, 3);
+    CHECK(r.lo == 11.0 && r.hi == 20.7);
+    /* n = 9: [x(2), x(8)], coverage 1 - 2*(1+9)/512 */
+    const double nine[] = {9, 1, 8, 2, 7, 3, 6, 4, 5};
+    r = hl_stats_median_interval(nine, 9);
+    CHECK(!r.is_range && r.lo == 2 && r.hi == 8);
+    CHECK(close_to(r.coverage, 1 - 2.0 * 10 / 512, 1e-12));
+    /* NAN values are left out */
+    const double gaps[] = {NAN, 3, INFINITY, 1};
+    r = hl_stats_median_interval(gaps, 4);
+    CHECK(r.n == 2 && r.lo == 1 && r.hi == 3);
+    r = hl_stats_median_interval(gaps, 0);
+    CHECK(r.n == 0 && isnan(r.lo));
+}
+
+TEST(median_interval_matches_counting_model)
+{
+    /* For every n from 6 to 20 the chosen k is the largest whose counted
+     * coverage is >= 95%, and the reported coverage is the counted one. */
+    for (size_t n = 6; n <= 20; n++) {
+        double x[20];
+        for (size_t i = 0; i < n; i++)
+            x[i] = (double)(n - i); /* sorted descending: the order must not matter */
+        hl_interval r = hl_stats_median_interval(x, n);
+        size_t k = (size_t)r.lo; /* x(k) == k for these values */
+        CHECK_MSG(r.hi == (double)(n + 1 - k), "n=%zu", n);
+        double cov = coverage_by_counting(n, k);
+        CHECK_MSG(close_to(r.coverage, cov, 1e-9), "n=%zu: %g vs %g", n, r.coverage, cov);
+        CHECK_MSG(cov >= 0.95, "n=%zu", n);
+        CHECK_MSG(k + 1 > n / 2 || coverage_by_counting(n, k + 1) < 0.95, "n=%zu: k=%zu", n, k);
+    }
+}
+
+TEST(utest_min_p_and_verdicts)
+{
+    CHECK(close_to(hl_stats_utest_min_p(2, 2), 2.0 / 6, 1e-12));
+    CHECK(close_to(hl_stats_utest_min_p(3, 3), 0.1, 1e-12));
+    CHECK(close_to(hl_stats_utest_min_p(4, 4), 2.0 / 70, 1e-12));
+    CHECK(close_to(hl_stats_utest_min_p(9, 9), 2.0 / 48620, 1e-12));
+    /* the minimum is what the exact test gives for separated samples */
+    const double lo[] = {1, 2, 3, 4}, hi[] = {5, 6, 7, 8};
+    hl_utest u = hl_stats_mann_whitney(lo, 4, hi, 4);
+    CHECK(close_to(u.p, hl_stats_utest_min_p(4, 4), 1e-12));
+    double p;
+    /* 2 vs 2 and 3 vs 3 can never reach 0.05: inconclusive, whatever the data */
+    const double a3[] = {8.6, 8.7, 8.65}, b3[] = {17.0, 17.1, 17.2};
+    CHECK(hl_stats_verdict_sampled(a3, 2, b3, 2, 0.05, &p) == HL_VERDICT_INCONCLUSIVE);
+    CHECK(isnan(p));
+    CHECK(hl_stats_verdict_sampled(a3, 3, b3, 3, 0.05, &p) == HL_VERDICT_INCONCLUSIVE);
+    /* 4 vs 4 separated: slower; identical: same */
+    CHECK(hl_stats_verdict_sampled(lo, 4, hi, 4, 0.05, &p) == HL_VERDICT_SLOWER);
+    CHECK(hl_stats_verdict_sampled(hi, 4, lo, 4, 0.05, &p) == HL_VERDICT_FASTER);
+    CHECK(hl_stats_verdict_sampled(lo, 4, lo, 4, 0.05, &p) == HL_VERDICT_SAME && p == 1);
+    CHECK(hl_stats_verdict_sampled(lo, 0, lo, 4, 0.05, &p) == HL_VERDICT_NO_DATA);
+    /* exact counts: thresholds */
+    CHECK(hl_stats_verdict_exact(138.0034, 138.0034, 0.001) == HL_VERDICT_SAME);
+    CHECK(hl_stats_verdict_exact(138.0, 138.1, 0.001) == HL_VERDICT_SAME);
+    CHECK(hl_stats_verdict_exact(138.0, 139.0, 0.001) == HL_VERDICT_SLOWER);
+    CHECK(hl_stats_verdict_exact(138.0, 137.0, 0.001) == HL_VERDICT_FASTER);
+    CHECK(hl_stats_verdict_exact(0, 137.0, 0.001) == HL_VERDICT_NO_DATA);
+    CHECK_STR(hl_verdict_name(HL_VERDICT_INCONCLUSIVE), "inconclusive");
+}
+
 int main(void)
 {
     RUN(descriptive_known_values);
@@ -199,5 +286,8 @@ int main(void)
     RUN(utest_edge_cases);
     RUN(utest_exact_matches_enumeration);
     RUN(percentile_monotone_property);
+    RUN(median_interval_known_values);
+    RUN(median_interval_matches_counting_model);
+    RUN(utest_min_p_and_verdicts);
     return hl_test_summary();
 }
