@@ -4,6 +4,7 @@
  *                    verify, tear down, report
  *   cell_args.c      the command line and the workload's parameters
  *   cell_describe.c  --describe [--json]: what this variant hosts
+ *   cell_fixed.c     the fixed-work pass: memory and GC at equal work
  *   cell_time.c      time mode: Google Benchmark through the C shim
  *   cell_instr.c     instructions mode: callgrind
  *   cell_report.c    cell.json and gc_pauses.csv
@@ -55,6 +56,7 @@ typedef struct hl_cell_opts {
     const char *trace;
     hl_cell_measure measure;
     uint64_t iterations;      /* instructions mode; 0: default */
+    uint64_t fixed_ops;       /* time mode: operations of the fixed-work pass; 0: none */
     const char *callgrind_out;
     bool have_gc_threshold;
     uint32_t gc_threshold[3];
@@ -124,6 +126,12 @@ typedef struct hl_cell {
     size_t n_reps;
     hl_cell_rep reps[HL_CELL_MAX_REPS];
 
+    /* the fixed-work pass (time mode with --fixed-ops): memory, GC and the
+     * timeline come from it, at the same work for every backend */
+    bool fixed_done;
+    uint64_t fixed_iterations, fixed_operations;
+    hl_procstat fixed_before, fixed_after, fixed;
+
     /* instructions mode */
     uint64_t instr_iterations, instr_operations, instructions;
     char callgrind_dump[4200];
@@ -155,6 +163,11 @@ int hl_cell_resolve_params(hl_cell *c);
 
 /* cell_describe.c: prints the description; returns the exit status. */
 int hl_cell_describe(bool json);
+
+/* cell_fixed.c: runs the fixed-work pass (when opt.fixed_ops > 0) with the
+ * GC marks, the allocator peak and the timeline around it; returns
+ * HL_CELL_EXIT_OK or the exit status to stop with. */
+int hl_cell_fixed_pass(hl_cell *c);
 
 /* cell_time.c / cell_instr.c: return HL_CELL_EXIT_OK (c->status tells how
  * the measurement went) or the exit status to stop with. */

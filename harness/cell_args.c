@@ -50,6 +50,9 @@ static void usage(const char *prog)
         "  --trace FILE          the data file of a workload that reads one (replay)\n"
         "  --gc-threshold A,B,C  object layer: gc.set_threshold(A, B, C) (default 700,10,10)\n"
         "  --measure time|instructions  (default time)\n"
+        "  --fixed-ops N         time mode: before timing, run about N operations (the same\n"
+        "                        iterations for every backend) and take peak RSS, live\n"
+        "                        bytes, GC figures and the timeline from that pass (0 = off)\n"
         "  --iterations N        instructions mode: iterations measured (default: enough\n"
         "                        for %d operations, from a one-iteration probe)\n"
         "  --callgrind-out-file FILE  instructions mode: the file given to valgrind\n"
@@ -200,6 +203,7 @@ static const opt_row options[] = {
     {"--trace", K_STR, F(trace), 0, 0, 0, NULL},
     {"--measure", K_CALL, 0, 0, 0, 0, set_measure},
     {"--iterations", K_U64, F(iterations), 1, UINT64_C(1) << 40, 0, NULL},
+    {"--fixed-ops", K_U64, F(fixed_ops), 0, UINT64_C(1) << 40, 0, NULL},
     {"--callgrind-out-file", K_STR, F(callgrind_out), 0, 0, 0, NULL},
     {"--gc-threshold", K_CALL, 0, 0, 0, 0, set_gc_threshold},
 };
@@ -274,6 +278,11 @@ static int check_combination(const hl_cell_opts *o)
     if (o->measure == HL_MEASURE_INSTRUCTIONS && o->callgrind_out == NULL) {
         hl_cell_complain("--measure instructions needs --callgrind-out-file FILE, the file given "
                          "to valgrind --callgrind-out-file");
+        return -1;
+    }
+    if (o->measure == HL_MEASURE_INSTRUCTIONS && o->fixed_ops != 0) {
+        hl_cell_complain("--fixed-ops belongs to --measure time (instructions mode runs a fixed "
+                         "count already)");
         return -1;
     }
     if (o->measure == HL_MEASURE_TIME && (o->iterations != 0 || o->callgrind_out != NULL)) {

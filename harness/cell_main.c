@@ -14,7 +14,10 @@
  *   3. take the runtime lock as the workload's lock policy says (the cell
  *      is the lock's one owner), then the workload's set-up (not measured;
  *      failure: exit 4);
- *   4. measure: time mode (cell_time.c) or instructions mode (cell_instr.c);
+ *   4. measure: in time mode first the fixed-work pass (cell_fixed.c), which
+ *      gives the memory, GC and timeline figures at the same work for every
+ *      backend, then Google Benchmark (cell_time.c); or instructions mode
+ *      (cell_instr.c);
  *   5. collect the allocator, GC and timeline figures, verify (failure:
  *      exit 3, recorded in cell.json), collect the workload's metrics, tear
  *      down and release the lock;
@@ -269,15 +272,36 @@ static int set_up(hl_cell *c)
     return start_timeline(c) == 0 ? 0 : HL_CELL_EXIT_INTERNAL;
 }
 
+/* The memory, GC and timeline figures of the pass they describe: the
+ * fixed-work pass when there was one, else the measured part. */
+static void take_memory_figures(hl_cell *c)
+{
+    gc_collect(c);
+    collect_allocator(c);
+    if (c->timeline != NULL)
+        hl_timeline_stop(c->timeline);
+}
+
+/* The fixed-work pass, then the timed or counted one. */
+static int measure(hl_cell *c)
+{
+    if (c->opt.measure == HL_MEASURE_INSTRUCTIONS)
+        return hl_cell_measure_instructions(c);
+    int rc = hl_cell_fixed_pass(c);
+    if (rc != HL_CELL_EXIT_OK)
+        return rc;
+    if (c->fixed_done)
+        take_memory_figures(c);
+    return hl_cell_measure_time(c);
+}
+
 /* After measuring: figures, verification, metrics, tear-down. */
 static void finish(hl_cell *c)
 {
     char err[512];
     hl_gil_get_stats(&c->gil);
-    gc_collect(c);
-    collect_allocator(c);
-    if (c->timeline != NULL)
-        hl_timeline_stop(c->timeline);
+    if (!c->fixed_done)
+        take_memory_figures(c);
     if (c->wl->verify(c->ctx, err, sizeof err) != 0) {
         c->status = HL_CELL_STATUS_VERIFY_FAILED;
         snprintf(c->message, sizeof c->message, "%s", err);
@@ -357,8 +381,7 @@ int main(int argc, char **argv)
     rc = set_up(c);
     if (rc != 0)
         return rc;
-    rc = c->opt.measure == HL_MEASURE_TIME ? hl_cell_measure_time(c)
-                                           : hl_cell_measure_instructions(c);
+    rc = measure(c);
     if (rc != HL_CELL_EXIT_OK)
         return rc;
     finish(c);

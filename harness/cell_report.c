@@ -66,6 +66,14 @@ static double median_of(const double *x, size_t n)
     return s.median;
 }
 
+static uint64_t total_operations(const hl_cell *c)
+{
+    uint64_t ops = 0;
+    for (size_t i = 0; i < c->n_reps; i++)
+        ops += c->reps[i].operations;
+    return ops;
+}
+
 static void write_time(hl_jw *w, const hl_cell *c)
 {
     double ns[HL_CELL_MAX_REPS], cpu[HL_CELL_MAX_REPS], ops_s[HL_CELL_MAX_REPS];
@@ -168,6 +176,7 @@ static void write_gc_figures(hl_jw *w, const hl_cell *c, int gen)
 static void write_gc(hl_jw *w, const hl_cell *c)
 {
     hl_jw_obj_begin(w, "gc");
+    hl_jw_str(w, "pass", c->fixed_done ? "fixed-work" : "measured");
     write_gc_figures(w, c, -1);
     hl_jw_arr_begin(w, "generations");
     for (int g = 0; g < 3; g++) {
@@ -221,6 +230,7 @@ static void write_document(hl_jw *w, const hl_cell *c)
     hl_jw_int(w, "repetitions", c->opt.repetitions);
     hl_jw_num(w, "min_time_s", c->opt.min_time_s);
     hl_jw_num(w, "warmup_time_s", c->opt.warmup_time_s);
+    hl_jw_uint(w, "fixed_ops", c->opt.fixed_ops);
     hl_jw_int(w, "timeline_ms", c->timeline_ms);
     hl_jw_str(w, "trace", c->opt.trace);
     if (c->have_gc) {
@@ -280,8 +290,17 @@ static void write_document(hl_jw *w, const hl_cell *c)
         peak_live += c->stats_end[i].peak_live_bytes;
         live_end += c->stats_end[i].live_bytes;
     }
+    /* Memory figures describe the fixed-work pass when there was one
+     * (cell_fixed.c): the same work for every backend. */
+    if (c->fixed_done)
+        m = &c->fixed;
     double peak_rss_bytes = (double)(m->hwm_kib > 0 ? m->hwm_kib : (int64_t)m->maxrss_kib) * 1024;
     hl_jw_obj_begin(w, "memory");
+    hl_jw_str(w, "pass", c->fixed_done ? "fixed-work" : "measured");
+    hl_jw_uint(w, "pass_operations", c->fixed_done ? c->fixed_operations
+                                     : c->opt.measure == HL_MEASURE_TIME ? total_operations(c)
+                                                                         : c->instr_operations);
+    hl_jw_uint(w, "pass_iterations", c->fixed_done ? c->fixed_iterations : 0);
     hl_jw_int(w, "peak_rss_kib", m->hwm_kib > 0 ? m->hwm_kib : (int64_t)m->maxrss_kib);
     hl_jw_int(w, "rss_end_kib", m->rss_kib);
     hl_jw_int(w, "rss_baseline_kib", c->rss_baseline_kib);

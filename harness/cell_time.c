@@ -98,7 +98,10 @@ int hl_cell_measure_time(hl_cell *c)
     hl_bench_options o = {
         .repetitions = c->opt.repetitions,
         .min_time = c->opt.min_time_s,
-        .min_warmup_time = c->opt.warmup_time_s,
+        /* the fixed-work pass already warmed the process up */
+        .min_warmup_time = c->opt.warmup_time_s > c->fixed.wall_s
+                               ? c->opt.warmup_time_s - c->fixed.wall_s
+                               : 0,
         .use_real_time = c->wl->threaded,
         .measure_process_cpu_time = true,
     };

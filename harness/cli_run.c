@@ -67,6 +67,9 @@ static const char *const run_usage =
     "                          instructions: run cells under valgrind callgrind and\n"
     "                          report instructions per operation (slow, repeatable)\n"
     "  --iterations N          instructions mode: iterations counted (default: the cell's)\n"
+    "  --fixed-ops N           time mode: peak RSS, live bytes, GC and timelines come from\n"
+    "                          a pass of about N operations, the same for every backend,\n"
+    "                          before the timed one (quick 100000, full 1000000; 0 = off)\n"
     "  --trace FILE            malloc trace for the replay workload (left out without one\n"
     "                          unless HEAPLAB_TRACE is set)\n"
     "  --label TEXT            a name for this run, in every output file (compare prints it)\n"
@@ -311,6 +314,12 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
             if (hl_cli_u64("run", "--iterations", v, 1, UINT64_C(1) << 40, &o->req.iterations) != 0)
                 return HL_EXIT_USAGE;
             o->matrix_given = true;
+        } else if (OPT("--fixed-ops")) {
+            CHECK_R();
+            if (hl_cli_u64("run", "--fixed-ops", v, 0, UINT64_C(1) << 40, &o->req.fixed_ops) != 0)
+                return HL_EXIT_USAGE;
+            o->req.have_fixed_ops = true;
+            o->matrix_given = true;
         } else if (OPT("--trace")) {
             CHECK_R();
             o->req.trace = v;
@@ -461,6 +470,10 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
     ja_add(ja, "%s", plan->suite_size);
     ja_add(ja, "--measure");
     ja_add(ja, "%s", plan->measure);
+    if (!instr && plan->fixed_ops) {
+        ja_add(ja, "--fixed-ops");
+        ja_add(ja, "%" PRIu64, plan->fixed_ops);
+    }
     if (instr) {
         if (plan->iterations) {
             ja_add(ja, "--iterations");

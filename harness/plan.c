@@ -111,14 +111,24 @@ static void safe_name(char *out, size_t outlen, const char *in)
     out[i] = '\0';
 }
 
-static void make_cell_id(hl_plan_cell *c)
+/* The id names what the cell measures, however the command was written:
+ * parameters in the workload's own order, and only those that differ from
+ * the value the suite size uses anyway (so `--param mode=0` and no --param
+ * give fork_cow the same id when 0 is the default). */
+static void make_cell_id(hl_plan_cell *c, const hl_cat_workload *wl, bool full)
 {
     char b[96];
     safe_name(b, sizeof b, c->backend);
     int n = snprintf(c->id, sizeof c->id, "%s--%s--t%u", c->workload, b, c->threads);
-    for (size_t i = 0; i < c->n_params && n > 0 && (size_t)n < sizeof c->id; i++)
-        n += snprintf(c->id + n, sizeof c->id - (size_t)n, "--%s=%" PRId64, c->params[i].name,
-                      c->params[i].value);
+    for (size_t k = 0; k < wl->n_params; k++)
+        for (size_t i = 0; i < c->n_params && n > 0 && (size_t)n < sizeof c->id; i++) {
+            const hl_cat_param *p = &wl->params[k];
+            if (strcmp(c->params[i].name, p->name) != 0 ||
+                c->params[i].value == (full ? p->def : p->quick))
+                continue;
+            n += snprintf(c->id + n, sizeof c->id - (size_t)n, "--%s=%" PRId64,
+                          c->params[i].name, c->params[i].value);
+        }
 }
 
 static int add_cell(hl_plan *plan, size_t *cap, const hl_plan_cell *c, char *err, size_t errlen)
@@ -258,6 +268,16 @@ static int plan_settings(plan_build *pb)
     plan->memory_limit_mb = req->memory_limit_mb;
     snprintf(plan->measure, sizeof plan->measure, "%s", req->measure ? req->measure : "time");
     plan->iterations = req->iterations;
+    /* Memory and GC at equal work (cell_fixed.c): enough operations for a
+     * workload to reach its steady state, few enough to cost a fraction of
+     * the timed pass. */
+    plan->fixed_ops = instr ? 0 : req->have_fixed_ops ? req->fixed_ops
+                                  : pb->full ? HL_PLAN_FIXED_OPS_FULL : HL_PLAN_FIXED_OPS_QUICK;
+    if (instr && req->have_fixed_ops && req->fixed_ops) {
+        snprintf(pb->err, pb->errlen, "--fixed-ops applies to --measure time: instructions "
+                                      "mode counts a fixed number of iterations already");
+        return -1;
+    }
     if (resolve_trace(pb) != 0)
         return -1;
     if (plan->iterations && !instr) {
@@ -466,7 +486,7 @@ static int add_point(plan_build *pb, const hl_cat_workload *wl, const hl_plan_sw
                 c.params[s].value = applies[s]->values[odo[s]];
             }
             c.n_params = n_applies;
-            make_cell_id(&c);
+            make_cell_id(&c, wl, pb->full);
             if (add_cell(pb->plan, &pb->cap, &c, pb->err, pb->errlen) != 0)
                 return -1;
         }
@@ -703,6 +723,7 @@ void hl_plan_write_settings(hl_jw *w, const hl_plan *plan)
     hl_jw_uint(w, "memory_limit_mb", plan->memory_limit_mb);
     hl_jw_str(w, "measure", plan->measure);
     hl_jw_uint(w, "iterations", plan->iterations);
+    hl_jw_uint(w, "fixed_ops", plan->fixed_ops);
     hl_jw_str(w, "trace", plan->trace[0] ? plan->trace : NULL);
     hl_jw_str(w, "reference", plan->reference[0] ? plan->reference : NULL);
     write_identity(w, plan);
@@ -797,6 +818,7 @@ int hl_plan_read_settings(hl_jread *r, const hl_json *obj, const char *path, hl_
     hl_jread_uint(r, obj, path, "memory_limit_mb", false, UINT64_MAX, &p->memory_limit_mb);
     hl_jread_str(r, obj, path, "measure", true, false, p->measure, sizeof p->measure);
     hl_jread_uint(r, obj, path, "iterations", false, UINT64_C(1) << 40, &p->iterations);
+    hl_jread_uint(r, obj, path, "fixed_ops", false, UINT64_C(1) << 40, &p->fixed_ops);
     hl_jread_str(r, obj, path, "trace", false, true, p->trace, sizeof p->trace);
     hl_jread_str(r, obj, path, "reference", false, true, p->reference, sizeof p->reference);
     read_identity(r, obj, path, p);

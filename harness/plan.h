@@ -41,6 +41,8 @@
 #define HL_PLAN_MAX_SWEEPS 8
 #define HL_PLAN_MAX_THREADS 16
 #define HL_PLAN_MAX_LIST 64
+#define HL_PLAN_FIXED_OPS_QUICK 100000
+#define HL_PLAN_FIXED_OPS_FULL 1000000
 
 typedef struct hl_plan_param {
     char name[48];
@@ -79,6 +81,7 @@ typedef struct hl_plan {
     uint64_t memory_limit_mb;  /* 0: none */
     char measure[16];          /* "time" | "instructions" */
     uint64_t iterations;       /* instructions mode: measured iterations; 0 = the cell's default */
+    uint64_t fixed_ops;        /* time mode: operations of each cell's fixed-work pass */
     char trace[1024];          /* absolute path for trace-replay workloads, or "" */
     char trace_sha256[65];     /* its content when planned, "" without a trace */
     char reference[96];        /* backend the rankings divide by (--reference), or "" */
@@ -123,6 +126,8 @@ typedef struct hl_plan_request {
     uint64_t memory_limit_mb;
     const char *measure;               /* NULL: "time" */
     uint64_t iterations;               /* instructions mode; 0: the cell's default */
+    bool have_fixed_ops;
+    uint64_t fixed_ops;                /* time mode; default by suite, 0 = no pass */
     const char *trace;                 /* trace file for replay workloads, or NULL */
     const char *reference;             /* --reference BACKEND, or NULL */
 } hl_plan_request;

@@ -132,7 +132,8 @@ static const hl_metric_id csv_medians[] = {
 void hl_results_write_csv(const hl_resultset *rs, FILE *out)
 {
     static const char *const head[] = {
-        "suite", "cell_id", "workload", "backend", "variant", "threads", "params", "reps",
+        "suite", "label", "host", "cell_id", "workload", "backend", "variant", "threads",
+        "params", "reps",
         "reps_planned", "status", "ns_per_op_median", "ns_per_op_mad", "ns_per_op_min",
         "ns_per_op_max", "cv_pct",
     };
@@ -152,6 +153,10 @@ void hl_results_write_csv(const hl_resultset *rs, FILE *out)
         const hl_rep *why = NULL;
         const char *status = hl_results_cell_status(rs, c, &why);
         hl_csv_field(out, rs->plan.suite);
+        fputc(',', out);
+        hl_csv_field(out, hl_json_get_str(rs->metadata, "label", ""));
+        fputc(',', out);
+        hl_csv_field(out, hl_json_get_str(rs->metadata, "hostname", ""));
         fputc(',', out);
         hl_csv_field(out, pc->id);
         fputc(',', out);

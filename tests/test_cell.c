@@ -479,6 +479,47 @@ TEST(setup_failure_exits_4_protocol_mismatch_2)
     expect_bad("protocol", mismatch, "protocol");
 }
 
+
+/* ---- the fixed-work pass: the same work for every backend ----------------------------- */
+
+TEST(fixed_work_pass_is_the_same_for_every_backend)
+{
+    const hl_workload *w = hl_workload_find("gen_mix");
+    if (w == NULL)
+        SKIP("needs the gen_mix workload");
+    const char *backends[] = {"system", "pool"};
+    double ops[2] = {0, 0}, iters[2] = {0, 0}, collections[2] = {0, 0};
+    for (int b = 0; b < 2; b++) {
+        char dir[1100];
+        snprintf(dir, sizeof dir, "%s/fixed-%s", tmpdir, backends[b]);
+        const char *args[] = {"--backend", backends[b], "--workload", "gen_mix", "--suite-size",
+                              "quick", "--fixed-ops", "30000", "--min-time", "0.02", "--quiet",
+                              "--out", dir, NULL};
+        proc_result r;
+        run_cell(&r, "fixed", NULL, args);
+        REQUIRE(r.status == 0);
+        char path[1200], err[256];
+        snprintf(path, sizeof path, "%s/cell.json", dir);
+        hl_json *doc = hl_json_parse_file(path, err, sizeof err);
+        REQUIRE(doc != NULL);
+        const hl_json *mem = hl_json_get(doc, "memory"), *gc = hl_json_get(doc, "gc");
+        CHECK_STR(hl_json_get_str(mem, "pass", NULL), "fixed-work");
+        CHECK_STR(hl_json_get_str(gc, "pass", NULL), "fixed-work");
+        ops[b] = hl_json_get_num(mem, "pass_operations", 0);
+        iters[b] = hl_json_get_num(mem, "pass_iterations", 0);
+        collections[b] = hl_json_get_num(gc, "collections", -1);
+        CHECK(ops[b] >= 30000);
+        CHECK(hl_json_get_num(mem, "peak_live_bytes", 0) > 0);
+        CHECK(hl_json_get_num(hl_json_get(doc, "config"), "fixed_ops", 0) == 30000);
+        hl_json_free(doc);
+    }
+    /* deterministic workload: the same iterations, operations and
+     * collections on both backends, whatever their speed */
+    CHECK(ops[0] == ops[1] && iters[0] == iters[1] && iters[0] >= 1);
+    CHECK_MSG(collections[0] == collections[1] && collections[0] > 0, "%g vs %g", collections[0],
+              collections[1]);
+}
+
 /* ---- a faulty backend fails verification -------------------------------------------- */
 
 TEST(faulty_backend_fails_verification)
@@ -585,6 +626,7 @@ int main(int argc, char **argv)
     RUN(object_cell_has_gc_and_timeline);
     RUN(bad_input_exits_2_with_one_line);
     RUN(setup_failure_exits_4_protocol_mismatch_2);
+    RUN(fixed_work_pass_is_the_same_for_every_backend);
     RUN(faulty_backend_fails_verification);
     RUN(callgrind_counts_are_reproducible);
     return hl_test_summary();

@@ -449,7 +449,8 @@ TEST(failing_cells_are_recorded_and_survived)
     snprintf(path, sizeof path, "%s/fail/results.csv", tmpdir);
     char *csv = slurp(path);
     CHECK(count_char(csv, '\n') == 11);
-    CHECK(strncmp(csv, "suite,cell_id,workload,backend,variant,threads,params,reps,", 59) == 0);
+    CHECK(strncmp(csv, "suite,label,host,cell_id,workload,backend,variant,threads,params,reps,",
+                  70) == 0);
     CHECK(strstr(csv, "pairs--pool--t1,pairs,pool,system,1,,1,1,ok,50,0,50,50,") != NULL);
     free(csv);
     char *o = slurp(out_path);
