@@ -26,8 +26,12 @@ static void usage(FILE *out)
             "  list [backends|workloads|suites] [--json]   what this build can run\n"
             "  run [quick|full] [options]                  run a suite or a matrix\n"
             "  show DIR [--format text|md|csv]             print a result set\n"
-            "  compare A B [--format text|md|csv]          compare two result sets (B/A)\n"
-            "  plot DIR [--baseline BACKEND]               draw charts into DIR/plots/\n"
+            "  compare A B [C...] [--normalize BACKEND]    compare result sets with the first\n"
+            "  compare A --reference BACKEND               the backends of one set against one\n"
+            "  plot DIR [--reference BACKEND]              draw charts into DIR/plots/\n"
+            "  export DIR --format gbench|benchres|csv     in Google Benchmark's or\n"
+            "                                              mimalloc-bench's format\n"
+            "  check                                       is this machine quiet enough?\n"
             "\n"
             "Each command has --help.  Documentation: docs/cli.md.\n");
 }
@@ -65,6 +69,10 @@ int main(int argc, char **argv)
         return hl_cli_show(argc - 1, argv + 1);
     if (strcmp(cmd, "plot") == 0)
         return hl_cli_plot(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return hl_cli_export(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return hl_cli_check(argc - 1, argv + 1);
     fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare or plot "
                     "(heaplab --help)\n", cmd);
     return HL_EXIT_USAGE;

@@ -8,6 +8,7 @@
 
 #include "build_info.h"
 #include "fingerprint.h"
+#include "noise.h"
 #include "procfs.h"
 #include "route.h"
 
@@ -141,4 +142,7 @@ void hl_metadata_write(hl_jw *w, const hl_catalog *cat, const hl_plan *plan, con
     hl_fingerprint fp;
     hl_fingerprint_collect(&fp, cat, plan);
     hl_fingerprint_write(w, "fingerprint", &fp);
+    hl_noise noise;
+    hl_noise_check(&noise, 200);
+    hl_noise_write(w, "noise", &noise);
 }

@@ -300,6 +300,16 @@ static void print_warnings(const hl_resultset *rs, FILE *out, bool md)
                      "unreliable below 9 (Google Benchmark compare.py); use --repetitions 9 "
                      "or more before trusting a comparison\n", bullet, rs->plan.repetitions);
     }
+    /* What `heaplab check` found when the run started (noise.h). */
+    const hl_json *noise = rs->metadata ? hl_json_get(rs->metadata, "noise") : NULL;
+    for (size_t i = 0; pm != HL_M_INSTR_PER_OP && i < hl_json_len(noise); i++) {
+        const hl_json *f = hl_json_at(noise, i);
+        if (!hl_json_bool(hl_json_get(f, "warn"), false))
+            continue;
+        WARN_HEADER();
+        fprintf(out, "%s%s: %s: %s\n", bullet, hl_json_get_str(f, "key", "?"),
+                hl_json_get_str(f, "value", "?"), hl_json_get_str(f, "advice", ""));
+    }
     /* A busy machine (pyperf checks load_avg_1min too) explains most noise. */
     const hl_json *la = rs->metadata ? hl_json_get(rs->metadata, "load_avg_start") : NULL;
     double load = hl_json_num(hl_json_at(la, 0), 0);

@@ -1009,6 +1009,84 @@ TEST(inputs_that_are_not_files_are_refused)
     BAD("not a result directory", "plot", "/nonexistent/heaplab-set");
 }
 
+
+/* ---- exports and the noise check ---------------------------------------------- */
+
+TEST(exports_for_other_tools)
+{
+    int rc = heaplab("run", "--backends", "system,pool", "--workloads", "pairs", "--repetitions",
+                     "3", "--seed", "8", "--out", "exp", NULL);
+    REQUIRE(rc == 0);
+    /* Google Benchmark JSON: one iteration run per repetition, aggregates,
+     * names BACKEND/WORKLOAD/PARAM:V/threads:N without min_time */
+    rc = heaplab("export", "exp", "--format", "gbench", NULL);
+    CHECK(rc == 0);
+    char err[256];
+    hl_json *gb = hl_json_parse_file(out_path, err, sizeof err);
+    REQUIRE(gb != NULL);
+    CHECK(hl_json_get_num(hl_json_get(gb, "context"), "json_schema_version", 0) == 1);
+    const hl_json *bs = hl_json_get(gb, "benchmarks");
+    size_t iter = 0, aggr = 0;
+    for (size_t i = 0; i < hl_json_len(bs); i++) {
+        const hl_json *b = hl_json_at(bs, i);
+        const char *name = hl_json_get_str(b, "name", "");
+        CHECK(strstr(name, "min_time") == NULL);
+        CHECK(strncmp(name, "system/pairs/", 13) == 0 || strncmp(name, "pool/pairs/", 11) == 0);
+        CHECK(strstr(hl_json_get_str(b, "run_name", ""), "/threads:1") != NULL);
+        CHECK_STR(hl_json_get_str(b, "time_unit", NULL), "ns");
+        if (strcmp(hl_json_get_str(b, "run_type", ""), "iteration") == 0) {
+            iter++;
+            CHECK(hl_json_get_num(b, "real_time", 0) > 0);
+            CHECK(hl_json_get_num(b, "repetition_index", -1) >= 0);
+        } else {
+            aggr++;
+        }
+    }
+    CHECK_EQ_U64(iter, 6);
+    CHECK_EQ_U64(aggr, 8); /* mean, median, stddev, cv per cell */
+    hl_json_free(gb);
+    /* mimalloc-bench's benchres.csv: header and one line per repetition */
+    rc = heaplab("export", "exp", "--format", "benchres", NULL);
+    char *o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK(strncmp(o, "# benchmark allocator elapsed rss user sys page-faults page-reclaims\n",
+                  68) == 0);
+    CHECK_EQ_U64(count_char(o, '\n'), 7);
+    CHECK(strstr(o, "\npairs system ") != NULL && strstr(o, "\npairs pool ") != NULL);
+    free(o);
+    /* one CSV row per repetition */
+    rc = heaplab("export", "exp", "--format", "csv", NULL);
+    o = slurp(out_path);
+    CHECK(rc == 0 && count_char(o, '\n') == 7 && strncmp(o, "cell_id,workload,", 17) == 0);
+    free(o);
+    BAD("--format 'xml': use gbench, benchres or csv", "export", "exp", "--format", "xml");
+    BAD("write heaplab export DIR", "export", "exp");
+}
+
+TEST(noise_check)
+{
+    int rc = heaplab("check", "--json", NULL);
+    CHECK(rc == 0 || rc == 1);
+    char err[256];
+    hl_json *doc = hl_json_parse_file(out_path, err, sizeof err);
+    REQUIRE(doc != NULL);
+    const hl_json *f = hl_json_get(doc, "findings");
+    CHECK(hl_json_len(f) >= 5);
+    size_t warns = 0;
+    for (size_t i = 0; i < hl_json_len(f); i++)
+        warns += hl_json_bool(hl_json_get(hl_json_at(f, i), "warn"), false);
+    CHECK(hl_json_get_num(doc, "warnings", -1) == (double)warns);
+    CHECK(rc == (warns ? 1 : 0));
+    hl_json_free(doc);
+    /* every run records the findings */
+    hl_json *res = load_results("exp");
+    REQUIRE(res != NULL);
+    CHECK(hl_json_len(hl_json_get(hl_json_get(res, "metadata"), "noise")) >= 5);
+    CHECK(hl_json_get(hl_json_get(res, "metadata"), "fingerprint") != NULL);
+    hl_json_free(res);
+    BAD("unknown argument", "check", "--loud");
+}
+
 TEST(driver_links_no_allocator)
 {
     /* the driver must run on glibc malloc: no allocator library in its
@@ -1065,6 +1143,8 @@ int main(void)
     RUN(resume_checks_what_it_resumes_with);
     RUN(killed_driver_takes_its_cells_along);
     RUN(inputs_that_are_not_files_are_refused);
+    RUN(exports_for_other_tools);
+    RUN(noise_check);
     int rc = hl_test_summary();
     if (rc == 0)
         rm_rf(tmpdir);
