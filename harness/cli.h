@@ -44,6 +44,11 @@ int hl_cli_i64(const char *cmd, const char *flag, const char *s, int64_t *out);
 int hl_cli_double(const char *cmd, const char *flag, const char *s, double min, double max,
                   double *out);
 
+/* The candidate closest to word by edit distance, when it is close enough
+ * to be a typo (distance <= 2, or word is a prefix of it), else NULL; for
+ * "did you mean" hints. */
+const char *hl_cli_suggest(const char *word, const char *const *candidates, size_t n);
+
 /* Splits a comma-separated list in place (s is modified); empty items are
  * an error.  Returns the count, or -1 after printing the error. */
 int hl_cli_split(const char *cmd, const char *flag, char *s, const char **items, size_t max);

@@ -169,6 +169,11 @@ int hl_cli_list(int argc, char **argv)
                    strcmp(argv[i], "suites") == 0) {
             what = argv[i];
         } else {
+            static const char *const sections[] = {"backends", "workloads", "suites"};
+            const char *near = hl_cli_suggest(argv[i], sections, 3);
+            if (near)
+                return hl_cli_usage_error("list", "unknown section '%s': did you mean '%s'?",
+                                          argv[i], near);
             return hl_cli_usage_error("list", "unknown section '%s': use backends, workloads or "
                                               "suites", argv[i]);
         }

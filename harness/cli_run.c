@@ -349,6 +349,17 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
             CHECK_R();
             o->dry_run = true;
         } else if (a[0] == '-') {
+            static const char *const flags[] = {
+                "--backends", "--workloads", "--threads", "--param", "--repetitions",
+                "--min-time", "--warmup-time", "--seed", "--timeout", "--memory-limit",
+                "--measure", "--iterations", "--fixed-ops", "--trace", "--label", "--reference",
+                "--out", "--resume", "--plot", "--dry-run"};
+            char flag[64];
+            snprintf(flag, sizeof flag, "%.*s", (int)strcspn(a, "="), a);
+            const char *near = hl_cli_suggest(flag, flags, sizeof flags / sizeof flags[0]);
+            if (near)
+                return hl_cli_usage_error("run", "unknown option '%s': did you mean %s? (see "
+                                                 "heaplab run --help)", a, near);
             return hl_cli_usage_error("run", "unknown option '%s' (see heaplab run --help)", a);
         } else if (!have_suite) {
             if (!hl_plan_is_suite(a))
@@ -626,6 +637,26 @@ static int create_out_dir(run_state *st, const char *out_dir, const char *suite)
     return HL_EXIT_OK;
 }
 
+/* --threads where no selected workload is threaded does nothing: say so;
+ * more threads than CPUs measure sharing, not scaling: say that too. */
+static void warn_threads(const hl_plan_request *req, const hl_plan *plan)
+{
+    bool threaded = false;
+    unsigned most = 0;
+    for (size_t c = 0; c < plan->n_cells; c++)
+        if (plan->cells[c].threaded) {
+            threaded = true;
+            most = plan->cells[c].threads > most ? plan->cells[c].threads : most;
+        }
+    if (req->n_threads && !threaded)
+        fprintf(stderr, "heaplab run: note: --threads applies to threaded workloads, and none "
+                        "of the selected ones is (heaplab list workloads)\n");
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (threaded && ncpu > 0 && most > (unsigned)ncpu)
+        fprintf(stderr, "heaplab run: warning: %u threads on %ld CPUs: the threads will share "
+                        "CPUs, so those cells measure contention, not scaling\n", most, ncpu);
+}
+
 /* A new run: plan, directory, plan.json, an empty result set. */
 static int open_new(run_state *st, const hl_catalog *cat, run_opts *o, int argc, char **argv,
                     bool *done)
@@ -634,6 +665,7 @@ static int open_new(run_state *st, const hl_catalog *cat, run_opts *o, int argc,
     hl_plan plan;
     if (hl_plan_build(cat, &o->req, &plan, err, sizeof err) != 0)
         return hl_cli_usage_error("run", "%s", err);
+    warn_threads(&o->req, &plan);
     if (o->dry_run) {
         print_plan(&plan, stdout);
         for (size_t i = 0; i < plan.n_jobs; i++)

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "results.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,25 @@ static const char *const show_usage =
     "cell with the median time per operation over its repetitions, the MAD, the\n"
     "coefficient of variation, throughput, peak RSS and status; then the ranking of\n"
     "backends per workload.  csv prints the same columns as DIR/results.csv.\n";
+
+/* What the set is, in three lines, before its numbers. */
+static void print_header(const hl_resultset *rs, const char *dir)
+{
+    const hl_json *m = rs->metadata;
+    const char *label = hl_json_get_str(m, "label", NULL);
+    printf("%s: suite %s%s%s%s, %zu cells x %u repetitions, %s sizes, measure %s, seed %" PRIu64
+           "\n",
+           dir, rs->plan.suite, label ? " (label " : "", label ? label : "", label ? ")" : "",
+           rs->plan.n_cells, rs->plan.repetitions, rs->plan.suite_size, rs->plan.measure,
+           rs->plan.seed);
+    printf("  started %s%s%s on %s (%s)\n", rs->started, rs->finished[0] ? ", finished " : "",
+           rs->finished, hl_json_get_str(m, "hostname", "?"), hl_json_get_str(m, "cpu_model", "?"));
+    const hl_json *dirty = hl_json_get(m, "git_dirty");
+    printf("  heaplab %s%s, %s build%s%s\n\n", hl_json_get_str(m, "git_commit", "?"),
+           dirty && dirty->type == HL_JBOOL && dirty->boolean ? "-dirty" : "",
+           hl_json_get_str(m, "build_type", "?"), rs->plan.reference[0] ? ", reference " : "",
+           rs->plan.reference);
+}
 
 int hl_cli_show(int argc, char **argv)
 {
@@ -48,6 +68,8 @@ int hl_cli_show(int argc, char **argv)
     char err[600];
     if (hl_results_load(&rs, dir, err, sizeof err) != 0)
         return hl_cli_usage_error("show", "%s", err);
+    if (fmt == HL_FMT_TEXT)
+        print_header(&rs, dir);
     if (!rs.complete && fmt != HL_FMT_CSV) {
         size_t done = 0;
         for (size_t i = 0; i < rs.plan.n_cells * rs.plan.repetitions; i++)

@@ -45,7 +45,8 @@ int main(int argc, char **argv)
         return HL_EXIT_USAGE;
     }
     if (argc < 2) {
-        fprintf(stderr, "heaplab: no command: use list, run, show, compare or plot (heaplab --help)\n");
+        fprintf(stderr, "heaplab: no command: use list, run, show, compare, plot, export or "
+                        "check (heaplab --help)\n");
         return HL_EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -73,7 +74,15 @@ int main(int argc, char **argv)
         return hl_cli_export(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return hl_cli_check(argc - 1, argv + 1);
-    fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare or plot "
+    static const char *const commands[] = {"list", "run", "show", "compare", "plot", "export",
+                                           "check"};
+    const char *near = hl_cli_suggest(cmd, commands, sizeof commands / sizeof commands[0]);
+    if (near) {
+        fprintf(stderr, "heaplab: unknown command '%s': did you mean '%s'? (heaplab --help)\n",
+                cmd, near);
+        return HL_EXIT_USAGE;
+    }
+    fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare, plot, export or check "
                     "(heaplab --help)\n", cmd);
     return HL_EXIT_USAGE;
 }
