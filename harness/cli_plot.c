@@ -27,7 +27,7 @@ static void usage(FILE *out)
           "The data behind each chart goes to DIR/plots/data/*.dat.\n"
           "\n"
           "options:\n"
-          "  --baseline BACKEND   normalise times to this backend (default: the fastest\n"
+          "  --reference BACKEND  normalise times to this backend (default: the fastest\n"
           "                       backend of each workload)\n"
           "  --format FMT         png (pngcairo), svg, or both (default)\n"
           "  --quiet              do not list the files written\n"
@@ -51,7 +51,9 @@ int hl_cli_plot(int argc, char **argv)
             opt.quiet = true;
             continue;
         }
-        bool is_baseline = strncmp(a, "--baseline", 10) == 0 && (a[10] == '\0' || a[10] == '=');
+        /* --reference is the name every command uses; --baseline the old one */
+        bool is_baseline = (strncmp(a, "--baseline", 10) == 0 && (a[10] == '\0' || a[10] == '=')) ||
+                           (strncmp(a, "--reference", 11) == 0 && (a[11] == '\0' || a[11] == '='));
         bool is_format = strncmp(a, "--format", 8) == 0 && (a[8] == '\0' || a[8] == '=');
         if (is_baseline || is_format) {
             const char *eq = strchr(a, '=');
@@ -65,7 +67,7 @@ int hl_cli_plot(int argc, char **argv)
             }
             if (is_baseline) {
                 if (!val[0]) {
-                    fprintf(stderr, "heaplab plot: --baseline needs a backend name\n");
+                    fprintf(stderr, "heaplab plot: --reference needs a backend name\n");
                     return 2;
                 }
                 opt.baseline = val;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const show_usage =
-    "usage: heaplab show DIR [--format text|md|csv]\n"
+    "usage: heaplab show DIR [--format text|md|csv] [--reference BACKEND]\n"
     "\n"
     "Prints the result set in DIR (written by heaplab run) as a table: one row per\n"
     "cell with the median time per operation over its repetitions, the MAD, the\n"
@@ -36,7 +36,7 @@ static void print_header(const hl_resultset *rs, const char *dir)
 
 int hl_cli_show(int argc, char **argv)
 {
-    const char *dir = NULL;
+    const char *dir = NULL, *reference = NULL;
     hl_format fmt = HL_FMT_TEXT;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -45,14 +45,18 @@ int hl_cli_show(int argc, char **argv)
             fputs(show_usage, stdout);
             return HL_EXIT_OK;
         }
-        if ((r = hl_cli_opt("show", argc, argv, &i, "--format", &v)) != 0) {
+        if ((r = hl_cli_opt("show", argc, argv, &i, "--reference", &v)) != 0) {
+            if (r < 0)
+                return HL_EXIT_USAGE;
+            reference = v;
+        } else if ((r = hl_cli_opt("show", argc, argv, &i, "--format", &v)) != 0) {
             if (r < 0)
                 return HL_EXIT_USAGE;
             if (hl_format_parse(v, &fmt) != 0)
                 return hl_cli_usage_error("show", "--format '%s': use text, md or csv", v);
         } else if (argv[i][0] == '-') {
-            return hl_cli_usage_error("show", "unknown option '%s': the only option is --format",
-                                      argv[i]);
+            return hl_cli_usage_error("show", "unknown option '%s': the options are --format and "
+                                              "--reference", argv[i]);
         } else if (dir) {
             return hl_cli_usage_error("show", "one result directory at a time: '%s' after '%s' "
                                               "(to compare two, use heaplab compare A B)",
@@ -68,6 +72,17 @@ int hl_cli_show(int argc, char **argv)
     char err[600];
     if (hl_results_load(&rs, dir, err, sizeof err) != 0)
         return hl_cli_usage_error("show", "%s", err);
+    if (reference) {
+        bool known = false;
+        for (size_t c = 0; c < rs.plan.n_cells; c++)
+            known |= strcmp(rs.plan.cells[c].backend, reference) == 0;
+        if (!known) {
+            hl_results_free(&rs);
+            return hl_cli_usage_error("show", "--reference %s: no cell of %s ran that backend",
+                                      reference, dir);
+        }
+        snprintf(rs.plan.reference, sizeof rs.plan.reference, "%s", reference);
+    }
     if (fmt == HL_FMT_TEXT)
         print_header(&rs, dir);
     if (!rs.complete && fmt != HL_FMT_CSV) {

@@ -1338,7 +1338,7 @@ int hl_plot_results_opts(const char *dir, const hl_plot_options *opt, hl_plot_re
         for (size_t b = 0; b < set->n_backends; b++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", b ? ", " : "",
                      set->backends[b]);
-        snprintf(err, errlen, "--baseline %s: no such backend in %s (it has: %s); nothing "
+        snprintf(err, errlen, "--reference %s: no such backend in %s (it has: %s); nothing "
                               "was redrawn",
                  opt->baseline, dir, list);
         free_set(set);
