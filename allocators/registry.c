@@ -23,6 +23,8 @@
  */
 #include "backends.h"
 
+#include "backend_table.h"
+
 #include <dlfcn.h>
 #include <link.h>
 #include <stdio.h>
@@ -48,40 +50,13 @@ static const hl_backend *const hosted[] = {
 #error "unknown process variant"
 #endif
 #if !defined(HL_VARIANT_cpython)
-#if defined(HL_HAVE_POOL)
     &hl_pool_backend,
-#endif
     &hl_guard_backend,
     &hl_faulty_backend,
 #endif
 };
 
 #define N_HOSTED (sizeof hosted / sizeof hosted[0])
-
-/* Every allocator library a variant may be built on, by the prefix of its
- * file name (soname).  Used both to accept this variant's library and to
- * refuse a process that has another variant's library loaded. */
-typedef struct variant_lib {
-    const char *variant;
-    const char *lib_prefix;   /* basename prefix of the shared object */
-    const char *native_entry; /* its prefixed API, checked under sanitizers */
-    const char *entry_prefix; /* the object that must define native_entry */
-} variant_lib;
-
-static const variant_lib variant_libs[] = {
-    /* Under sanitizers the system backend measures the sanitizer's malloc;
-     * libc is still what must define its version entry point. */
-    {"system", "libc.so", "gnu_get_libc_version", "libc.so"},
-    {"jemalloc", "libjemalloc.so", "mallocx", "libjemalloc.so"},
-    {"mimalloc", "libmimalloc.so", "mi_malloc", "libmimalloc.so"},
-    /* _minimal or not: both replace malloc */
-    {"tcmalloc", "libtcmalloc", "tc_malloc", "libtcmalloc"},
-    {"cpython", "libc.so", "PyObject_Malloc", "libpython3"},
-};
-
-static const char *const known_names[] = {
-    "system", "pool", "guard", "faulty", "jemalloc", "mimalloc", "tcmalloc", "cpython",
-};
 
 const char *hl_registry_variant(void)
 {
@@ -115,10 +90,7 @@ const hl_backend *hl_registry_native(void)
 
 bool hl_registry_known(const char *name)
 {
-    for (size_t i = 0; i < sizeof known_names / sizeof known_names[0]; i++)
-        if (strcmp(known_names[i], name) == 0)
-            return true;
-    return false;
+    return hl_backend_row_find(name) != NULL;
 }
 
 const hl_backend *hl_backends_resolve_raw(const char *owner, const char *raw_name, char *err,
@@ -143,14 +115,6 @@ const hl_backend *hl_backends_resolve_raw(const char *owner, const char *raw_nam
 
 /* ---- process check ------------------------------------------------------ */
 
-static const variant_lib *this_variant_lib(void)
-{
-    for (size_t i = 0; i < sizeof variant_libs / sizeof variant_libs[0]; i++)
-        if (strcmp(variant_libs[i].variant, HL_VARIANT_NAME) == 0)
-            return &variant_libs[i];
-    return NULL;
-}
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -173,19 +137,30 @@ static const char *object_of_symbol(const char *symbol)
     return info.dli_fname;
 }
 
+/* Does the shared object `name` (a basename) belong to row r: its malloc or
+ * its entry point's library?  glibc belongs to every variant. */
+static bool object_of_row(const char *name, const hl_backend_row *r)
+{
+    return (r->malloc_so[0] && has_prefix(name, r->malloc_so)) ||
+           (r->entry_so[0] && has_prefix(name, r->entry_so));
+}
+
 typedef struct foreign_scan {
-    const char *own_prefix;
+    const hl_backend_row *own;
     char found[256];
 } foreign_scan;
 
+/* dl_iterate_phdr callback: stops at the first object that belongs to
+ * another variant's row and not to this one (glibc is everyone's). */
 static int find_foreign_allocator(struct dl_phdr_info *info, size_t size, void *arg)
 {
     foreign_scan *scan = arg;
     const char *name = base_name(info->dlpi_name ? info->dlpi_name : "");
-    static const char *const allocator_prefixes[] = {"libjemalloc.so", "libmimalloc.so",
-                                                     "libtcmalloc"};
-    for (size_t i = 0; i < sizeof allocator_prefixes / sizeof allocator_prefixes[0]; i++) {
-        if (has_prefix(name, allocator_prefixes[i]) && !has_prefix(name, scan->own_prefix)) {
+    if (name[0] == '\0' || has_prefix(name, "libc.so") || object_of_row(name, scan->own))
+        return 0;
+    for (size_t i = 0; i < HL_BACKEND_ROWS; i++) {
+        const hl_backend_row *r = &hl_backend_rows[i];
+        if (hl_backend_row_is_variant(r) && r != scan->own && object_of_row(name, r)) {
             snprintf(scan->found, sizeof scan->found, "%s", info->dlpi_name);
             return 1;
         }
@@ -195,15 +170,16 @@ static int find_foreign_allocator(struct dl_phdr_info *info, size_t size, void *
 
 int hl_registry_check_process(char *err, size_t errlen)
 {
-    const variant_lib *v = this_variant_lib();
+    const hl_backend_row *v = hl_backend_row_of_variant(HL_VARIANT_NAME);
     if (v == NULL) {
-        snprintf(err, errlen, "variant '%s' has no library entry in registry.c", HL_VARIANT_NAME);
+        snprintf(err, errlen, "variant '%s' has no row in allocators/backends.def",
+                 HL_VARIANT_NAME);
         return -1;
     }
 
     /* Another variant's allocator library in this process would mean two
      * allocators' state (and possibly a different malloc) in one cell. */
-    foreign_scan scan = {.own_prefix = v->lib_prefix, .found = ""};
+    foreign_scan scan = {.own = v, .found = ""};
     dl_iterate_phdr(find_foreign_allocator, &scan);
     if (scan.found[0] != '\0') {
         snprintf(err, errlen,
@@ -230,21 +206,21 @@ int hl_registry_check_process(char *err, size_t errlen)
         return -1;
     }
 #else
-    if (!has_prefix(base_name(malloc_obj), v->lib_prefix)) {
+    if (!has_prefix(base_name(malloc_obj), v->malloc_so)) {
         snprintf(err, errlen,
                  "the '%s' variant's malloc resolves to %s, expected %s*: the allocator library "
                  "must come before libc in DT_NEEDED (link with hl_link_variant) and nothing may "
                  "be LD_PRELOADed",
-                 HL_VARIANT_NAME, malloc_obj, v->lib_prefix);
+                 HL_VARIANT_NAME, malloc_obj, v->malloc_so);
         return -1;
     }
 #endif
     /* The native backend's own entry point must come from its library too
      * (for cpython: obmalloc from libpython, not some other PyObject_Malloc). */
-    const char *entry_obj = object_of_symbol(v->native_entry);
-    if (entry_obj == NULL || !has_prefix(base_name(entry_obj), v->entry_prefix)) {
+    const char *entry_obj = object_of_symbol(v->entry);
+    if (entry_obj == NULL || !has_prefix(base_name(entry_obj), v->entry_so)) {
         snprintf(err, errlen, "the '%s' variant's %s resolves to %s, expected %s*", HL_VARIANT_NAME,
-                 v->native_entry, entry_obj ? entry_obj : "nothing", v->entry_prefix);
+                 v->entry, entry_obj ? entry_obj : "nothing", v->entry_so);
         return -1;
     }
 #if defined(HL_SANITIZE)
@@ -252,7 +228,7 @@ int hl_registry_check_process(char *err, size_t errlen)
     snprintf(err, errlen,
              "sanitizer build: malloc is %s (the sanitizer's), not %s*; checked that %s comes "
              "from %s instead",
-             base_name(malloc_obj), v->lib_prefix, v->native_entry, base_name(entry_obj));
+             base_name(malloc_obj), v->malloc_so, v->entry, base_name(entry_obj));
 #endif
     return 0;
 }

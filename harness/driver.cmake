@@ -26,7 +26,7 @@ add_library(hl_driver STATIC
   ${CMAKE_CURRENT_LIST_DIR}/stats.c
   ${CMAKE_CURRENT_LIST_DIR}/table.c)
 target_include_directories(hl_driver PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(hl_driver PUBLIC hl_json hl_trace_format m)
+target_link_libraries(hl_driver PUBLIC hl_json hl_trace_format hl_backend_table m)
 target_compile_definitions(hl_driver PRIVATE
   HL_C_COMPILER="${CMAKE_C_COMPILER_ID} ${CMAKE_C_COMPILER_VERSION}"
   HL_C_FLAGS="${_hl_cflags}"
