@@ -2,10 +2,12 @@
  *
  * How it works
  * ------------
- * hl_allocator_open("pool:raw=system") finds the backend in this process's
- * registry, initialises it once, and gives back a handle.  The object layer
- * opens two (object memory and item arrays, CPython's OBJ and MEM domains);
- * workloads on the raw layer open one.  Up to HL_MAX_ALLOCATORS may be open.
+ * A handle is a backend instance plus accounting: hl_allocator_open
+ * ("pool:raw=system", registry.h) has the registry open the instance, then
+ * hl_allocator_init gives it a handle.  The object layer of a cell runs both
+ * of its domains (object memory and item arrays, CPython's OBJ and MEM) on
+ * one handle, for the exact combined peak; workloads on the raw layer open
+ * one.  Up to HL_MAX_ALLOCATORS may be open.
  *
  * Every call is sized: callers pass the size they asked for when they free or
  * reallocate, as they always know it in heaplab.  That gives exact "bytes live
@@ -40,6 +42,7 @@
 
 typedef struct hl_allocator {
     const hl_backend *backend;
+    void *ctx;             /* the backend instance (hl_backend.open) */
     int slot;              /* index of this allocator's per-thread counters */
     bool needs_gil;        /* backend is not thread safe */
     bool use_sized_free;   /* call backend->free_sized when it exists */
@@ -69,10 +72,14 @@ typedef struct hl_alloc_stats {
     hl_stat native[HL_MAX_NATIVE_STATS];
 } hl_alloc_stats;
 
-/* spec: "name" or "name:options".  Returns 0, or -1 with one line in err
- * naming what was wrong (unknown backend, backend not in this process,
- * bad option, too many allocators). */
-int hl_allocator_open(hl_allocator *a, const char *spec, char *err, size_t errlen);
+/* Makes a handle on an open backend instance (b, ctx): a slot of per-thread
+ * counters, the GIL when b is not thread safe, its sized free when it has
+ * one.  spec is what the handle reports it was opened with.  Returns 0, or
+ * -1 with one line in err (too many allocators).  hl_allocator_open
+ * (registry.h) resolves a spec and calls this; the handle itself knows
+ * nothing of the registry. */
+int hl_allocator_init(hl_allocator *a, const hl_backend *b, void *ctx, const char *spec,
+                      char *err, size_t errlen);
 
 /* Whether to use the backend's sized free (default: yes when it has one). */
 void hl_allocator_set_sized_free(hl_allocator *a, bool on);

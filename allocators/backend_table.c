@@ -22,6 +22,21 @@ const hl_backend_row *hl_backend_row_find(const char *name)
     return NULL;
 }
 
+const char *hl_backend_kind_name(hl_backend_kind kind)
+{
+    switch (kind) {
+    case HL_KIND_PROCESS:
+        return "process";
+    case HL_KIND_REFERENCE:
+        return "reference";
+    case HL_KIND_WRAPPER:
+        return "wrapper";
+    case HL_KIND_FAULT:
+        return "fault";
+    }
+    return "?";
+}
+
 bool hl_backend_row_is_variant(const hl_backend_row *r)
 {
     return r->kind == HL_KIND_PROCESS || r->kind == HL_KIND_REFERENCE;

@@ -65,6 +65,9 @@ const hl_backend_row *hl_backend_row_of_variant(const char *variant);
 /* The i-th variant in table order (i < HL_BACKEND_VARIANTS), or NULL. */
 const hl_backend_row *hl_backend_row_variant_at(size_t i);
 
+/* "process", "reference", "wrapper" or "fault". */
+const char *hl_backend_kind_name(hl_backend_kind kind);
+
 /* Does the row define a variant of its own? */
 bool hl_backend_row_is_variant(const hl_backend_row *r);
 

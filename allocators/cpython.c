@@ -19,14 +19,14 @@
  * Ownership and usable size.  There is no public "is this a pymalloc block"
  * query (address_in_range and its radix tree are static).  But the arena
  * allocator is public and replaceable (PEP 445, PyObject_SetArenaAllocator):
- * init() installs a hook that forwards to the previous arena allocator (the
+ * open() installs a hook that forwards to the previous arena allocator (the
  * default mmap/munmap, so obmalloc behaves exactly as before) and records
  * every arena's address range.  A pointer inside a recorded arena is an
  * obmalloc block; anything else came from the raw domain (malloc).
  * The usable size of an obmalloc block is its size class, which is stored in
  * its pool's header (the pool is the block address rounded down to
  * POOL_SIZE; Objects/obmalloc.c, struct pool_header, szidx).  That layout is
- * internal, so init() verifies it on live blocks of every size class and
+ * internal, so open() verifies it on live blocks of every size class and
  * refuses to run if libpython disagrees, instead of returning wrong sizes.
  *
  * Statistics: _Py_GetAllocatedBlocks() (sys.getallocatedblocks) and the
@@ -71,7 +71,7 @@ static size_t n_arenas, cap_arenas;
 static uint64_t arenas_mapped_total;
 static PyObjectArenaAllocator previous_arena_allocator;
 static bool hook_installed;
-static bool layout_verified; /* init() passed: usable_size/owns may be asked */
+static bool layout_verified; /* open() passed: usable_size/owns may be asked */
 
 /* Index of the first arena whose base is > addr. */
 static size_t arena_upper_bound(uintptr_t addr)
@@ -192,8 +192,12 @@ static int verify_layout(char *err, size_t errlen)
     return rc;
 }
 
-static int cpython_init(const char *options, char *err, size_t errlen)
+/* obmalloc is one per process: every open returns the same (NULL) instance
+ * once the start-up checks passed. */
+static int cpython_open(const char *options, const hl_raw *raw, void **ctx, char *err,
+                        size_t errlen)
 {
+    *ctx = NULL;
     if (options[0] != '\0') {
         snprintf(err, errlen, "cpython: takes no options (got '%s')", options);
         return -1;
@@ -268,7 +272,7 @@ static size_t cpython_usable_size(const void *ptr)
     if (!layout_verified) {
         /* Without the arena table a pymalloc block cannot be told from a
          * malloc one, and guessing would read foreign memory. */
-        fputs("heaplab cpython: usable_size called before a successful init()\n", stderr);
+        fputs("heaplab cpython: usable_size called before a successful open()\n", stderr);
         abort();
     }
     if (in_arena(ptr))
@@ -363,11 +367,11 @@ static void cpython_trim(void)
     malloc_trim(0);
 }
 
-const hl_backend hl_cpython_backend = {
+/* This file defines its variant (backend.h). */
+const hl_backend hl_native_backend = {
     .name = "cpython",
-    .summary = "CPython 3.11's obmalloc (PyObject_Malloc from libpython), needs the GIL",
     .thread_safe = false,
-    .init = cpython_init,
+    .open = cpython_open,
     .version = cpython_version,
     .malloc = cpython_malloc,
     .calloc = cpython_calloc,

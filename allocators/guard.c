@@ -2,8 +2,9 @@
  *
  * How it works
  * ------------
- * After CPython's debug hooks (PyMem_SetupDebugHooks, Objects/obmalloc.c;
- * reference digest §1.6), each block handed out is wrapped:
+ * After CPython's debug hooks (PyMem_SetupDebugHooks, Objects/obmalloc.c,
+ * and the PYTHONMALLOC=debug description in the C API docs, "Memory
+ * Management", Debug hooks), each block handed out is wrapped:
  *
  *     base: [size_t requested size][id byte][7 x FORBIDDEN 0xFD]
  *     base + 16: data, `size` bytes        <- the pointer the caller gets
@@ -23,10 +24,10 @@
  * realloc always moves the block, so a stale pointer to the old block reads
  * 0xDD instead of silently working.
  *
- * The raw allocator underneath is this variant's native backend, or
- * "raw=NAME" (another backend hosted here that needs no init of its own,
- * i.e. not the pool, which hl_allocator_open alone may initialise).  Data stays 16-byte aligned
- * when the raw block is, as in CPython.  Overhead: 24 bytes per block.
+ * The raw allocator underneath is injected at open (hl_raw): the registry
+ * resolves "raw=NAME" to one of the variant's process allocators, by default
+ * the variant's own malloc.  Data stays 16-byte aligned when the raw block
+ * is, as in CPython.  Overhead: 24 bytes per block.
  */
 #include "backends.h"
 
@@ -44,39 +45,33 @@
 #define CLEAN_BYTE 0xCD
 #define DEAD_BYTE 0xDD
 
-static const hl_backend *raw_backend; /* NULL until init: the native backend */
+/* The raw allocator, set by open; the instance guard hands out is this
+ * file's state (one guard per process). */
+static hl_raw raw_alloc;
 static _Atomic uint64_t live_blocks, live_bytes, checks_done;
 
 static const hl_backend *raw(void)
 {
-    return raw_backend ? raw_backend : hl_registry_native();
+    return raw_alloc.backend;
 }
 
 static int guard_option(const char *key, const char *value, void *arg, char *err, size_t errlen)
 {
-    const hl_backend **chosen = arg;
-    if (strcmp(key, "raw") == 0) {
-        *chosen = hl_backends_resolve_raw("guard", value, err, errlen);
-        return *chosen ? 0 : -1;
-    }
     snprintf(err, errlen, "guard: unknown option '%s' (guard takes raw=NAME)", key);
     return -1;
 }
 
-static int guard_init(const char *options, char *err, size_t errlen)
+static int guard_open(const char *options, const hl_raw *raw_in, void **ctx, char *err,
+                      size_t errlen)
 {
-    const hl_backend *chosen = hl_registry_native();
-    if (hl_backends_parse_options("guard", options, guard_option, &chosen, err, errlen) != 0)
-        return -1;
-    if (chosen->init != NULL) {
-        /* hl_allocator_open initialises each backend once per process; a
-         * second init from here could reset a backend that holds blocks. */
-        snprintf(err, errlen,
-                 "guard: raw=%s is not supported: it needs its own initialisation; use raw=%s",
-                 chosen->name, hl_registry_native()->name);
+    if (raw_in == NULL || raw_in->backend == NULL || raw_in->backend == &hl_guard_backend) {
+        snprintf(err, errlen, "guard: needs a raw allocator other than itself (raw=NAME)");
         return -1;
     }
-    raw_backend = chosen;
+    if (hl_backends_parse_options("guard", options, guard_option, NULL, err, errlen) != 0)
+        return -1;
+    raw_alloc = *raw_in;
+    *ctx = &raw_alloc;
     return 0;
 }
 
@@ -269,9 +264,8 @@ static void guard_trim(void)
 
 const hl_backend hl_guard_backend = {
     .name = "guard",
-    .summary = "debug allocator: 0xFD pads, 0xCD/0xDD fills, checks on free (CPython debug hooks)",
     .thread_safe = true, /* raw calls take the GIL when raw needs it */
-    .init = guard_init,
+    .open = guard_open,
     .version = guard_version,
     .malloc = guard_malloc,
     .calloc = guard_calloc,

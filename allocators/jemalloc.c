@@ -98,11 +98,10 @@ static void jemalloc_trim(void)
     mallctl("arena." STRINGIFY(MALLCTL_ARENAS_ALL) ".purge", NULL, NULL, NULL, 0);
 }
 
-const hl_backend hl_jemalloc_backend = {
+/* This file defines its variant (backend.h). */
+const hl_backend hl_native_backend = {
     .name = "jemalloc",
-    .summary = "jemalloc (mallocx/sdallocx API), the process malloc of the jemalloc variant",
     .thread_safe = true,
-    .init = NULL,
     .version = jemalloc_version,
     .malloc = jemalloc_malloc,
     .calloc = jemalloc_calloc,

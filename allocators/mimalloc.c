@@ -98,11 +98,10 @@ static void mimalloc_trim(void)
     mi_collect(true);
 }
 
-const hl_backend hl_mimalloc_backend = {
+/* This file defines its variant (backend.h). */
+const hl_backend hl_native_backend = {
     .name = "mimalloc",
-    .summary = "mimalloc (mi_* API), the process malloc of the mimalloc variant",
     .thread_safe = true,
-    .init = NULL,
     .version = mimalloc_version,
     .malloc = mimalloc_malloc,
     .calloc = mimalloc_calloc,

@@ -16,9 +16,9 @@
  *        ...         (n - 1) >> 4   (class + 1) * 16   (16384 - 48) / size
  *      497 .. 512      31        512            31
  *
- * 0 bytes and more than 512 go to the raw allocator (option raw=NAME, by
- * default the process malloc), as PyObject_Malloc sends them to
- * PyMem_RawMalloc.
+ * 0 bytes and more than 512 go to the raw allocator (injected at open: the
+ * registry resolves the spec's raw=NAME, by default the process malloc), as
+ * PyObject_Malloc sends them to PyMem_RawMalloc.
  *
  *     arena: 1 MiB from mmap, base as mmap returns it (4 KiB aligned)
  *     +------+--------+--------+--------+-- ... --+--------+-----+
@@ -409,7 +409,7 @@ static arena_object *unused_arena_objects; /* slots with address 0 */
 static arena_object *usable_arenas;        /* ascending nfreepools */
 static arena_object *nfp2lasta[MAX_POOLS_IN_ARENA + 1];
 
-static const hl_backend *raw;   /* the raw allocator (init; native by default) */
+static hl_raw raw_alloc;        /* the raw allocator (open) */
 static arena_align_mode align_mode = ALIGN_NONE;
 static bool migrate_raw_on_realloc;
 /* Fully free arenas kept mapped (bpo-37257 keeps one; option keep_free=N)
@@ -431,20 +431,17 @@ static struct {
 
 /* ---- the raw allocator ----------------------------------------------------- */
 
-static NOINLINE const hl_backend *raw_default(void)
+static NOINLINE const hl_backend *raw_missing(void)
 {
-    /* Used without init: fall back on the process malloc, as init would. */
-    raw = hl_registry_native();
-    if (raw == NULL) {
-        fputs("heaplab pool: no native backend in this process's registry\n", stderr);
-        abort();
-    }
-    return raw;
+    /* Only a direct vtable call before open() gets here (the registry
+     * always opens the pool with a raw allocator). */
+    fputs("heaplab pool: used before open() gave it a raw allocator\n", stderr);
+    abort();
 }
 
 static inline const hl_backend *raw_backend(void)
 {
-    return likely(raw != NULL) ? raw : raw_default();
+    return likely(raw_alloc.backend != NULL) ? raw_alloc.backend : raw_missing();
 }
 
 static NOINLINE void *raw_malloc(size_t n)
@@ -1170,18 +1167,19 @@ static bool pool_owns(const void *p)
     return address_in_range(p);
 }
 
-/* ---- init, version, trim ----------------------------------------------------- */
+/* ---- open, version, trim ----------------------------------------------------- */
 
 static bool option_is(const char *opt, size_t len, const char *want)
 {
     return strlen(want) == len && memcmp(opt, want, len) == 0;
 }
 
-/* Runs once per process before any allocation (alloc.c calls it under its
- * registry lock, not the GIL), so it touches no pool structure. */
-static int pool_init(const char *options, char *err, size_t errlen)
+/* Sets the options up; before any allocation, or again after hl_pool_reset
+ * (tests).  The registry calls it with the GIL held.  The instance is this
+ * file's state: one pool per process. */
+static int pool_open(const char *options, const hl_raw *raw_in, void **ctx, char *err,
+                     size_t errlen)
 {
-    const hl_backend *want_raw = NULL;
     arena_align_mode want_align = ALIGN_NONE;
     bool want_migrate = false;
     uint32_t want_keep = 1;
@@ -1189,38 +1187,7 @@ static int pool_init(const char *options, char *err, size_t errlen)
     while (*s) {
         const char *end = strchr(s, ',');
         size_t len = end ? (size_t)(end - s) : strlen(s);
-        if (len > 4 && memcmp(s, "raw=", 4) == 0) {
-            char name[64];
-            if (len - 4 >= sizeof name) {
-                snprintf(err, errlen, "pool: raw allocator name too long in '%.*s'", (int)len, s);
-                return -1;
-            }
-            memcpy(name, s + 4, len - 4);
-            name[len - 4] = '\0';
-            const hl_backend *b = hl_registry_find(name);
-            if (b == NULL) {
-                const hl_backend *native = hl_registry_native();
-                snprintf(err, errlen,
-                         "pool: raw=%s is not a backend of this process (variant '%s'); use "
-                         "raw=%s",
-                         name, hl_registry_variant(), native ? native->name : "system");
-                return -1;
-            }
-            if (b == &hl_pool_backend || strcmp(b->name, "pool") == 0) {
-                snprintf(err, errlen,
-                         "pool: raw=%s would make the pool its own raw allocator; use raw=%s",
-                         name, hl_registry_native() ? hl_registry_native()->name : "system");
-                return -1;
-            }
-            if (!b->thread_safe) {
-                snprintf(err, errlen,
-                         "pool: raw=%s is not thread safe; the raw allocator is called "
-                         "without the GIL too (use raw=%s)",
-                         name, hl_registry_native() ? hl_registry_native()->name : "system");
-                return -1;
-            }
-            want_raw = b;
-        } else if (option_is(s, len, "align=none")) {
+        if (option_is(s, len, "align=none")) {
             want_align = ALIGN_NONE;
         } else if (option_is(s, len, "align=arena")) {
             want_align = ALIGN_ARENA;
@@ -1248,7 +1215,7 @@ static int pool_init(const char *options, char *err, size_t errlen)
             want_migrate = true;
         } else {
             snprintf(err, errlen,
-                     "pool: unknown option '%.*s' (expected raw=NAME, align=none|arena|unaligned, "
+                     "pool: unknown option '%.*s' (expected align=none|arena|unaligned, "
                      "realloc=obmalloc|migrate, keep_free=N, comma separated)",
                      (int)len, s);
             return -1;
@@ -1257,23 +1224,32 @@ static int pool_init(const char *options, char *err, size_t errlen)
         if (*s == ',')
             s++;
     }
-    if (want_raw == NULL) {
-        want_raw = hl_registry_native();
-        if (want_raw == NULL || want_raw == &hl_pool_backend) {
-            snprintf(err, errlen, "pool: this process has no native backend to use as raw "
-                     "allocator; give raw=NAME");
-            return -1;
-        }
-    }
-    if (raw != NULL && raw != want_raw && (counters.arenas_total != 0 || counters.raw_mallocs != 0)) {
-        snprintf(err, errlen, "pool: cannot switch the raw allocator from %s to %s after blocks "
-                 "were allocated", raw->name, want_raw->name);
+    if (raw_in == NULL || raw_in->backend == NULL) {
+        snprintf(err, errlen, "pool: needs a raw allocator (raw=NAME)");
         return -1;
     }
-    raw = want_raw;
+    const hl_backend *want_raw = raw_in->backend;
+    if (want_raw == &hl_pool_backend) {
+        snprintf(err, errlen, "pool: raw=pool would make the pool its own raw allocator");
+        return -1;
+    }
+    if (!want_raw->thread_safe) {
+        snprintf(err, errlen,
+                 "pool: raw=%s is not thread safe; the raw allocator is called without the GIL "
+                 "too", want_raw->name);
+        return -1;
+    }
+    if (raw_alloc.backend != NULL && raw_alloc.backend != want_raw &&
+        (counters.arenas_total != 0 || counters.raw_mallocs != 0)) {
+        snprintf(err, errlen, "pool: cannot switch the raw allocator from %s to %s after blocks "
+                 "were allocated", raw_alloc.backend->name, want_raw->name);
+        return -1;
+    }
+    raw_alloc = *raw_in;
     align_mode = want_align;
     migrate_raw_on_realloc = want_migrate;
     keep_free_arenas = want_keep;
+    *ctx = &raw_alloc;
     return 0;
 }
 
@@ -1757,6 +1733,7 @@ void hl_pool_reset(void)
             UNPOISON((void *)arenas[i].address, ARENA_SIZE);
             munmap((void *)arenas[i].address, ARENA_SIZE);
         }
+    const hl_backend *raw = raw_alloc.backend;
     if (raw != NULL) {
         for (uint32_t t = 0; t < (1u << RADIX_TOP_BITS); t++) {
             if (radix.root[t] == 0)
@@ -1788,10 +1765,8 @@ void hl_pool_reset(void)
 
 const hl_backend hl_pool_backend = {
     .name = "pool",
-    .summary = "heaplab's pymalloc: obmalloc 3.10 design (16 KiB pools, 1 MiB arenas, radix "
-               "tree), raw=NAME for > 512 B",
     .thread_safe = false,
-    .init = pool_init,
+    .open = pool_open,
     .version = pool_version,
     .malloc = pool_malloc,
     .calloc = pool_calloc,

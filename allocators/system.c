@@ -70,11 +70,10 @@ static void system_trim(void)
     malloc_trim(0);
 }
 
-const hl_backend hl_system_backend = {
+/* This file defines its variant (backend.h). */
+const hl_backend hl_native_backend = {
     .name = "system",
-    .summary = "glibc malloc (ptmalloc2), the process malloc of the system variant",
     .thread_safe = true,
-    .init = NULL,
     .version = system_version,
     .malloc = system_malloc,
     .calloc = system_calloc,

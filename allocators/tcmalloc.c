@@ -92,11 +92,10 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
-const hl_backend hl_tcmalloc_backend = {
+/* This file defines its variant (backend.h). */
+const hl_backend hl_native_backend = {
     .name = "tcmalloc",
-    .summary = "gperftools tcmalloc_minimal (tc_* API), the process malloc of the tcmalloc variant",
     .thread_safe = true,
-    .init = NULL,
     .version = tcmalloc_version,
     .malloc = tcmalloc_malloc,
     .calloc = tcmalloc_calloc,

@@ -358,7 +358,8 @@ static int describe(bool json)
             const hl_backend *b = hl_registry_at(i);
             hl_jw_obj_begin(&w, NULL);
             hl_jw_str(&w, "name", b->name);
-            hl_jw_str(&w, "summary", b->summary);
+            hl_jw_str(&w, "summary", hl_registry_row(b)->summary);
+            hl_jw_str(&w, "kind", hl_backend_kind_name(hl_registry_row(b)->kind));
             hl_jw_str(&w, "version", b->version ? b->version() : NULL);
             hl_jw_bool(&w, "thread_safe", b->thread_safe);
             hl_jw_bool(&w, "native", b == native);
@@ -403,7 +404,8 @@ static int describe(bool json)
     printf("\nbackends:\n");
     for (size_t i = 0; i < hl_registry_count(); i++) {
         const hl_backend *b = hl_registry_at(i);
-        printf("  %-10s %-24s %s%s\n", b->name, b->version ? b->version() : "-", b->summary,
+        printf("  %-10s %-24s %s%s\n", b->name, b->version ? b->version() : "-",
+               hl_registry_row(b)->summary,
                b->thread_safe ? "" : " [needs the GIL]");
     }
     printf("\nworkloads:\n");

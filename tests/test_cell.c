@@ -9,6 +9,7 @@
  */
 #include "hl_test.h"
 #include "json.h"
+#include "registry.h"
 #include "workload.h"
 
 #include <errno.h>

@@ -379,7 +379,7 @@ static void page_free_sized(void *p, size_t n)
 static size_t page_usable(const void *p) { (void)p; return 0; }
 
 static const hl_backend page_backend = {
-    .name = "pages", .summary = "test: one mapping per block", .thread_safe = true,
+    .name = "pages", .thread_safe = true, /* test: one mapping per block */
     .malloc = page_malloc, .calloc = page_calloc, .realloc = page_realloc,
     .free = page_free, .free_sized = page_free_sized, .usable_size = page_usable};
 
@@ -387,8 +387,7 @@ TEST(immortal_memory_is_never_written)
 {
     char err[256];
     hl_allocator om;
-    REQUIRE(hl_allocator_open(&om, "system", err, sizeof err) == 0);
-    om.backend = &page_backend;
+    REQUIRE(hl_allocator_init(&om, &page_backend, NULL, "pages", err, sizeof err) == 0);
     om.use_sized_free = true;
     for (int mode = 0; mode < 2; mode++) {
         hl_rt_config cfg;

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "backends.h"
 #include "hl_test.h"
+#include "registry.h"
 
 #include <link.h>
 #include <malloc.h>
@@ -234,7 +235,7 @@ TEST(pool_serves_small_blocks_from_its_arenas)
         SKIP("this variant hosts no pool");
     hl_allocator a;
     char err[256];
-    hl_gil_acquire(); /* init() of a backend that is not thread safe (backend.h) */
+    hl_gil_acquire(); /* open() of a backend that is not thread safe (backend.h) */
     int rc = hl_allocator_open(&a, "pool", err, sizeof err);
     hl_gil_release();
     REQUIRE(rc == 0);
@@ -264,7 +265,7 @@ TEST(pool_serves_small_blocks_from_its_arenas)
 int main(void)
 {
     printf("variant %s (native backend %s)\n", hl_registry_variant(), native()->name);
-    if (native()->init) {
+    if (native()->open) {
         char err[256];
         hl_allocator a;
         bool take = !native()->thread_safe;

@@ -9,6 +9,7 @@
 #include "gil.h"
 #include "hl_test.h"
 #include "pool.h"
+#include "registry.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -23,11 +24,24 @@
 #define POOL_SIZE HL_POOL_POOL_SIZE
 #define ARENA_SIZE HL_POOL_ARENA_SIZE
 
+/* Opens the pool as the registry would for "pool:<opts>": raw= resolved
+ * (default: the system variant's malloc) and injected, the rest given to
+ * open. */
+static int pool_open(const char *opts, char *err, size_t errlen)
+{
+    hl_raw raw;
+    char rest[64];
+    void *ctx;
+    if (hl_registry_resolve_raw(&P, opts, &raw, rest, sizeof rest, err, errlen) != 0)
+        return -1;
+    return P.open(rest, &raw, &ctx, err, errlen);
+}
+
 static void fresh(const char *opts)
 {
     char err[256];
     hl_pool_reset();
-    if (P.init(opts, err, sizeof err) != 0) {
+    if (pool_open(opts, err, sizeof err) != 0) {
         printf("  init(\"%s\") failed: %s\n", opts, err);
         abort();
     }
@@ -176,22 +190,22 @@ TEST(init_options)
 {
     char err[256];
     hl_pool_reset();
-    CHECK(P.init("", err, sizeof err) == 0);
-    CHECK(P.init("raw=system", err, sizeof err) == 0);
-    CHECK(P.init("raw=system,align=arena,realloc=migrate", err, sizeof err) == 0);
-    CHECK(P.init("keep_free=0", err, sizeof err) == 0);
-    CHECK(P.init("keep_free=8,align=none", err, sizeof err) == 0);
+    CHECK(pool_open("", err, sizeof err) == 0);
+    CHECK(pool_open("raw=system", err, sizeof err) == 0);
+    CHECK(pool_open("raw=system,align=arena,realloc=migrate", err, sizeof err) == 0);
+    CHECK(pool_open("keep_free=0", err, sizeof err) == 0);
+    CHECK(pool_open("keep_free=8,align=none", err, sizeof err) == 0);
     const char *bad[] = {"raw=nosuch", "raw=pool", "bogus", "align=sideways", "raw=",
                          "realloc=never", "raw=system,,x", "keep_free=", "keep_free=x",
                          "keep_free=-1", "keep_free=99999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
-        CHECK_MSG(P.init(bad[i], err, sizeof err) == -1, "'%s' accepted", bad[i]);
+        CHECK_MSG(pool_open(bad[i], err, sizeof err) == -1, "'%s' accepted", bad[i]);
         CHECK_MSG(err[0] != '\0' && strchr(err, '\n') == NULL, "'%s': message '%s'", bad[i],
                   err);
     }
     err[0] = '\0';
-    P.init("raw=nosuch", err, sizeof err);
+    pool_open("raw=nosuch", err, sizeof err);
     CHECK(strstr(err, "nosuch") != NULL);
     CHECK(strstr(P.version(), "obmalloc") != NULL);
     CHECK(!P.thread_safe);

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "backends.h"
 #include "hl_test.h"
+#include "registry.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -193,7 +194,7 @@ int main(void)
         B = hl_registry_at(i);
         if (strcmp(B->name, "faulty") == 0)
             continue;
-        /* init() runs inside open: backend.h wants the GIL for every call
+        /* open() runs inside hl_allocator_open: backend.h wants the GIL for every call
          * of a backend that is not thread safe (the pool asserts it). */
         bool take = !B->thread_safe;
         if (take)
