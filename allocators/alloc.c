@@ -8,7 +8,8 @@
 #include <string.h>
 
 _Thread_local hl_alloc_counts hl_tl_counts[HL_MAX_ALLOCATORS];
-_Thread_local bool hl_tl_registered;
+_Thread_local bool hl_tl_attached[HL_MAX_ALLOCATORS] HL__TLS_LE;
+static _Thread_local bool hl_tl_registered;
 
 /* Every live thread's counter array is on this list; an exiting thread folds
  * its counters into `retired` and leaves.  Protected by threads_lock. */
@@ -33,10 +34,40 @@ static int64_t retired_single_peak[HL_MAX_ALLOCATORS];
 static _Atomic int64_t sampled_peak[HL_MAX_ALLOCATORS];
 
 static int n_open;
+/* The instance behind each slot, for the thread hooks (set once, when the
+ * slot's handle is made; read by the threads that use it afterwards). */
+static const hl_backend *slot_backend[HL_MAX_ALLOCATORS];
+static void *slot_ctx[HL_MAX_ALLOCATORS];
+
+/* Calls a thread hook of slot i's instance, unless an earlier slot of this
+ * thread's attached ones has the same instance (each instance gets one
+ * attach and one detach per thread). */
+static void call_thread_hook(int i, bool attach)
+{
+    const hl_backend *b = slot_backend[i];
+    void (*hook)(void *) = attach ? b->thread_attach : b->thread_detach;
+    if (hook == NULL)
+        return;
+    for (int k = 0; k < HL_MAX_ALLOCATORS; k++)
+        if (k != i && hl_tl_attached[k] && slot_backend[k] == b && slot_ctx[k] == slot_ctx[i] &&
+            (attach || k < i))
+            return;
+    bool take_gil = !b->thread_safe && !hl_gil_held;
+    if (take_gil)
+        hl_gil_acquire();
+    hook(slot_ctx[i]);
+    if (take_gil)
+        hl_gil_release();
+}
 
 static void thread_exit(void *arg)
 {
     thread_entry *e = arg;
+    /* Runs in the exiting thread (a pthread key destructor), whose
+     * thread-locals are still there. */
+    for (int i = 0; i < HL_MAX_ALLOCATORS; i++)
+        if (hl_tl_attached[i])
+            call_thread_hook(i, false);
     pthread_mutex_lock(&threads_lock);
     for (thread_entry **pp = &threads; *pp; pp = &(*pp)->next) {
         if (*pp == e) {
@@ -65,7 +96,7 @@ static void make_key(void)
     pthread_key_create(&thread_key, thread_exit);
 }
 
-void hl_alloc_register_thread(void)
+static void register_thread(void)
 {
     pthread_once(&key_once, make_key);
     thread_entry *e = malloc(sizeof *e);
@@ -82,6 +113,14 @@ void hl_alloc_register_thread(void)
     hl_tl_registered = true;
 }
 
+void hl_alloc_attach_thread(const hl_allocator *a)
+{
+    if (!hl_tl_registered)
+        register_thread();
+    call_thread_hook(a->slot, true);
+    hl_tl_attached[a->slot] = true;
+}
+
 int hl_allocator_init(hl_allocator *a, const hl_backend *b, void *ctx, const char *spec,
                       char *err, size_t errlen)
 {
@@ -94,6 +133,8 @@ int hl_allocator_init(hl_allocator *a, const hl_backend *b, void *ctx, const cha
     a->backend = b;
     a->ctx = ctx;
     a->slot = n_open++;
+    slot_backend[a->slot] = b;
+    slot_ctx[a->slot] = ctx;
     a->needs_gil = !b->thread_safe;
     a->use_sized_free = b->free_sized != NULL;
     snprintf(a->spec, sizeof a->spec, "%s", spec);
@@ -152,10 +193,10 @@ void hl_allocator_stats(const hl_allocator *a, hl_alloc_stats *out)
     if (a->backend->native_stats) {
         if (a->needs_gil && !hl_gil_held) {
             hl_gil_acquire();
-            out->n_native = a->backend->native_stats(out->native, HL_MAX_NATIVE_STATS);
+            out->n_native = a->backend->native_stats(a->ctx, out->native, HL_MAX_NATIVE_STATS);
             hl_gil_release();
         } else {
-            out->n_native = a->backend->native_stats(out->native, HL_MAX_NATIVE_STATS);
+            out->n_native = a->backend->native_stats(a->ctx, out->native, HL_MAX_NATIVE_STATS);
         }
     }
 }

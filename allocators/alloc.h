@@ -26,6 +26,13 @@
  *
  * Backends that are not thread safe (pool) get the GIL taken around each call
  * unless the calling thread already holds it.
+ *
+ * Threads and backends: before a thread's first call through a handle, the
+ * handle's backend instance gets thread_attach (backend.h), once per thread
+ * and instance; when the thread exits, thread_detach.  The test for "first
+ * call" is the one the accounting needs anyway (is this thread's counter
+ * array registered?), asked per handle instead of per thread, so the hot
+ * path pays nothing for it.
  */
 #ifndef HL_ALLOC_H
 #define HL_ALLOC_H
@@ -96,13 +103,30 @@ void hl_allocator_reset_peak(hl_allocator *a);
 /* ---- the hot path -------------------------------------------------------- */
 
 extern _Thread_local hl_alloc_counts hl_tl_counts[HL_MAX_ALLOCATORS];
-extern _Thread_local bool hl_tl_registered;
-void hl_alloc_register_thread(void);
+/* hl_tl_attached[slot]: this thread has used the handle in slot: it is
+ * registered (its counters are summed) and the backend's thread_attach ran
+ * for the handle's instance.  The local-exec TLS model: heaplab's libraries
+ * are linked into executables only, and the default model of -fPIC code
+ * (general dynamic, relaxed by the linker to two instructions that compute
+ * the thread pointer plus an offset) would make this per-call test longer
+ * than the per-thread one it replaced.  A shared object linking this would
+ * fail to link, loudly. */
+#define HL__TLS_LE __attribute__((tls_model("local-exec")))
+extern _Thread_local bool hl_tl_attached[HL_MAX_ALLOCATORS] HL__TLS_LE;
+void hl_alloc_attach_thread(const hl_allocator *a);
 
+/* Called before the backend is: an allocator with thread set-up must have
+ * it before this thread's first call. */
+static inline void hl__attach(const hl_allocator *a)
+{
+    if (__builtin_expect(!hl_tl_attached[a->slot], 0))
+        hl_alloc_attach_thread(a);
+}
+
+/* This thread's counters for a, taken after the backend call: keeping the
+ * address across the call would cost a callee-saved register or a spill. */
 static inline hl_alloc_counts *hl__counts(const hl_allocator *a)
 {
-    if (__builtin_expect(!hl_tl_registered, 0))
-        hl_alloc_register_thread();
     return &hl_tl_counts[a->slot];
 }
 
@@ -134,8 +158,9 @@ static inline void hl__account_alloc(hl_alloc_counts *c, size_t n)
 
 static inline void *hl_malloc(const hl_allocator *a, size_t n)
 {
+    hl__attach(a);
     void *p;
-    HL__CALL(a, p = a->backend->malloc(n));
+    HL__CALL(a, p = a->backend->malloc(a->ctx, n));
     if (__builtin_expect(p != NULL, 1))
         hl__account_alloc(hl__counts(a), n);
     return p;
@@ -143,8 +168,9 @@ static inline void *hl_malloc(const hl_allocator *a, size_t n)
 
 static inline void *hl_calloc(const hl_allocator *a, size_t count, size_t n)
 {
+    hl__attach(a);
     void *p;
-    HL__CALL(a, p = a->backend->calloc(count, n));
+    HL__CALL(a, p = a->backend->calloc(a->ctx, count, n));
     if (__builtin_expect(p != NULL, 1))
         hl__account_alloc(hl__counts(a), count * n); /* no overflow: it succeeded */
     return p;
@@ -153,8 +179,9 @@ static inline void *hl_calloc(const hl_allocator *a, size_t count, size_t n)
 /* old_size: the size last requested for p (0 when p is NULL). */
 static inline void *hl_realloc(const hl_allocator *a, void *p, size_t old_size, size_t n)
 {
+    hl__attach(a);
     void *q;
-    HL__CALL(a, q = a->backend->realloc(p, n));
+    HL__CALL(a, q = a->backend->realloc(a->ctx, p, n));
     if (q == NULL && n != 0)
         return NULL; /* p is untouched */
     hl_alloc_counts *c = hl__counts(a);
@@ -178,10 +205,11 @@ static inline void hl_free(const hl_allocator *a, void *p, size_t size)
 {
     if (p == NULL)
         return;
+    hl__attach(a);
     if (a->use_sized_free)
-        HL__CALL(a, a->backend->free_sized(p, size));
+        HL__CALL(a, a->backend->free_sized(a->ctx, p, size));
     else
-        HL__CALL(a, a->backend->free(p));
+        HL__CALL(a, a->backend->free(a->ctx, p));
     hl_alloc_counts *c = hl__counts(a);
     HL__ADD(c->live, -(int64_t)size);
     HL__ADD(c->frees, 1);
@@ -189,8 +217,9 @@ static inline void hl_free(const hl_allocator *a, void *p, size_t size)
 
 static inline size_t hl_usable_size(const hl_allocator *a, const void *p)
 {
+    hl__attach(a);
     size_t n;
-    HL__CALL(a, n = a->backend->usable_size(p));
+    HL__CALL(a, n = a->backend->usable_size(a->ctx, p));
     return n;
 }
 

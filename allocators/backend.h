@@ -60,6 +60,9 @@ typedef struct hl_raw {
     void *ctx;
 } hl_raw;
 
+/* Every call gets the instance its open returned (ctx) as first argument;
+ * a backend whose state is global ignores it.  The hot calls (malloc ...
+ * usable_size) cost one argument register more than a plain C call. */
 struct hl_backend {
     const char *name; /* its row's name in backends.def */
 
@@ -80,34 +83,46 @@ struct hl_backend {
     /* Optional: the instance is no longer used (no block of it is live). */
     void (*close)(void *ctx);
 
+    /* Optional, for allocators that need a per-thread set-up and tear-down
+     * (rpmalloc_thread_initialize/_finalize, for instance).  hl_allocator
+     * calls thread_attach in a thread before that thread's first call
+     * through a handle on the instance, and thread_detach when the thread
+     * exits (not for the main thread, which never does).  An instance that
+     * is also some wrapper's raw allocator may see them twice in a thread,
+     * once through the wrapper: they must tolerate that. */
+    void (*thread_attach)(void *ctx);
+    void (*thread_detach)(void *ctx);
+
     /* Version of the code actually linked, e.g. "5.3.0-0-g54eaed1" for
-     * jemalloc (mallctl "version"), "2.0.9" for mimalloc. */
-    const char *(*version)(void);
+     * jemalloc (mallctl "version"), "2.0.9" for mimalloc.  ctx may be NULL:
+     * --describe lists versions without opening anything. */
+    const char *(*version)(void *ctx);
 
     /* Standard C semantics, including malloc(0) returning a unique pointer
      * or NULL, calloc overflow returning NULL, realloc(NULL, n) == malloc. */
-    void *(*malloc)(size_t size);
-    void *(*calloc)(size_t count, size_t size);
-    void *(*realloc)(void *ptr, size_t size);
-    void (*free)(void *ptr);
+    void *(*malloc)(void *ctx, size_t size);
+    void *(*calloc)(void *ctx, size_t count, size_t size);
+    void *(*realloc)(void *ctx, void *ptr, size_t size);
+    void (*free)(void *ctx, void *ptr);
 
     /* Sized free (jemalloc sdallocx, mimalloc mi_free_size), or NULL when
      * the backend has none.  size is the size last requested for ptr. */
-    void (*free_sized)(void *ptr, size_t size);
+    void (*free_sized)(void *ctx, void *ptr, size_t size);
 
     /* Bytes usable at ptr (>= the requested size). */
-    size_t (*usable_size)(const void *ptr);
+    size_t (*usable_size)(void *ctx, const void *ptr);
 
-    /* Optional: does this backend own ptr?  Used by the ownership probes. */
-    bool (*owns)(const void *ptr);
+    /* Optional: does this backend own ptr?  Used by the ownership probes
+     * (backends.def), never on a measured path. */
+    bool (*owns)(void *ctx, const void *ptr);
 
     /* Optional: the allocator's own counters, at most max entries written to
      * out; returns how many. */
-    size_t (*native_stats)(hl_stat *out, size_t max);
+    size_t (*native_stats)(void *ctx, hl_stat *out, size_t max);
 
     /* Optional: give cached memory back to the OS where the backend can
      * (malloc_trim, mi_collect, arena.<i>.purge).  Not used while measuring. */
-    void (*trim)(void);
+    void (*trim)(void *ctx);
 };
 
 #endif

@@ -40,6 +40,17 @@ extern const hl_backend hl_native_backend;
         }                                                     \
     } while (0)
 
+/* A wrapper's thread hooks forward to its raw allocator's (backend.h): the
+ * raw instance needs its per-thread set-up in every thread that reaches it
+ * through the wrapper. */
+static inline void hl_raw_thread_hook(const hl_raw *raw, bool attach)
+{
+    const hl_backend *b = raw->backend;
+    void (*hook)(void *) = b == NULL ? NULL : attach ? b->thread_attach : b->thread_detach;
+    if (hook != NULL)
+        HL_RAW_CALL(b, hook(raw->ctx));
+}
+
 /* Splits "key=value,key=value" options (options.c).  Calls fn for each
  * pair; returns 0, or -1 when fn does or a pair has no '='; err names the
  * culprit. */

@@ -239,33 +239,33 @@ static void format_version(void)
     version_text[len] = '\0';
 }
 
-static const char *cpython_version(void)
+static const char *cpython_version(void *ctx)
 {
     pthread_once(&version_once, format_version);
     return version_text;
 }
 
-static void *cpython_malloc(size_t size)
+static void *cpython_malloc(void *ctx, size_t size)
 {
     return PyObject_Malloc(size);
 }
 
-static void *cpython_calloc(size_t count, size_t size)
+static void *cpython_calloc(void *ctx, size_t count, size_t size)
 {
     return PyObject_Calloc(count, size);
 }
 
-static void *cpython_realloc(void *ptr, size_t size)
+static void *cpython_realloc(void *ctx, void *ptr, size_t size)
 {
     return PyObject_Realloc(ptr, size);
 }
 
-static void cpython_free(void *ptr)
+static void cpython_free(void *ctx, void *ptr)
 {
     PyObject_Free(ptr);
 }
 
-static size_t cpython_usable_size(const void *ptr)
+static size_t cpython_usable_size(void *ctx, const void *ptr)
 {
     if (ptr == NULL)
         return 0;
@@ -280,7 +280,7 @@ static size_t cpython_usable_size(const void *ptr)
     return malloc_usable_size((void *)ptr); /* raw domain: PyMem_RawMalloc = malloc */
 }
 
-static bool cpython_owns(const void *ptr)
+static bool cpython_owns(void *ctx, const void *ptr)
 {
     /* Only obmalloc's own blocks: large requests are the raw domain's. */
     return layout_verified && in_arena(ptr);
@@ -326,7 +326,7 @@ static bool parse_debug_line(const char *line, const char *label, uint64_t *valu
     return digits;
 }
 
-static size_t cpython_native_stats(hl_stat *out, size_t max)
+static size_t cpython_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     size_t n = 0;
     if (n < max)
@@ -360,7 +360,7 @@ static size_t cpython_native_stats(hl_stat *out, size_t max)
     return n;
 }
 
-static void cpython_trim(void)
+static void cpython_trim(void *ctx)
 {
     /* obmalloc returns empty arenas by itself (all but one); the raw domain
      * is glibc, which can give its free top and pages back. */

@@ -199,36 +199,36 @@ static int faulty_open(const char *options, const hl_raw *raw_in, void **ctx, ch
     return 0;
 }
 
-static const char *faulty_version(void)
+static const char *faulty_version(void *ctx)
 {
     return "1 (fault injection, never for measurements)";
 }
 
-static void *faulty_malloc(size_t size)
+static void *faulty_malloc(void *ctx, size_t size)
 {
     if (!before_allocation())
         return NULL;
     const hl_backend *r = raw();
     void *p;
-    HL_RAW_CALL(r, p = r->malloc(size));
+    HL_RAW_CALL(r, p = r->malloc(config.raw.ctx, size));
     if (p)
         remember(p, size);
     return p;
 }
 
-static void *faulty_calloc(size_t count, size_t size)
+static void *faulty_calloc(void *ctx, size_t count, size_t size)
 {
     if (!before_allocation())
         return NULL;
     const hl_backend *r = raw();
     void *p;
-    HL_RAW_CALL(r, p = r->calloc(count, size));
+    HL_RAW_CALL(r, p = r->calloc(config.raw.ctx, count, size));
     if (p)
         remember(p, count * size); /* no overflow: calloc succeeded */
     return p;
 }
 
-static void *faulty_realloc(void *ptr, size_t size)
+static void *faulty_realloc(void *ctx, void *ptr, size_t size)
 {
     if (size != 0 && !before_allocation())
         return NULL;
@@ -236,7 +236,7 @@ static void *faulty_realloc(void *ptr, size_t size)
     if (ptr)
         forget(ptr);
     void *q;
-    HL_RAW_CALL(r, q = r->realloc(ptr, size));
+    HL_RAW_CALL(r, q = r->realloc(config.raw.ctx, ptr, size));
     if (q)
         remember(q, size);
     /* On failure the old block stays live but leaves the ring: its size is
@@ -244,36 +244,36 @@ static void *faulty_realloc(void *ptr, size_t size)
     return q;
 }
 
-static void faulty_free(void *ptr)
+static void faulty_free(void *ctx, void *ptr)
 {
     if (ptr == NULL)
         return;
     forget(ptr);
     const hl_backend *r = raw();
-    HL_RAW_CALL(r, r->free(ptr));
+    HL_RAW_CALL(r, r->free(config.raw.ctx, ptr));
 }
 
-static void faulty_free_sized(void *ptr, size_t size)
+static void faulty_free_sized(void *ctx, void *ptr, size_t size)
 {
     if (ptr == NULL)
         return;
     forget(ptr);
     const hl_backend *r = raw();
     if (r->free_sized)
-        HL_RAW_CALL(r, r->free_sized(ptr, size));
+        HL_RAW_CALL(r, r->free_sized(config.raw.ctx, ptr, size));
     else
-        HL_RAW_CALL(r, r->free(ptr));
+        HL_RAW_CALL(r, r->free(config.raw.ctx, ptr));
 }
 
-static size_t faulty_usable_size(const void *ptr)
+static size_t faulty_usable_size(void *ctx, const void *ptr)
 {
     const hl_backend *r = raw();
     size_t n;
-    HL_RAW_CALL(r, n = r->usable_size(ptr));
+    HL_RAW_CALL(r, n = r->usable_size(config.raw.ctx, ptr));
     return n;
 }
 
-static size_t faulty_native_stats(hl_stat *out, size_t max)
+static size_t faulty_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     const hl_stat own[] = {
         {"faulty.allocation_calls", atomic_load(&calls)},
@@ -286,10 +286,22 @@ static size_t faulty_native_stats(hl_stat *out, size_t max)
     return n;
 }
 
+static void faulty_thread_attach(void *ctx)
+{
+    hl_raw_thread_hook(&config.raw, true);
+}
+
+static void faulty_thread_detach(void *ctx)
+{
+    hl_raw_thread_hook(&config.raw, false);
+}
+
 const hl_backend hl_faulty_backend = {
     .name = "faulty",
     .thread_safe = true, /* ring under a mutex; raw calls take the GIL if raw needs it */
     .open = faulty_open,
+    .thread_attach = faulty_thread_attach,
+    .thread_detach = faulty_thread_detach,
     .version = faulty_version,
     .malloc = faulty_malloc,
     .calloc = faulty_calloc,

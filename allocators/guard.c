@@ -75,7 +75,7 @@ static int guard_open(const char *options, const hl_raw *raw_in, void **ctx, cha
     return 0;
 }
 
-static const char *guard_version(void)
+static const char *guard_version(void *ctx)
 {
     return "1 (CPython PYMEM debug-hook layout)";
 }
@@ -161,24 +161,24 @@ static size_t check(const void *data, const char *op)
     return size;
 }
 
-static void *guard_malloc(size_t size)
+static void *guard_malloc(void *ctx, size_t size)
 {
     if (size > SIZE_MAX - GUARD_OVERHEAD)
         return NULL;
     const hl_backend *r = raw();
     unsigned char *base;
-    HL_RAW_CALL(r, base = r->malloc(size + GUARD_OVERHEAD));
+    HL_RAW_CALL(r, base = r->malloc(raw_alloc.ctx, size + GUARD_OVERHEAD));
     return base ? dress(base, size, false) : NULL;
 }
 
-static void *guard_calloc(size_t count, size_t size)
+static void *guard_calloc(void *ctx, size_t count, size_t size)
 {
     size_t total;
     if (__builtin_mul_overflow(count, size, &total) || total > SIZE_MAX - GUARD_OVERHEAD)
         return NULL;
     const hl_backend *r = raw();
     unsigned char *base;
-    HL_RAW_CALL(r, base = r->calloc(1, total + GUARD_OVERHEAD));
+    HL_RAW_CALL(r, base = r->calloc(raw_alloc.ctx, 1, total + GUARD_OVERHEAD));
     return base ? dress(base, total, true) : NULL;
 }
 
@@ -190,18 +190,18 @@ static void release(void *data, size_t size)
     atomic_fetch_sub_explicit(&live_bytes, size, memory_order_relaxed);
     const hl_backend *r = raw();
     if (r->free_sized)
-        HL_RAW_CALL(r, r->free_sized(base, size + GUARD_OVERHEAD));
+        HL_RAW_CALL(r, r->free_sized(raw_alloc.ctx, base, size + GUARD_OVERHEAD));
     else
-        HL_RAW_CALL(r, r->free(base));
+        HL_RAW_CALL(r, r->free(raw_alloc.ctx, base));
 }
 
-static void guard_free(void *data)
+static void guard_free(void *ctx, void *data)
 {
     if (data != NULL)
         release(data, check(data, "free"));
 }
 
-static void guard_free_sized(void *data, size_t size)
+static void guard_free_sized(void *ctx, void *data, size_t size)
 {
     if (data == NULL)
         return;
@@ -215,12 +215,12 @@ static void guard_free_sized(void *data, size_t size)
     release(data, stored);
 }
 
-static void *guard_realloc(void *data, size_t size)
+static void *guard_realloc(void *ctx, void *data, size_t size)
 {
     if (data == NULL)
-        return guard_malloc(size);
+        return guard_malloc(ctx, size);
     size_t old = check(data, "realloc");
-    void *moved = guard_malloc(size); /* grown space gets the clean fill */
+    void *moved = guard_malloc(ctx, size); /* grown space gets the clean fill */
     if (moved == NULL)
         return NULL; /* the old block is untouched, as realloc requires */
     memcpy(moved, data, old < size ? old : size);
@@ -228,12 +228,12 @@ static void *guard_realloc(void *data, size_t size)
     return moved;
 }
 
-static size_t guard_usable_size(const void *data)
+static size_t guard_usable_size(void *ctx, const void *data)
 {
     return data ? check(data, "usable_size") : 0;
 }
 
-static size_t guard_native_stats(hl_stat *out, size_t max)
+static size_t guard_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     size_t n = 0;
     uint64_t blocks = atomic_load_explicit(&live_blocks, memory_order_relaxed);
@@ -249,23 +249,35 @@ static size_t guard_native_stats(hl_stat *out, size_t max)
     const hl_backend *r = raw();
     if (r->native_stats && n < max) {
         size_t got;
-        HL_RAW_CALL(r, got = r->native_stats(out + n, max - n));
+        HL_RAW_CALL(r, got = r->native_stats(raw_alloc.ctx, out + n, max - n));
         n += got;
     }
     return n;
 }
 
-static void guard_trim(void)
+static void guard_trim(void *ctx)
 {
     const hl_backend *r = raw();
     if (r->trim)
-        HL_RAW_CALL(r, r->trim());
+        HL_RAW_CALL(r, r->trim(raw_alloc.ctx));
+}
+
+static void guard_thread_attach(void *ctx)
+{
+    hl_raw_thread_hook(&raw_alloc, true);
+}
+
+static void guard_thread_detach(void *ctx)
+{
+    hl_raw_thread_hook(&raw_alloc, false);
 }
 
 const hl_backend hl_guard_backend = {
     .name = "guard",
     .thread_safe = true, /* raw calls take the GIL when raw needs it */
     .open = guard_open,
+    .thread_attach = guard_thread_attach,
+    .thread_detach = guard_thread_detach,
     .version = guard_version,
     .malloc = guard_malloc,
     .calloc = guard_calloc,

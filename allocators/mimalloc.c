@@ -28,50 +28,50 @@ static void format_version(void)
     snprintf(version_text, sizeof version_text, "%d.%d.%d", v / 100, (v / 10) % 10, v % 10);
 }
 
-static const char *mimalloc_version(void)
+static const char *mimalloc_version(void *ctx)
 {
     pthread_once(&version_once, format_version);
     return version_text;
 }
 
-static void *mimalloc_malloc(size_t size)
+static void *mimalloc_malloc(void *ctx, size_t size)
 {
     return mi_malloc(size);
 }
 
-static void *mimalloc_calloc(size_t count, size_t size)
+static void *mimalloc_calloc(void *ctx, size_t count, size_t size)
 {
     return mi_calloc(count, size);
 }
 
-static void *mimalloc_realloc(void *ptr, size_t size)
+static void *mimalloc_realloc(void *ctx, void *ptr, size_t size)
 {
     return mi_realloc(ptr, size);
 }
 
-static void mimalloc_free(void *ptr)
+static void mimalloc_free(void *ctx, void *ptr)
 {
     mi_free(ptr);
 }
 
-static void mimalloc_free_sized(void *ptr, size_t size)
+static void mimalloc_free_sized(void *ctx, void *ptr, size_t size)
 {
     mi_free_size(ptr, size);
 }
 
-static size_t mimalloc_usable_size(const void *ptr)
+static size_t mimalloc_usable_size(void *ctx, const void *ptr)
 {
     return mi_usable_size(ptr);
 }
 
 #ifndef HL_SANITIZE
-static bool mimalloc_owns(const void *ptr)
+static bool mimalloc_owns(void *ctx, const void *ptr)
 {
     return mi_is_in_heap_region(ptr);
 }
 #endif
 
-static size_t mimalloc_native_stats(hl_stat *out, size_t max)
+static size_t mimalloc_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     size_t elapsed = 0, user = 0, sys = 0, rss = 0, peak_rss = 0, commit = 0, peak_commit = 0,
            faults = 0;
@@ -93,7 +93,7 @@ static size_t mimalloc_native_stats(hl_stat *out, size_t max)
     return n;
 }
 
-static void mimalloc_trim(void)
+static void mimalloc_trim(void *ctx)
 {
     mi_collect(true);
 }

@@ -117,6 +117,7 @@
  */
 #include "pool.h"
 
+#include "backends.h"
 #include "gil.h"
 
 #include <errno.h>
@@ -447,7 +448,7 @@ static inline const hl_backend *raw_backend(void)
 static NOINLINE void *raw_malloc(size_t n)
 {
     counters.raw_mallocs++;
-    return raw_backend()->malloc(n);
+    return raw_backend()->malloc(raw_alloc.ctx, n);
 }
 
 static NOINLINE void raw_free(void *p)
@@ -455,7 +456,7 @@ static NOINLINE void raw_free(void *p)
     if (p == NULL)
         return;
     counters.raw_frees++;
-    raw_backend()->free(p);
+    raw_backend()->free(raw_alloc.ctx, p);
 }
 
 /* ---- radix tree ------------------------------------------------------------ */
@@ -478,7 +479,7 @@ static arena_coverage *radix_leaf(uintptr_t a, bool create)
     if (*midp == 0) {
         if (!create)
             return NULL;
-        radix_mid *node = raw_backend()->calloc(1, sizeof(radix_mid));
+        radix_mid *node = raw_backend()->calloc(raw_alloc.ctx, 1, sizeof(radix_mid));
         if (node == NULL)
             return NULL;
         RADIX_NODE_KEPT(node);
@@ -489,7 +490,7 @@ static arena_coverage *radix_leaf(uintptr_t a, bool create)
     if (*botp == 0) {
         if (!create)
             return NULL;
-        radix_bot *node = raw_backend()->calloc(1, sizeof(radix_bot));
+        radix_bot *node = raw_backend()->calloc(raw_alloc.ctx, 1, sizeof(radix_bot));
         if (node == NULL)
             return NULL;
         RADIX_NODE_KEPT(node);
@@ -582,7 +583,7 @@ static NOINLINE arena_object *new_arena(void)
         uint32_t n = maxarenas ? maxarenas * 2 : INITIAL_ARENA_OBJECTS;
         if (n <= maxarenas) /* 2^32 descriptors: the address space ends first */
             return NULL;
-        arena_object *v = raw_backend()->realloc(arenas, (size_t)n * sizeof(arena_object));
+        arena_object *v = raw_backend()->realloc(raw_alloc.ctx, arenas, (size_t)n * sizeof(arena_object));
         if (v == NULL)
             return NULL;
         arenas = v;
@@ -1050,7 +1051,7 @@ static ALWAYS_INLINE void small_free(void *p)
         pool_became_empty(pool);
 }
 
-static void *pool_malloc(size_t n)
+static void *pool_malloc(void *ctx, size_t n)
 {
     ASSERT_GIL();
     if (likely(n - 1 < SMALL_REQUEST_THRESHOLD)) /* n == 0 wraps round */
@@ -1058,7 +1059,7 @@ static void *pool_malloc(size_t n)
     return raw_malloc(n);
 }
 
-static void pool_free(void *p)
+static void pool_free(void *ctx, void *p)
 {
     ASSERT_GIL();
     if (likely(address_in_range(p))) {
@@ -1074,7 +1075,7 @@ static void pool_free(void *p)
  * raw).  So a size outside 1..512 proves p is raw and the radix lookup can
  * be skipped.  A size inside that range may still be a raw block (realloc
  * keeps raw blocks raw), so those are looked up. */
-static void pool_free_sized(void *p, size_t size)
+static void pool_free_sized(void *ctx, void *p, size_t size)
 {
     ASSERT_GIL();
     if (unlikely(size - 1 >= SMALL_REQUEST_THRESHOLD)) {
@@ -1091,7 +1092,7 @@ static void pool_free_sized(void *p, size_t size)
     raw_free(p);
 }
 
-static void *pool_calloc(size_t count, size_t size)
+static void *pool_calloc(void *ctx, size_t count, size_t size)
 {
     ASSERT_GIL();
     size_t n;
@@ -1108,18 +1109,18 @@ static void *pool_calloc(size_t count, size_t size)
     /* The raw calloc may know its memory is already zero (fresh mmap). */
     counters.raw_mallocs++;
     counters.raw_callocs++;
-    return raw_backend()->calloc(count, size);
+    return raw_backend()->calloc(raw_alloc.ctx, count, size);
 }
 
-static void *pool_realloc(void *p, size_t n)
+static void *pool_realloc(void *ctx, void *p, size_t n)
 {
     ASSERT_GIL();
     if (p == NULL)
-        return pool_malloc(n);
+        return pool_malloc(ctx, n);
     if (!address_in_range(p)) {
         if (migrate_raw_on_realloc && n - 1 < SMALL_REQUEST_THRESHOLD) {
             /* usable_size bytes are the raw block's own: safe to copy. */
-            size_t have = raw_backend()->usable_size(p);
+            size_t have = raw_backend()->usable_size(raw_alloc.ctx, p);
             void *q = small_malloc(n);
             if (q == NULL)
                 return NULL;
@@ -1128,7 +1129,7 @@ static void *pool_realloc(void *p, size_t n)
             return q;
         }
         counters.raw_reallocs++;
-        return raw_backend()->realloc(p, n);
+        return raw_backend()->realloc(raw_alloc.ctx, p, n);
     }
     pool_header *pool = POOL_OF(p);
     size_t size = CLASS_SIZE(pool->szidx);
@@ -1140,7 +1141,7 @@ static void *pool_realloc(void *p, size_t n)
             return p;
         keep = n;
     }
-    void *q = pool_malloc(n);
+    void *q = pool_malloc(ctx, n);
     if (q == NULL && n != 0)
         return NULL; /* p untouched */
     if (q != NULL)
@@ -1151,17 +1152,17 @@ static void *pool_realloc(void *p, size_t n)
     return q;
 }
 
-static size_t pool_usable_size(const void *p)
+static size_t pool_usable_size(void *ctx, const void *p)
 {
     ASSERT_GIL();
     if (p == NULL)
         return 0;
     if (address_in_range(p))
         return CLASS_SIZE(POOL_OF(p)->szidx);
-    return raw_backend()->usable_size(p);
+    return raw_backend()->usable_size(raw_alloc.ctx, p);
 }
 
-static bool pool_owns(const void *p)
+static bool pool_owns(void *ctx, const void *p)
 {
     ASSERT_GIL();
     return address_in_range(p);
@@ -1253,7 +1254,7 @@ static int pool_open(const char *options, const hl_raw *raw_in, void **ctx, char
     return 0;
 }
 
-static const char *pool_version(void)
+static const char *pool_version(void *ctx)
 {
     return "heaplab-pool 2 (obmalloc 3.10 design: 16 KiB pools, 1 MiB arenas; cached empty "
            "pools)";
@@ -1283,7 +1284,7 @@ static void trim_locked(void)
 }
 
 /* hl_allocator does not wrap trim, so take the GIL here when needed. */
-static void pool_trim(void)
+static void pool_trim(void *ctx)
 {
     if (hl_gil_held) {
         trim_locked();
@@ -1366,7 +1367,7 @@ void hl_pool_get_stats(hl_pool_stats *out)
     out->header_bytes = out->pools_in_use * POOL_OVERHEAD;
 }
 
-static size_t pool_native_stats(hl_stat *out, size_t max)
+static size_t pool_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     hl_pool_stats s;
     hl_pool_get_stats(&s);
@@ -1741,11 +1742,11 @@ void hl_pool_reset(void)
             radix_mid *mid = radix_mid_at(radix.root[t]);
             for (uint32_t m = 0; m <= RADIX_MID_MASK; m++)
                 if (mid->bot[m] != 0)
-                    raw->free(radix_bot_at(mid->bot[m]));
-            raw->free(mid);
+                    raw->free(raw_alloc.ctx, radix_bot_at(mid->bot[m]));
+            raw->free(raw_alloc.ctx, mid);
             radix.root[t] = 0;
         }
-        raw->free(arenas);
+        raw->free(raw_alloc.ctx, arenas);
     }
     arenas = NULL;
     maxarenas = 0;
@@ -1763,10 +1764,22 @@ void hl_pool_reset(void)
     nquiet = 0;
 }
 
+static void pool_thread_attach(void *ctx)
+{
+    hl_raw_thread_hook(&raw_alloc, true);
+}
+
+static void pool_thread_detach(void *ctx)
+{
+    hl_raw_thread_hook(&raw_alloc, false);
+}
+
 const hl_backend hl_pool_backend = {
     .name = "pool",
     .thread_safe = false,
     .open = pool_open,
+    .thread_attach = pool_thread_attach,
+    .thread_detach = pool_thread_detach,
     .version = pool_version,
     .malloc = pool_malloc,
     .calloc = pool_calloc,

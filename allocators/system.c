@@ -12,17 +12,17 @@
 #include <malloc.h>
 #include <stdlib.h>
 
-static const char *system_version(void)
+static const char *system_version(void *ctx)
 {
     return gnu_get_libc_version();
 }
 
-static void *system_malloc(size_t size)
+static void *system_malloc(void *ctx, size_t size)
 {
     return malloc(size);
 }
 
-static void *system_calloc(size_t count, size_t size)
+static void *system_calloc(void *ctx, size_t count, size_t size)
 {
     /* glibc returns NULL on overflow by itself; checking here keeps that
      * contract when malloc is a sanitizer's, which aborts instead. */
@@ -32,22 +32,22 @@ static void *system_calloc(size_t count, size_t size)
     return calloc(count, size);
 }
 
-static void *system_realloc(void *ptr, size_t size)
+static void *system_realloc(void *ctx, void *ptr, size_t size)
 {
     return realloc(ptr, size);
 }
 
-static void system_free(void *ptr)
+static void system_free(void *ctx, void *ptr)
 {
     free(ptr);
 }
 
-static size_t system_usable_size(const void *ptr)
+static size_t system_usable_size(void *ctx, const void *ptr)
 {
     return malloc_usable_size((void *)ptr);
 }
 
-static size_t system_native_stats(hl_stat *out, size_t max)
+static size_t system_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     struct mallinfo2 mi = mallinfo2();
     const hl_stat all[] = {
@@ -65,7 +65,7 @@ static size_t system_native_stats(hl_stat *out, size_t max)
     return n;
 }
 
-static void system_trim(void)
+static void system_trim(void *ctx)
 {
     malloc_trim(0);
 }

@@ -24,8 +24,10 @@
 /* The backend under test (set by main before each RUN). */
 static const hl_backend *B;
 static hl_allocator H;
-/* guard and faulty, taken from the registry (the cpython variant has none). */
+/* guard and faulty, taken from the registry (the cpython variant has none),
+ * and their instances. */
 static const hl_backend *G, *F;
+static void *GC, *FC;
 
 /* Direct vtable calls on a backend that is not thread safe need the GIL,
  * exactly as hl_allocator would take it. */
@@ -76,7 +78,7 @@ TEST(sizes_alignment_usable_direct)
     enter();
     for (size_t i = 0; i < N_EDGE; i++) {
         size_t n = edge_sizes[i];
-        unsigned char *p = B->malloc(n);
+        unsigned char *p = B->malloc(H.ctx, n);
         blocks[i] = p;
         if (n == 0)
             continue; /* NULL or a unique pointer: both are C */
@@ -84,7 +86,7 @@ TEST(sizes_alignment_usable_direct)
         if (p == NULL)
             continue;
         CHECK_MSG((uintptr_t)p % required_alignment(n) == 0, "malloc(%zu) = %p", n, (void *)p);
-        CHECK_MSG(B->usable_size(p) >= n, "usable_size %zu < %zu", B->usable_size(p), n);
+        CHECK_MSG(B->usable_size(H.ctx, p) >= n, "usable_size %zu < %zu", B->usable_size(H.ctx, p), n);
         fill(p, n, (unsigned)i);
     }
     /* All live at once: no block may overlap another's content. */
@@ -95,7 +97,7 @@ TEST(sizes_alignment_usable_direct)
         for (size_t i = 1; i < N_EDGE; i++)
             CHECK(blocks[i] != blocks[0]); /* malloc(0) is unique */
     for (size_t i = 0; i < N_EDGE; i++)
-        B->free(blocks[i]);
+        B->free(H.ctx, blocks[i]);
     leave();
 }
 
@@ -113,19 +115,19 @@ TEST(random_sizes_direct)
                 CHECK_MSG(false, "block %d of %zu bytes changed", k, sz[k]);
                 break;
             }
-            B->free(p[k]);
+            B->free(H.ctx, p[k]);
             p[k] = NULL;
         } else {
             uint64_t r = hl_test_rand(&rng);
             sz[k] = (r & 15) ? 1 + (r >> 8) % 512 : 1 + (r >> 8) % 70000;
-            p[k] = B->malloc(sz[k]);
+            p[k] = B->malloc(H.ctx, sz[k]);
             REQUIRE(p[k] != NULL);
             CHECK((uintptr_t)p[k] % required_alignment(sz[k]) == 0);
             fill(p[k], sz[k], (unsigned)k * 7u);
         }
     }
     for (int k = 0; k < LIVE; k++)
-        B->free(p[k]);
+        B->free(H.ctx, p[k]);
     leave();
 }
 
@@ -137,69 +139,69 @@ TEST(calloc_zeroes_and_overflows)
         size_t n = sizes[i];
         /* Dirty memory of this size first, so calloc cannot rely on luck. */
         for (int round = 0; round < 3; round++) {
-            unsigned char *d = B->malloc(n);
+            unsigned char *d = B->malloc(H.ctx, n);
             REQUIRE(d != NULL);
             memset(d, 0xAB, n);
-            B->free(d);
-            unsigned char *z = B->calloc(1, n);
+            B->free(H.ctx, d);
+            unsigned char *z = B->calloc(H.ctx, 1, n);
             REQUIRE(z != NULL);
             bool zero = true;
             for (size_t j = 0; j < n; j++)
                 zero &= z[j] == 0;
             CHECK_MSG(zero, "calloc(1, %zu) not zeroed", n);
-            B->free(z);
+            B->free(H.ctx, z);
         }
-        unsigned char *z = B->calloc(n, 3); /* count * size, not one of them */
+        unsigned char *z = B->calloc(H.ctx, n, 3); /* count * size, not one of them */
         REQUIRE(z != NULL);
-        CHECK(B->usable_size(z) >= 3 * n);
+        CHECK(B->usable_size(H.ctx, z) >= 3 * n);
         bool zero = true;
         for (size_t j = 0; j < 3 * n; j++)
             zero &= z[j] == 0;
         CHECK(zero);
-        B->free(z);
+        B->free(H.ctx, z);
     }
-    void *o1 = B->calloc(SIZE_MAX / 2 + 1, 2);
-    void *o2 = B->calloc(SIZE_MAX, SIZE_MAX);
-    void *o3 = B->calloc((SIZE_MAX >> 4) + 1, 16);
+    void *o1 = B->calloc(H.ctx, SIZE_MAX / 2 + 1, 2);
+    void *o2 = B->calloc(H.ctx, SIZE_MAX, SIZE_MAX);
+    void *o3 = B->calloc(H.ctx, (SIZE_MAX >> 4) + 1, 16);
     CHECK(o1 == NULL);
     CHECK(o2 == NULL);
     CHECK(o3 == NULL);
-    B->free(o1);
-    B->free(o2);
-    B->free(o3);
+    B->free(H.ctx, o1);
+    B->free(H.ctx, o2);
+    B->free(H.ctx, o3);
     leave();
 }
 
 TEST(realloc_keeps_content)
 {
     enter();
-    unsigned char *p = B->realloc(NULL, 100); /* realloc(NULL, n) == malloc(n) */
+    unsigned char *p = B->realloc(H.ctx, NULL, 100); /* realloc(NULL, n) == malloc(n) */
     REQUIRE(p != NULL);
-    CHECK(B->usable_size(p) >= 100);
+    CHECK(B->usable_size(H.ctx, p) >= 100);
     fill(p, 100, 3);
     static const size_t steps[] = {1000, 5000, 50, 513, 512, 17, 16, 300000, 1 << 20, 40, 1};
     size_t have = 100;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         size_t n = steps[i];
-        unsigned char *q = B->realloc(p, n);
+        unsigned char *q = B->realloc(H.ctx, p, n);
         REQUIRE(q != NULL);
         size_t kept = have < n ? have : n;
         CHECK_MSG(filled(q, kept, 3), "realloc %zu -> %zu lost content", have, n);
-        CHECK(B->usable_size(q) >= n);
+        CHECK(B->usable_size(H.ctx, q) >= n);
         CHECK((uintptr_t)q % required_alignment(n) == 0);
         fill(q, n, 3);
         p = q;
         have = n;
     }
-    B->free(p);
+    B->free(H.ctx, p);
     /* realloc(p, 0): NULL with p freed, or a block to free later: both C. */
-    p = B->malloc(10);
+    p = B->malloc(H.ctx, 10);
     REQUIRE(p != NULL);
-    p = B->realloc(p, 0);
-    B->free(p);
-    B->free(NULL); /* a no-op */
+    p = B->realloc(H.ctx, p, 0);
+    B->free(H.ctx, p);
+    B->free(H.ctx, NULL); /* a no-op */
     if (B->free_sized)
-        B->free_sized(NULL, 0);
+        B->free_sized(H.ctx, NULL, 0);
     leave();
 }
 
@@ -209,12 +211,12 @@ TEST(sized_free_direct)
         SKIP("backend has no sized free");
     enter();
     for (size_t i = 0; i < N_EDGE; i++) {
-        unsigned char *p = B->malloc(edge_sizes[i]);
+        unsigned char *p = B->malloc(H.ctx, edge_sizes[i]);
         if (edge_sizes[i])
             REQUIRE(p != NULL);
         if (p)
             fill(p, edge_sizes[i], 9);
-        B->free_sized(p, edge_sizes[i]);
+        B->free_sized(H.ctx, p, edge_sizes[i]);
     }
     leave();
 }
@@ -224,13 +226,13 @@ TEST(metadata)
     CHECK(B->name != NULL && B->name[0] != '\0');
     CHECK(hl_registry_row(B) != NULL && hl_registry_row(B)->summary[0] != '\0');
     REQUIRE(B->version != NULL);
-    const char *v = B->version();
+    const char *v = B->version(H.ctx);
     CHECK(v != NULL && v[0] != '\0');
     printf("     %s %s\n", B->name, v ? v : "(null)");
     if (B->native_stats) {
         hl_stat st[HL_MAX_NATIVE_STATS];
         enter();
-        size_t n = B->native_stats(st, HL_MAX_NATIVE_STATS);
+        size_t n = B->native_stats(H.ctx, st, HL_MAX_NATIVE_STATS);
         leave();
         CHECK(n > 0 && n <= HL_MAX_NATIVE_STATS);
         printf("     ");
@@ -238,14 +240,14 @@ TEST(metadata)
             printf("%s=%" PRIu64 "%s", st[i].name, st[i].value, i + 1 < n ? " " : "\n");
         /* max is honoured */
         enter();
-        CHECK(B->native_stats(st, 1) <= 1);
+        CHECK(B->native_stats(H.ctx, st, 1) <= 1);
         leave();
     }
     CHECK(hl_registry_find(B->name) == B);
     CHECK(hl_registry_known(B->name));
     if (B->trim) {
         enter();
-        B->trim(); /* must be callable at any time */
+        B->trim(H.ctx); /* must be callable at any time */
         leave();
     }
 }
@@ -464,10 +466,9 @@ static int wrapper_open(const hl_backend *w, const char *options, char *err, siz
 {
     hl_raw raw;
     char rest[64];
-    void *ctx;
     if (hl_registry_resolve_raw(w, options, &raw, rest, sizeof rest, err, errlen) != 0)
         return -1;
-    return w->open(rest, &raw, &ctx, err, errlen);
+    return w->open(rest, &raw, w == F ? &FC : &GC, err, errlen);
 }
 
 /* ---- guard: its detections, in forked children --------------------------- */
@@ -486,22 +487,22 @@ static bool guard_dies(guard_fault fault, const char *expect)
     if (pid == 0) {
         dup2(fds[1], 2);
         close(fds[0]);
-        unsigned char *p = G->malloc(32);
+        unsigned char *p = G->malloc(GC, 32);
         switch (fault) {
         case FAULT_OVERFLOW:
             p[32] = 0; /* one past the end: the trailing pad */
-            G->free(p);
+            G->free(GC, p);
             break;
         case FAULT_UNDERFLOW:
             p[-1] = 0;
-            G->free(p);
+            G->free(GC, p);
             break;
         case FAULT_DOUBLE_FREE:
-            G->free(p);
-            G->free(p);
+            G->free(GC, p);
+            G->free(GC, p);
             break;
         case FAULT_SIZED:
-            G->free_sized(p, 31);
+            G->free_sized(GC, p, 31);
             break;
         }
         _exit(0); /* not detected */
@@ -539,22 +540,22 @@ TEST(guard_detects)
 
 TEST(guard_fills)
 {
-    unsigned char *p = G->malloc(64);
+    unsigned char *p = G->malloc(GC, 64);
     REQUIRE(p != NULL);
     bool clean = true;
     for (int i = 0; i < 64; i++)
         clean &= p[i] == 0xCD;
     CHECK(clean);
     CHECK(p[64] == 0xFD && p[-1] == 0xFD); /* pads, readable: inside the raw block */
-    CHECK_EQ_U64(G->usable_size(p), 64);
-    unsigned char *q = G->realloc(p, 100);
+    CHECK_EQ_U64(G->usable_size(GC, p), 64);
+    unsigned char *q = G->realloc(GC, p, 100);
     REQUIRE(q != NULL);
     CHECK(q != p); /* guard's realloc always moves */
     clean = true;
     for (int i = 64; i < 100; i++)
         clean &= q[i] == 0xCD;
     CHECK(clean);
-    G->free(q);
+    G->free(GC, q);
 }
 
 /* ---- faulty: faults exactly where its options put them --------------------- */
@@ -569,21 +570,21 @@ TEST(faulty_fail_every)
     REQUIRE(wrapper_open(F, "fail_every=5,corrupt_every=0", err, sizeof err) == 0);
     void *p[50];
     for (int k = 1; k <= 50; k++) {
-        p[k - 1] = F->malloc(24);
+        p[k - 1] = F->malloc(FC, 24);
         CHECK_MSG((p[k - 1] == NULL) == (k % 5 == 0), "allocation %d", k);
     }
     for (int k = 0; k < 50; k++)
-        F->free(p[k]);
+        F->free(FC, p[k]);
     /* realloc and calloc count too: calls 51..55, the 55th fails. */
-    void *q = F->calloc(1, 10);             /* 51 */
-    q = F->realloc(q, 20);                  /* 52 */
-    void *r = F->malloc(1);                 /* 53 */
-    void *s = F->malloc(1);                 /* 54 */
-    void *t = F->realloc(q, 30);            /* 55: fails, q intact */
+    void *q = F->calloc(FC, 1, 10);             /* 51 */
+    q = F->realloc(FC, q, 20);                  /* 52 */
+    void *r = F->malloc(FC, 1);                 /* 53 */
+    void *s = F->malloc(FC, 1);                 /* 54 */
+    void *t = F->realloc(FC, q, 30);            /* 55: fails, q intact */
     CHECK(q != NULL && r != NULL && s != NULL && t == NULL);
-    F->free(q);
-    F->free(r);
-    F->free(s);
+    F->free(FC, q);
+    F->free(FC, r);
+    F->free(FC, s);
 }
 
 TEST(faulty_corrupt_every)
@@ -593,7 +594,7 @@ TEST(faulty_corrupt_every)
     enum { N = 40, SIZE = 64 };
     unsigned char *p[N];
     for (int i = 0; i < N; i++) {
-        p[i] = F->malloc(SIZE);
+        p[i] = F->malloc(FC, SIZE);
         REQUIRE(p[i] != NULL);
         fill(p[i], SIZE, (unsigned)i); /* the caller writes its block at once */
     }
@@ -612,7 +613,7 @@ TEST(faulty_corrupt_every)
     }
     CHECK_EQ_U64(broken, N / 10); /* allocations 10, 20, 30, 40 */
     hl_stat st[8];
-    size_t n = F->native_stats(st, 8);
+    size_t n = F->native_stats(FC, st, 8);
     bool seen = false;
     for (size_t i = 0; i < n; i++)
         if (strcmp(st[i].name, "faulty.corrupted") == 0) {
@@ -621,7 +622,7 @@ TEST(faulty_corrupt_every)
         }
     CHECK(seen);
     for (int i = 0; i < N; i++)
-        F->free(p[i]);
+        F->free(FC, p[i]);
 }
 
 /* ---- the registry ------------------------------------------------------------ */
@@ -706,6 +707,12 @@ int main(void)
         RUN(handle_basic_calls);
         RUN(handle_accounting_matches_model);
         RUN(native_stats_plausible);
+    }
+    const hl_backend *opened;
+    if (G && hl_registry_open("guard", &opened, &GC, err, sizeof err) != 0) {
+        printf("FAIL open guard: %s\n", err);
+        hl_test_failed++;
+        G = NULL;
     }
     if (G) {
         printf("-- guard detections\n");

@@ -362,21 +362,21 @@ TEST(tuple_api)
 
 /* ---- immortality: a backend that gives every block its own pages --------- */
 
-static void *page_malloc(size_t n)
+static void *page_malloc(void *ctx, size_t n)
 {
     size_t len = (n + 4095) & ~(size_t)4095;
     void *p = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                    -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
-static void *page_calloc(size_t c, size_t n) { return page_malloc(c * n); }
-static void *page_realloc(void *p, size_t n) { (void)p; (void)n; return NULL; }
-static void page_free(void *p) { (void)p; } /* size unknown: freed sized */
-static void page_free_sized(void *p, size_t n)
+static void *page_calloc(void *ctx, size_t c, size_t n) { return page_malloc(ctx, c * n); }
+static void *page_realloc(void *ctx, void *p, size_t n) { (void)p; (void)n; return NULL; }
+static void page_free(void *ctx, void *p) { (void)p; } /* size unknown: freed sized */
+static void page_free_sized(void *ctx, void *p, size_t n)
 {
     munmap(p, ((n + 4095) & ~(size_t)4095) ?: 4096);
 }
-static size_t page_usable(const void *p) { (void)p; return 0; }
+static size_t page_usable(void *ctx, const void *p) { (void)p; return 0; }
 
 static const hl_backend page_backend = {
     .name = "pages", .thread_safe = true, /* test: one mapping per block */

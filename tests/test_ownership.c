@@ -53,12 +53,15 @@ static const hl_backend *native(void)
     return hl_registry_native();
 }
 
+/* The native backend's instance (main opens it). */
+static void *NC;
+
 static void *nat_malloc(size_t n)
 {
     const hl_backend *b = native();
     if (!b->thread_safe)
         hl_gil_acquire();
-    void *p = b->malloc(n);
+    void *p = b->malloc(NC, n);
     if (!b->thread_safe)
         hl_gil_release();
     return p;
@@ -69,7 +72,7 @@ static void nat_free(void *p)
     const hl_backend *b = native();
     if (!b->thread_safe)
         hl_gil_acquire();
-    b->free(p);
+    b->free(NC, p);
     if (!b->thread_safe)
         hl_gil_release();
 }
@@ -180,9 +183,9 @@ TEST(native_blocks_belong_to_native)
 #endif
     if (native()->owns) {
         for (int i = 0; i < N; i++)
-            CHECK(native()->owns(p[i]) == (strcmp(native()->name, "cpython") != 0));
+            CHECK(native()->owns(NC, p[i]) == (strcmp(native()->name, "cpython") != 0));
         int on_stack;
-        CHECK(!native()->owns(&on_stack));
+        CHECK(!native()->owns(NC, &on_stack));
     }
     for (int i = 0; i < N; i++)
         nat_free(p[i]);
@@ -205,8 +208,8 @@ TEST(obmalloc_serves_small_blocks)
     CHECK(glibc_did_not_serve(g0, glibc_in_use(), (uint64_t)N * SMALL));
     hl_gil_acquire();
     for (int i = 0; i < N; i++) {
-        CHECK(native()->owns(p[i]));
-        CHECK_EQ_U64(native()->usable_size(p[i]), SMALL);
+        CHECK(native()->owns(NC, p[i]));
+        CHECK_EQ_U64(native()->usable_size(NC, p[i]), SMALL);
     }
     hl_gil_release();
     for (int i = 0; i < N; i++)
@@ -215,10 +218,10 @@ TEST(obmalloc_serves_small_blocks)
 }
 #endif
 
-static uint64_t native_stat(const hl_backend *b, const char *name, bool *found)
+static uint64_t native_stat(const hl_allocator *a, const char *name, bool *found)
 {
     hl_stat st[HL_MAX_NATIVE_STATS];
-    size_t n = b->native_stats(st, HL_MAX_NATIVE_STATS);
+    size_t n = a->backend->native_stats(a->ctx, st, HL_MAX_NATIVE_STATS);
     for (size_t i = 0; i < n; i++)
         if (strcmp(st[i].name, name) == 0) {
             *found = true;
@@ -243,7 +246,7 @@ TEST(pool_serves_small_blocks_from_its_arenas)
     hl_free(&a, warm, SMALL);
     bool found;
     hl_gil_acquire();
-    uint64_t b0 = native_stat(pool, "pool.blocks_in_use", &found);
+    uint64_t b0 = native_stat(&a, "pool.blocks_in_use", &found);
     hl_gil_release();
     REQUIRE(found);
     uint64_t g0 = glibc_in_use();
@@ -254,7 +257,7 @@ TEST(pool_serves_small_blocks_from_its_arenas)
         memset(p[i], 3, SMALL);
     }
     hl_gil_acquire();
-    uint64_t b1 = native_stat(pool, "pool.blocks_in_use", &found);
+    uint64_t b1 = native_stat(&a, "pool.blocks_in_use", &found);
     hl_gil_release();
     CHECK_EQ_U64(b1 - b0, N);
     CHECK(glibc_did_not_serve(g0, glibc_in_use(), (uint64_t)N * SMALL));
@@ -265,13 +268,13 @@ TEST(pool_serves_small_blocks_from_its_arenas)
 int main(void)
 {
     printf("variant %s (native backend %s)\n", hl_registry_variant(), native()->name);
-    if (native()->open) {
+    {
         char err[256];
-        hl_allocator a;
+        const hl_backend *b;
         bool take = !native()->thread_safe;
         if (take)
             hl_gil_acquire();
-        int rc = hl_allocator_open(&a, native()->name, err, sizeof err);
+        int rc = hl_registry_open(native()->name, &b, &NC, err, sizeof err);
         if (take)
             hl_gil_release();
         if (rc != 0) {
