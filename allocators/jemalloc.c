@@ -95,6 +95,9 @@ static size_t jemalloc_native_stats(void *ctx, hl_stat *out, size_t max)
 
 static void jemalloc_trim(void *ctx)
 {
+    /* This thread's cache first (its blocks are counted as allocated until
+     * flushed), then every arena's unused dirty pages. */
+    mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
     mallctl("arena." STRINGIFY(MALLCTL_ARENAS_ALL) ".purge", NULL, NULL, NULL, 0);
 }
 

@@ -7,9 +7,13 @@
  * only covers the address range mimalloc places its segments in through
  * mmap hints (2 TiB and up on x86-64).  Under ASan those hints are not
  * honoured, segments land near 0x7f..., and mi_is_in_heap_region answers
- * false for mimalloc's own blocks, so sanitizer builds leave owns() out.  Statistics are mi_process_info's:
- * mimalloc's detailed counters are compiled out of release builds
- * (MI_STAT=0), but the process figures are always available.
+ * false for mimalloc's own blocks.  owns() then asks mi_check_owned, which
+ * walks the calling thread's heap pages instead ("safe for any pointer",
+ * mimalloc.h; slow, but owns is only for tests): a block another thread
+ * allocated is still missed there, so the probe asks from the allocating
+ * thread.  Statistics are mi_process_info's: mimalloc's detailed counters
+ * are compiled out of release builds (MI_STAT=0), but the process figures
+ * are always available.
  */
 #include "backends.h"
 
@@ -64,12 +68,10 @@ static size_t mimalloc_usable_size(void *ctx, const void *ptr)
     return mi_usable_size(ptr);
 }
 
-#ifndef HL_SANITIZE
 static bool mimalloc_owns(void *ctx, const void *ptr)
 {
-    return mi_is_in_heap_region(ptr);
+    return mi_is_in_heap_region(ptr) || mi_check_owned(ptr);
 }
-#endif
 
 static size_t mimalloc_native_stats(void *ctx, hl_stat *out, size_t max)
 {
@@ -109,11 +111,7 @@ const hl_backend hl_native_backend = {
     .free = mimalloc_free,
     .free_sized = mimalloc_free_sized,
     .usable_size = mimalloc_usable_size,
-#ifdef HL_SANITIZE
-    .owns = NULL, /* see the top of this file */
-#else
     .owns = mimalloc_owns,
-#endif
     .native_stats = mimalloc_native_stats,
     .trim = mimalloc_trim,
 };

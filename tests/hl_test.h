@@ -4,9 +4,11 @@
  *     int main(void) { RUN(name); ...; return hl_test_summary(); }
  *
  * Each failed CHECK prints file:line and the expression; a test that fails any
- * check counts as failed.  hl_test_summary() prints "N passed, N failed"
- * (which CI reads) and returns the exit status.  SKIP("why") ends a test as
- * skipped.
+ * check counts as failed, also when it skips afterwards.  SKIP("why") ends a
+ * test as skipped.  hl_test_summary() prints "N passed, N failed, N skipped"
+ * (which CI reads) and returns the exit status: 1 on any failure, else
+ * HL_TEST_SKIPPED (77) when every test was skipped, which ctest reports as
+ * a skipped test (SKIP_RETURN_CODE, tests/CMakeLists.txt), else 0.
  */
 #ifndef HL_TEST_H
 #define HL_TEST_H
@@ -26,11 +28,11 @@ static int hl_test_cur_failed, hl_test_cur_skipped;
         hl_test_cur_failed = 0;                                       \
         hl_test_cur_skipped = 0;                                      \
         test_##name();                                                \
-        if (hl_test_cur_skipped)                                      \
-            hl_test_skipped++;                                        \
-        else if (hl_test_cur_failed) {                                \
+        if (hl_test_cur_failed) {                                     \
             hl_test_failed++;                                         \
             printf("FAIL %s\n", #name);                               \
+        } else if (hl_test_cur_skipped) {                             \
+            hl_test_skipped++;                                        \
         } else {                                                      \
             hl_test_passed++;                                         \
             printf("ok   %s\n", #name);                               \
@@ -95,11 +97,15 @@ static int hl_test_cur_failed, hl_test_cur_skipped;
         return;                                                                  \
     } while (0)
 
+#define HL_TEST_SKIPPED 77
+
 static inline int hl_test_summary(void)
 {
     printf("%d passed, %d failed, %d skipped\n", hl_test_passed, hl_test_failed,
            hl_test_skipped);
-    return hl_test_failed ? 1 : 0;
+    if (hl_test_failed)
+        return 1;
+    return hl_test_passed == 0 && hl_test_skipped > 0 ? HL_TEST_SKIPPED : 0;
 }
 
 /* splitmix64: the deterministic generator tests use. */

@@ -1,5 +1,5 @@
 # tests/pool.cmake: the pool backend's tests (tests/test_pool.c), linked into
-# the system variant (the pool looks its raw allocator up by name there).
+# the system variant, whose malloc is the pool's raw allocator there.
 add_executable(test_pool ${CMAKE_CURRENT_LIST_DIR}/test_pool.c)
 hl_link_variant(test_pool system)
 add_test(NAME pool COMMAND test_pool)

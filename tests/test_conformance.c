@@ -12,14 +12,11 @@
 #include "gil.h"
 #include "hl_test.h"
 #include "registry.h"
+#include "hl_probe.h"
 
 #include <stdint.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifdef HL_TEST_VARIANT_jemalloc
-#include <jemalloc/jemalloc.h>
-#endif
 
 /* The backend under test (set by main before each RUN). */
 static const hl_backend *B;
@@ -205,6 +202,20 @@ TEST(realloc_keeps_content)
     leave();
 }
 
+/* The active statistic terms of B's probe (backends.def), or 0. */
+static int stat_terms(probe_term *terms)
+{
+    probe_term all[HL_PROBE_MAX_TERMS];
+    char err[256];
+    int n = hl_probe_parse(hl_registry_row(B)->probe, all, HL_PROBE_MAX_TERMS, err, sizeof err);
+    CHECK_MSG(n >= 0, "%s", err);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (all[i].active && hl_probe_is_stat(&all[i]))
+            terms[k++] = all[i];
+    return k;
+}
+
 TEST(sized_free_direct)
 {
     if (B->free_sized == NULL)
@@ -219,6 +230,25 @@ TEST(sized_free_direct)
         B->free_sized(H.ctx, p, edge_sizes[i]);
     }
     leave();
+    /* That the sized free really freed: the backend's own counters fall
+     * back (its probe's statistics), or, for a backend that keeps none,
+     * the freed blocks are handed out again. */
+    hl_allocator_set_sized_free(&H, true);
+    probe_term terms[HL_PROBE_MAX_TERMS];
+    int n = stat_terms(terms);
+    for (int i = 0; i < n; i++)
+        if (terms[i].check != PROBE_POSITIVE && terms[i].check != PROBE_LE &&
+            terms[i].check != PROBE_COUNT)
+            hl_probe_run(&H, &terms[i]);
+    bool counted = false;
+    for (int i = 0; i < n; i++)
+        counted |= terms[i].check == PROBE_GROW || terms[i].check == PROBE_EXACT ||
+                   terms[i].check == PROBE_BLOCKS;
+    if (!counted) {
+        printf("     %s: no counter in its probe: freed blocks must come back\n", B->name);
+        hl_probe_reuse(&H, HL_PROBE_DEFAULT_SIZE);
+        hl_probe_reuse(&H, 48);
+    }
 }
 
 TEST(metadata)
@@ -353,76 +383,6 @@ TEST(handle_basic_calls)
     CHECK_EQ_U64(s.live_bytes, 0);
 }
 
-static uint64_t stat_value(const hl_alloc_stats *s, const char *name, bool *found)
-{
-    for (size_t i = 0; i < s->n_native; i++)
-        if (strcmp(s->native[i].name, name) == 0) {
-            *found = true;
-            return s->native[i].value;
-        }
-    *found = false;
-    return 0;
-}
-
-/* Which native counters must grow when a test keeps N blocks of `size`
- * bytes live: by at least N * size bytes, or exactly N blocks / N * size
- * bytes where the allocator serves nobody else in the process. */
-typedef struct growth_rule {
-    const char *backend, *stat;
-    size_t size;
-    bool counts_blocks; /* the stat counts blocks, not bytes */
-    bool exact;
-} growth_rule;
-
-/* 40000 B is above jemalloc's thread-cache limit (32 KiB), so those blocks
- * cannot come from memory its stats already count, and below glibc's mmap
- * threshold, so they land in uordblks.  48 B is a pymalloc size class. */
-static const growth_rule growth_rules[] = {
-#ifndef HL_SANITIZE /* under ASan, glibc's mallinfo sees none of malloc's blocks */
-    {"system", "mallinfo.uordblks", 40000, false, false},
-#endif
-    {"jemalloc", "stats.allocated", 40000, false, false},
-    {"tcmalloc", "generic.current_allocated_bytes", 40000, false, false},
-    {"cpython", "obmalloc.allocated_blocks", 48, true, true},
-    {"cpython", "obmalloc.bytes_in_allocated_blocks", 48, false, true},
-    {"pool", "pool.blocks_in_use", 48, true, true},
-    {"pool", "pool.bytes_in_blocks", 48, false, true},
-    {"guard", "guard.live_blocks", 40000, true, true},
-    {"guard", "guard.live_bytes", 40000, false, true},
-    /* mimalloc's release build keeps no byte counters (MI_STAT=0); its
-     * process figures are checked for consistency below instead. */
-};
-
-static void check_growth(const growth_rule *rule)
-{
-    enum { N = 64 };
-    void *p[N];
-    hl_alloc_stats s0, s1;
-#ifdef HL_TEST_VARIANT_jemalloc
-    /* Empty this thread's cache first: a tcache GC flush during the test
-     * would lower stats.allocated by blocks freed earlier. */
-    mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
-#endif
-    hl_allocator_stats(&H, &s0);
-    for (int i = 0; i < N; i++) {
-        p[i] = hl_malloc(&H, rule->size);
-        REQUIRE(p[i] != NULL);
-        memset(p[i], 0x5A, rule->size);
-    }
-    hl_allocator_stats(&H, &s1);
-    bool f0, f1;
-    uint64_t before = stat_value(&s0, rule->stat, &f0), after = stat_value(&s1, rule->stat, &f1);
-    CHECK_MSG(f0 && f1, "stat %s missing", rule->stat);
-    uint64_t want = rule->counts_blocks ? N : N * rule->size;
-    CHECK_MSG(after >= before + want, "%s grew from %" PRIu64 " to %" PRIu64 ", want +%" PRIu64,
-              rule->stat, before, after, want);
-    if (rule->exact)
-        CHECK_MSG(after - before == want, "%s grew by %" PRIu64 ", want exactly %" PRIu64,
-                  rule->stat, after - before, want);
-    for (int i = 0; i < N; i++)
-        hl_free(&H, p[i], rule->size);
-}
-
 TEST(native_stats_plausible)
 {
     if (B->native_stats == NULL)
@@ -432,18 +392,14 @@ TEST(native_stats_plausible)
     CHECK(s0.n_native > 0);
     for (size_t i = 0; i < s0.n_native; i++)
         CHECK(s0.native[i].name != NULL && s0.native[i].name[0] != '\0');
-    if (strcmp(B->name, "mimalloc") == 0) {
-        bool f[3];
-        uint64_t peak_rss = stat_value(&s0, "process.peak_rss", &f[0]);
-        uint64_t commit = stat_value(&s0, "process.current_commit", &f[1]);
-        uint64_t peak_commit = stat_value(&s0, "process.peak_commit", &f[2]);
-        CHECK(f[0] && f[1] && f[2]);
-        CHECK(peak_rss > 0);
-        CHECK(commit > 0 && peak_commit >= commit);
-    }
-    for (size_t i = 0; i < sizeof growth_rules / sizeof growth_rules[0]; i++)
-        if (strcmp(growth_rules[i].backend, B->name) == 0)
-            check_growth(&growth_rules[i]);
+    /* The probe's statistics (backends.def) move with the blocks, freed
+     * with a plain free here (sized_free_direct frees them sized). */
+    hl_allocator_set_sized_free(&H, false);
+    probe_term terms[HL_PROBE_MAX_TERMS];
+    int n = stat_terms(terms);
+    for (int i = 0; i < n; i++)
+        hl_probe_run(&H, &terms[i]);
+    hl_allocator_set_sized_free(&H, true);
 }
 
 /* hl_allocator_open calls the backend's open(); backend.h says every call
@@ -636,10 +592,18 @@ TEST(registry_and_open_errors)
     CHECK(hl_registry_native() == hl_registry_at(0));
     CHECK(hl_registry_find("nonesuch") == NULL);
     CHECK(!hl_registry_known("nonesuch"));
-    static const char *const all[] = {"system", "pool",     "guard",    "faulty",
-                                      "jemalloc", "mimalloc", "tcmalloc", "cpython"};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        CHECK(hl_registry_known(all[i]));
+    for (size_t i = 0; i < HL_BACKEND_ROWS; i++)
+        CHECK(hl_registry_known(hl_backend_rows[i].name));
+    /* Hosted: the native backend, and the wrappers in a PROCESS variant. */
+    size_t wrappers = 0;
+    for (size_t i = 0; i < HL_BACKEND_ROWS; i++)
+        wrappers += hl_backend_rows[i].kind == HL_KIND_WRAPPER ||
+                    hl_backend_rows[i].kind == HL_KIND_FAULT;
+    const hl_backend_row *own = hl_registry_row(hl_registry_native());
+    REQUIRE(own != NULL && hl_backend_row_is_variant(own));
+    CHECK_EQ_U64(hl_registry_count(), 1 + (own->kind == HL_KIND_PROCESS ? wrappers : 0));
+    for (size_t i = 0; i < hl_registry_count(); i++)
+        CHECK(hl_registry_row(hl_registry_at(i)) != NULL);
     CHECK(hl_registry_check_process(err, sizeof err) == 0);
     if (err[0])
         printf("  %s\n", err);
@@ -647,9 +611,14 @@ TEST(registry_and_open_errors)
     hl_allocator a;
     CHECK(hl_allocator_open(&a, "nonesuch", err, sizeof err) == -1);
     CHECK(strstr(err, "unknown backend") != NULL);
-    const char *foreign = strcmp(HL_TEST_VARIANT, "jemalloc") == 0 ? "mimalloc" : "jemalloc";
-    CHECK(hl_allocator_open(&a, foreign, err, sizeof err) == -1);
-    CHECK(strstr(err, "not hosted") != NULL);
+    /* Every other variant's backend is known here but not hosted. */
+    for (size_t i = 0; i < HL_BACKEND_ROWS; i++) {
+        const hl_backend_row *r = &hl_backend_rows[i];
+        if (!hl_backend_row_is_variant(r) || r == own)
+            continue;
+        CHECK(hl_allocator_open(&a, r->name, err, sizeof err) == -1);
+        CHECK_MSG(strstr(err, "not hosted") != NULL, "%s: %s", r->name, err);
+    }
     if (G) {
         char e2[256];
         CHECK(wrapper_open(G, "raw=guard", e2, sizeof e2) == -1);
@@ -667,7 +636,7 @@ TEST(registry_and_open_errors)
     }
     if (hl_registry_find("pool")) {
         /* A second handle may repeat the first one's options or give none;
-         * it may not change them (the object layer opens two handles). */
+         * it may not change them (two handles on one backend share it). */
         hl_allocator p1, p2, p3, p4;
         CHECK(hl_allocator_open(&p1, "pool:keep_free=1", err, sizeof err) == 0);
         CHECK(hl_allocator_open(&p2, "pool:keep_free=1", err, sizeof err) == 0);
@@ -689,8 +658,8 @@ int main(void)
     size_t n = hl_registry_count();
     for (size_t i = 0; i < n; i++) {
         B = hl_registry_at(i);
-        if (strcmp(B->name, "faulty") == 0)
-            continue;
+        if (hl_registry_row(B)->kind == HL_KIND_FAULT)
+            continue; /* breaks on purpose: its own tests below */
         if (open_handle(&handles[i], B, err, sizeof err) != 0) {
             printf("FAIL open %s: %s\n", B->name, err);
             hl_test_failed++;
