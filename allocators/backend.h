@@ -80,7 +80,9 @@ struct hl_backend {
      * once per process; a non-thread-safe backend is opened with the GIL. */
     int (*open)(const char *options, const hl_raw *raw, void **ctx, char *err, size_t errlen);
 
-    /* Optional: the instance is no longer used (no block of it is live). */
+    /* Optional: the instance is no longer used (no block of it is live) and
+     * gives back what it holds; another open may follow.  The registry
+     * never closes (its instances live as long as the process); tests do. */
     void (*close)(void *ctx);
 
     /* Optional, for allocators that need a per-thread set-up and tear-down

@@ -1764,6 +1764,19 @@ void hl_pool_reset(void)
     nquiet = 0;
 }
 
+/* The pool's memory goes back to the OS and its raw allocator is dropped:
+ * a later call needs a new open.  No pool block may be live. */
+static void pool_close(void *ctx)
+{
+    bool take_gil = !hl_gil_held;
+    if (take_gil)
+        hl_gil_acquire();
+    hl_pool_reset();
+    raw_alloc = (hl_raw){NULL, NULL};
+    if (take_gil)
+        hl_gil_release();
+}
+
 static void pool_thread_attach(void *ctx)
 {
     hl_raw_thread_hook(&raw_alloc, true);
@@ -1778,6 +1791,7 @@ const hl_backend hl_pool_backend = {
     .name = "pool",
     .thread_safe = false,
     .open = pool_open,
+    .close = pool_close,
     .thread_attach = pool_thread_attach,
     .thread_detach = pool_thread_detach,
     .version = pool_version,

@@ -2,8 +2,9 @@
  * life cycle, ownership, realloc policy, randomized stress with per-block
  * patterns, and a property test against a reference model.
  *
- * Every test starts from hl_pool_reset() and holds the GIL, as the pool's
- * callers must (hl_allocator takes it for them; here we call the vtable). */
+ * Every test starts from a fresh pool (close, then open) and holds the GIL,
+ * as the pool's callers must (hl_allocator takes it for them; here we call
+ * the vtable). */
 #include "alloc.h"
 #include "backend.h"
 #include "gil.h"
@@ -38,10 +39,11 @@ static int pool_open(const char *opts, char *err, size_t errlen)
     return P.open(rest, &raw, &PC, err, errlen);
 }
 
+/* A pool closed and opened again: every test starts from nothing. */
 static void fresh(const char *opts)
 {
     char err[256];
-    hl_pool_reset();
+    P.close(PC);
     if (pool_open(opts, err, sizeof err) != 0) {
         printf("  init(\"%s\") failed: %s\n", opts, err);
         abort();
@@ -185,6 +187,24 @@ TEST(class_table)
     CHECK_EQ_U64(s.classes[31].capacity, 31);
     for (unsigned c = 0; c < HL_POOL_NB_CLASSES; c++)
         CHECK_EQ_U64(s.classes[c].capacity, (POOL_SIZE - HL_POOL_OVERHEAD) / ((c + 1) * 16));
+}
+
+TEST(close_gives_everything_back)
+{
+    fresh("");
+    void *p[100];
+    for (int i = 0; i < 100; i++)
+        p[i] = P.malloc(PC, 16 + 16 * (i % 32));
+    for (int i = 0; i < 100; i++)
+        P.free(PC, p[i]);
+    CHECK(stats().arenas_current >= 1);
+    CHECK(stats().radix_bytes > 0);
+    P.close(PC);
+    hl_pool_stats s = stats();
+    CHECK_EQ_U64(s.arenas_current, 0);
+    CHECK_EQ_U64(s.radix_bytes, 0);
+    CHECK_EQ_U64(s.arena_objects, 0);
+    fresh("");
 }
 
 TEST(init_options)
@@ -1458,6 +1478,7 @@ int main(void)
     hl_gil_acquire();
     RUN(class_boundaries);
     RUN(class_table);
+    RUN(close_gives_everything_back);
     RUN(init_options);
     RUN(lazy_carving);
     RUN(pool_reuse);
