@@ -8,10 +8,11 @@
 #include <string.h>
 
 _Thread_local hl_alloc_counts hl_tl_counts[HL_MAX_ALLOCATORS];
-_Thread_local bool hl_tl_registered;
+_Thread_local bool hl_tl_attached[HL_MAX_ALLOCATORS] HL__TLS_LE;
+static _Thread_local bool hl_tl_registered;
 
 /* Every live thread's counter array is on this list; an exiting thread folds
- * its counters into `retired` and leaves.  Protected by registry_lock. */
+ * its counters into `retired` and leaves.  Protected by threads_lock. */
 typedef struct thread_entry {
     struct thread_entry *next;
     hl_alloc_counts *counts; /* that thread's hl_tl_counts */
@@ -22,7 +23,7 @@ typedef struct retired_counts {
     uint64_t allocs, frees, reallocs, requested;
 } retired_counts;
 
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t thread_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static thread_entry *threads;
@@ -32,17 +33,42 @@ static retired_counts retired[HL_MAX_ALLOCATORS];
 static int64_t retired_single_peak[HL_MAX_ALLOCATORS];
 static _Atomic int64_t sampled_peak[HL_MAX_ALLOCATORS];
 
-static struct {
-    const hl_backend *backend;
-    char options[64]; /* what init was given: a second handle may repeat it */
-} inited[16];
-static int n_inited;
 static int n_open;
+/* The instance behind each slot, for the thread hooks (set once, when the
+ * slot's handle is made; read by the threads that use it afterwards). */
+static const hl_backend *slot_backend[HL_MAX_ALLOCATORS];
+static void *slot_ctx[HL_MAX_ALLOCATORS];
+
+/* Calls a thread hook of slot i's instance, unless an earlier slot of this
+ * thread's attached ones has the same instance (each instance gets one
+ * attach and one detach per thread). */
+static void call_thread_hook(int i, bool attach)
+{
+    const hl_backend *b = slot_backend[i];
+    void (*hook)(void *) = attach ? b->thread_attach : b->thread_detach;
+    if (hook == NULL)
+        return;
+    for (int k = 0; k < HL_MAX_ALLOCATORS; k++)
+        if (k != i && hl_tl_attached[k] && slot_backend[k] == b && slot_ctx[k] == slot_ctx[i] &&
+            (attach || k < i))
+            return;
+    bool take_gil = !b->thread_safe && !hl_gil_held;
+    if (take_gil)
+        hl_gil_acquire();
+    hook(slot_ctx[i]);
+    if (take_gil)
+        hl_gil_release();
+}
 
 static void thread_exit(void *arg)
 {
     thread_entry *e = arg;
-    pthread_mutex_lock(&registry_lock);
+    /* Runs in the exiting thread (a pthread key destructor), whose
+     * thread-locals are still there. */
+    for (int i = 0; i < HL_MAX_ALLOCATORS; i++)
+        if (hl_tl_attached[i])
+            call_thread_hook(i, false);
+    pthread_mutex_lock(&threads_lock);
     for (thread_entry **pp = &threads; *pp; pp = &(*pp)->next) {
         if (*pp == e) {
             *pp = e->next;
@@ -59,7 +85,7 @@ static void thread_exit(void *arg)
         if (atomic_load(&c->peak) > retired_single_peak[i])
             retired_single_peak[i] = atomic_load(&c->peak);
     }
-    pthread_mutex_unlock(&registry_lock);
+    pthread_mutex_unlock(&threads_lock);
     /* The entry is not freed through an hl_allocator on purpose: it is
      * bookkeeping, allocated with the process malloc. */
     free(e);
@@ -70,7 +96,7 @@ static void make_key(void)
     pthread_key_create(&thread_key, thread_exit);
 }
 
-void hl_alloc_register_thread(void)
+static void register_thread(void)
 {
     pthread_once(&key_once, make_key);
     thread_entry *e = malloc(sizeof *e);
@@ -79,91 +105,40 @@ void hl_alloc_register_thread(void)
         abort();
     }
     e->counts = hl_tl_counts;
-    pthread_mutex_lock(&registry_lock);
+    pthread_mutex_lock(&threads_lock);
     e->next = threads;
     threads = e;
-    pthread_mutex_unlock(&registry_lock);
+    pthread_mutex_unlock(&threads_lock);
     pthread_setspecific(thread_key, e);
     hl_tl_registered = true;
 }
 
-int hl_allocator_open(hl_allocator *a, const char *spec, char *err, size_t errlen)
+void hl_alloc_attach_thread(const hl_allocator *a)
 {
-    char name[64];
-    const char *colon = strchr(spec, ':');
-    size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
-    const char *options = colon ? colon + 1 : "";
-    if (len == 0 || len >= sizeof name || strlen(spec) >= sizeof a->spec) {
-        snprintf(err, errlen, "bad backend spec '%s': expected NAME or NAME:OPTIONS", spec);
-        return -1;
-    }
-    memcpy(name, spec, len);
-    name[len] = '\0';
+    if (!hl_tl_registered)
+        register_thread();
+    call_thread_hook(a->slot, true);
+    hl_tl_attached[a->slot] = true;
+}
 
-    const hl_backend *b = hl_registry_find(name);
-    if (b == NULL) {
-        if (hl_registry_known(name))
-            snprintf(err, errlen,
-                     "backend '%s' is not hosted by the '%s' process variant; run it through "
-                     "`heaplab run --backends %s`, which starts the right process",
-                     name, hl_registry_variant(), name);
-        else {
-            char list[256] = "";
-            for (size_t i = 0; i < hl_registry_count(); i++) {
-                if (i)
-                    strncat(list, ", ", sizeof list - strlen(list) - 1);
-                strncat(list, hl_registry_at(i)->name, sizeof list - strlen(list) - 1);
-            }
-            snprintf(err, errlen, "unknown backend '%s' (this process has: %s)", name, list);
-        }
-        return -1;
-    }
-
-    pthread_mutex_lock(&registry_lock);
+int hl_allocator_init(hl_allocator *a, const hl_backend *b, void *ctx, const char *spec,
+                      char *err, size_t errlen)
+{
+    pthread_mutex_lock(&threads_lock);
     if (n_open >= HL_MAX_ALLOCATORS) {
-        pthread_mutex_unlock(&registry_lock);
+        pthread_mutex_unlock(&threads_lock);
         snprintf(err, errlen, "too many allocators open (at most %d)", HL_MAX_ALLOCATORS);
         return -1;
     }
-    int k;
-    for (k = 0; k < n_inited; k++)
-        if (inited[k].backend == b)
-            break;
-    if (k == n_inited) {
-        if (b->init) {
-            /* A backend that relies on the GIL gets it for its set-up too. */
-            bool take_gil = !b->thread_safe && !hl_gil_held;
-            if (take_gil)
-                hl_gil_acquire();
-            int rc = b->init(options, err, errlen);
-            if (take_gil)
-                hl_gil_release();
-            if (rc != 0) {
-                pthread_mutex_unlock(&registry_lock);
-                return -1;
-            }
-        }
-        inited[n_inited].backend = b;
-        snprintf(inited[n_inited].options, sizeof inited[n_inited].options, "%s", options);
-        n_inited++;
-    } else if (b->init && options[0] != '\0' && strcmp(options, inited[k].options) != 0) {
-        /* No options means "as initialised"; the same options are harmless;
-         * other options would change the backend under the handles open. */
-        /* Re-initialising a live backend with other options would change it
-         * under the feet of the handles already open. */
-        pthread_mutex_unlock(&registry_lock);
-        snprintf(err, errlen,
-                 "backend '%s' is already initialised in this process with options '%s'; a "
-                 "second handle cannot change them to '%s'",
-                 name, inited[k].options, options);
-        return -1;
-    }
     a->backend = b;
+    a->ctx = ctx;
     a->slot = n_open++;
+    slot_backend[a->slot] = b;
+    slot_ctx[a->slot] = ctx;
     a->needs_gil = !b->thread_safe;
     a->use_sized_free = b->free_sized != NULL;
     snprintf(a->spec, sizeof a->spec, "%s", spec);
-    pthread_mutex_unlock(&registry_lock);
+    pthread_mutex_unlock(&threads_lock);
     return 0;
 }
 
@@ -176,7 +151,7 @@ void hl_allocator_stats(const hl_allocator *a, hl_alloc_stats *out)
 {
     memset(out, 0, sizeof *out);
     int i = a->slot;
-    pthread_mutex_lock(&registry_lock);
+    pthread_mutex_lock(&threads_lock);
     int64_t live = retired[i].live;
     uint64_t allocs = retired[i].allocs, frees = retired[i].frees;
     uint64_t reallocs = retired[i].reallocs, requested = retired[i].requested;
@@ -198,7 +173,7 @@ void hl_allocator_stats(const hl_allocator *a, hl_alloc_stats *out)
         if (pk > single_peak)
             single_peak = pk;
     }
-    pthread_mutex_unlock(&registry_lock);
+    pthread_mutex_unlock(&threads_lock);
 
     out->allocs = allocs;
     out->frees = frees;
@@ -218,10 +193,10 @@ void hl_allocator_stats(const hl_allocator *a, hl_alloc_stats *out)
     if (a->backend->native_stats) {
         if (a->needs_gil && !hl_gil_held) {
             hl_gil_acquire();
-            out->n_native = a->backend->native_stats(out->native, HL_MAX_NATIVE_STATS);
+            out->n_native = a->backend->native_stats(a->ctx, out->native, HL_MAX_NATIVE_STATS);
             hl_gil_release();
         } else {
-            out->n_native = a->backend->native_stats(out->native, HL_MAX_NATIVE_STATS);
+            out->n_native = a->backend->native_stats(a->ctx, out->native, HL_MAX_NATIVE_STATS);
         }
     }
 }
@@ -229,11 +204,11 @@ void hl_allocator_stats(const hl_allocator *a, hl_alloc_stats *out)
 int64_t hl_allocator_sample(hl_allocator *a)
 {
     int i = a->slot;
-    pthread_mutex_lock(&registry_lock);
+    pthread_mutex_lock(&threads_lock);
     int64_t live = retired[i].live;
     for (thread_entry *e = threads; e; e = e->next)
         live += atomic_load_explicit(&e->counts[i].live, memory_order_relaxed);
-    pthread_mutex_unlock(&registry_lock);
+    pthread_mutex_unlock(&threads_lock);
     int64_t prev = atomic_load(&sampled_peak[i]);
     while (live > prev && !atomic_compare_exchange_weak(&sampled_peak[i], &prev, live))
         ;
@@ -243,7 +218,7 @@ int64_t hl_allocator_sample(hl_allocator *a)
 void hl_allocator_reset_peak(hl_allocator *a)
 {
     int i = a->slot;
-    pthread_mutex_lock(&registry_lock);
+    pthread_mutex_lock(&threads_lock);
     int64_t live = retired[i].live;
     for (thread_entry *e = threads; e; e = e->next)
         live += atomic_load_explicit(&e->counts[i].live, memory_order_relaxed);
@@ -251,5 +226,5 @@ void hl_allocator_reset_peak(hl_allocator *a)
         atomic_store(&e->counts[i].peak, atomic_load(&e->counts[i].live));
     retired_single_peak[i] = 0;
     atomic_store(&sampled_peak[i], live);
-    pthread_mutex_unlock(&registry_lock);
+    pthread_mutex_unlock(&threads_lock);
 }

@@ -2,10 +2,12 @@
  *
  * How it works
  * ------------
- * hl_allocator_open("pool:raw=system") finds the backend in this process's
- * registry, initialises it once, and gives back a handle.  The object layer
- * opens two (object memory and item arrays, CPython's OBJ and MEM domains);
- * workloads on the raw layer open one.  Up to HL_MAX_ALLOCATORS may be open.
+ * A handle is a backend instance plus accounting: hl_allocator_open
+ * ("pool:raw=system", registry.h) has the registry open the instance, then
+ * hl_allocator_init gives it a handle.  The object layer of a cell runs both
+ * of its domains (object memory and item arrays, CPython's OBJ and MEM) on
+ * one handle, for the exact combined peak; workloads on the raw layer open
+ * one.  Up to HL_MAX_ALLOCATORS may be open.
  *
  * Every call is sized: callers pass the size they asked for when they free or
  * reallocate, as they always know it in heaplab.  That gives exact "bytes live
@@ -24,6 +26,13 @@
  *
  * Backends that are not thread safe (pool) get the GIL taken around each call
  * unless the calling thread already holds it.
+ *
+ * Threads and backends: before a thread's first call through a handle, the
+ * handle's backend instance gets thread_attach (backend.h), once per thread
+ * and instance; when the thread exits, thread_detach.  The test for "first
+ * call" is the one the accounting needs anyway (is this thread's counter
+ * array registered?), asked per handle instead of per thread, so the hot
+ * path pays nothing for it.
  */
 #ifndef HL_ALLOC_H
 #define HL_ALLOC_H
@@ -40,6 +49,7 @@
 
 typedef struct hl_allocator {
     const hl_backend *backend;
+    void *ctx;             /* the backend instance (hl_backend.open) */
     int slot;              /* index of this allocator's per-thread counters */
     bool needs_gil;        /* backend is not thread safe */
     bool use_sized_free;   /* call backend->free_sized when it exists */
@@ -69,10 +79,14 @@ typedef struct hl_alloc_stats {
     hl_stat native[HL_MAX_NATIVE_STATS];
 } hl_alloc_stats;
 
-/* spec: "name" or "name:options".  Returns 0, or -1 with one line in err
- * naming what was wrong (unknown backend, backend not in this process,
- * bad option, too many allocators). */
-int hl_allocator_open(hl_allocator *a, const char *spec, char *err, size_t errlen);
+/* Makes a handle on an open backend instance (b, ctx): a slot of per-thread
+ * counters, the GIL when b is not thread safe, its sized free when it has
+ * one.  spec is what the handle reports it was opened with.  Returns 0, or
+ * -1 with one line in err (too many allocators).  hl_allocator_open
+ * (registry.h) resolves a spec and calls this; the handle itself knows
+ * nothing of the registry. */
+int hl_allocator_init(hl_allocator *a, const hl_backend *b, void *ctx, const char *spec,
+                      char *err, size_t errlen);
 
 /* Whether to use the backend's sized free (default: yes when it has one). */
 void hl_allocator_set_sized_free(hl_allocator *a, bool on);
@@ -89,13 +103,30 @@ void hl_allocator_reset_peak(hl_allocator *a);
 /* ---- the hot path -------------------------------------------------------- */
 
 extern _Thread_local hl_alloc_counts hl_tl_counts[HL_MAX_ALLOCATORS];
-extern _Thread_local bool hl_tl_registered;
-void hl_alloc_register_thread(void);
+/* hl_tl_attached[slot]: this thread has used the handle in slot: it is
+ * registered (its counters are summed) and the backend's thread_attach ran
+ * for the handle's instance.  The local-exec TLS model: heaplab's libraries
+ * are linked into executables only, and the default model of -fPIC code
+ * (general dynamic, relaxed by the linker to two instructions that compute
+ * the thread pointer plus an offset) would make this per-call test longer
+ * than the per-thread one it replaced.  A shared object linking this would
+ * fail to link, loudly. */
+#define HL__TLS_LE __attribute__((tls_model("local-exec")))
+extern _Thread_local bool hl_tl_attached[HL_MAX_ALLOCATORS] HL__TLS_LE;
+void hl_alloc_attach_thread(const hl_allocator *a);
 
+/* Called before the backend is: an allocator with thread set-up must have
+ * it before this thread's first call. */
+static inline void hl__attach(const hl_allocator *a)
+{
+    if (__builtin_expect(!hl_tl_attached[a->slot], 0))
+        hl_alloc_attach_thread(a);
+}
+
+/* This thread's counters for a, taken after the backend call: keeping the
+ * address across the call would cost a callee-saved register or a spill. */
 static inline hl_alloc_counts *hl__counts(const hl_allocator *a)
 {
-    if (__builtin_expect(!hl_tl_registered, 0))
-        hl_alloc_register_thread();
     return &hl_tl_counts[a->slot];
 }
 
@@ -127,8 +158,9 @@ static inline void hl__account_alloc(hl_alloc_counts *c, size_t n)
 
 static inline void *hl_malloc(const hl_allocator *a, size_t n)
 {
+    hl__attach(a);
     void *p;
-    HL__CALL(a, p = a->backend->malloc(n));
+    HL__CALL(a, p = a->backend->malloc(a->ctx, n));
     if (__builtin_expect(p != NULL, 1))
         hl__account_alloc(hl__counts(a), n);
     return p;
@@ -136,8 +168,9 @@ static inline void *hl_malloc(const hl_allocator *a, size_t n)
 
 static inline void *hl_calloc(const hl_allocator *a, size_t count, size_t n)
 {
+    hl__attach(a);
     void *p;
-    HL__CALL(a, p = a->backend->calloc(count, n));
+    HL__CALL(a, p = a->backend->calloc(a->ctx, count, n));
     if (__builtin_expect(p != NULL, 1))
         hl__account_alloc(hl__counts(a), count * n); /* no overflow: it succeeded */
     return p;
@@ -146,8 +179,9 @@ static inline void *hl_calloc(const hl_allocator *a, size_t count, size_t n)
 /* old_size: the size last requested for p (0 when p is NULL). */
 static inline void *hl_realloc(const hl_allocator *a, void *p, size_t old_size, size_t n)
 {
+    hl__attach(a);
     void *q;
-    HL__CALL(a, q = a->backend->realloc(p, n));
+    HL__CALL(a, q = a->backend->realloc(a->ctx, p, n));
     if (q == NULL && n != 0)
         return NULL; /* p is untouched */
     hl_alloc_counts *c = hl__counts(a);
@@ -171,10 +205,11 @@ static inline void hl_free(const hl_allocator *a, void *p, size_t size)
 {
     if (p == NULL)
         return;
+    hl__attach(a);
     if (a->use_sized_free)
-        HL__CALL(a, a->backend->free_sized(p, size));
+        HL__CALL(a, a->backend->free_sized(a->ctx, p, size));
     else
-        HL__CALL(a, a->backend->free(p));
+        HL__CALL(a, a->backend->free(a->ctx, p));
     hl_alloc_counts *c = hl__counts(a);
     HL__ADD(c->live, -(int64_t)size);
     HL__ADD(c->frees, 1);
@@ -182,8 +217,9 @@ static inline void hl_free(const hl_allocator *a, void *p, size_t size)
 
 static inline size_t hl_usable_size(const hl_allocator *a, const void *p)
 {
+    hl__attach(a);
     size_t n;
-    HL__CALL(a, n = a->backend->usable_size(p));
+    HL__CALL(a, n = a->backend->usable_size(a->ctx, p));
     return n;
 }
 

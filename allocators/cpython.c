@@ -19,14 +19,14 @@
  * Ownership and usable size.  There is no public "is this a pymalloc block"
  * query (address_in_range and its radix tree are static).  But the arena
  * allocator is public and replaceable (PEP 445, PyObject_SetArenaAllocator):
- * init() installs a hook that forwards to the previous arena allocator (the
+ * open() installs a hook that forwards to the previous arena allocator (the
  * default mmap/munmap, so obmalloc behaves exactly as before) and records
  * every arena's address range.  A pointer inside a recorded arena is an
  * obmalloc block; anything else came from the raw domain (malloc).
  * The usable size of an obmalloc block is its size class, which is stored in
  * its pool's header (the pool is the block address rounded down to
  * POOL_SIZE; Objects/obmalloc.c, struct pool_header, szidx).  That layout is
- * internal, so init() verifies it on live blocks of every size class and
+ * internal, so open() verifies it on live blocks of every size class and
  * refuses to run if libpython disagrees, instead of returning wrong sizes.
  *
  * Statistics: _Py_GetAllocatedBlocks() (sys.getallocatedblocks) and the
@@ -71,7 +71,7 @@ static size_t n_arenas, cap_arenas;
 static uint64_t arenas_mapped_total;
 static PyObjectArenaAllocator previous_arena_allocator;
 static bool hook_installed;
-static bool layout_verified; /* init() passed: usable_size/owns may be asked */
+static bool layout_verified; /* open() passed: usable_size/owns may be asked */
 
 /* Index of the first arena whose base is > addr. */
 static size_t arena_upper_bound(uintptr_t addr)
@@ -192,8 +192,12 @@ static int verify_layout(char *err, size_t errlen)
     return rc;
 }
 
-static int cpython_init(const char *options, char *err, size_t errlen)
+/* obmalloc is one per process: every open returns the same (NULL) instance
+ * once the start-up checks passed. */
+static int cpython_open(const char *options, const hl_raw *raw, void **ctx, char *err,
+                        size_t errlen)
 {
+    *ctx = NULL;
     if (options[0] != '\0') {
         snprintf(err, errlen, "cpython: takes no options (got '%s')", options);
         return -1;
@@ -235,40 +239,40 @@ static void format_version(void)
     version_text[len] = '\0';
 }
 
-static const char *cpython_version(void)
+static const char *cpython_version(void *ctx)
 {
     pthread_once(&version_once, format_version);
     return version_text;
 }
 
-static void *cpython_malloc(size_t size)
+static void *cpython_malloc(void *ctx, size_t size)
 {
     return PyObject_Malloc(size);
 }
 
-static void *cpython_calloc(size_t count, size_t size)
+static void *cpython_calloc(void *ctx, size_t count, size_t size)
 {
     return PyObject_Calloc(count, size);
 }
 
-static void *cpython_realloc(void *ptr, size_t size)
+static void *cpython_realloc(void *ctx, void *ptr, size_t size)
 {
     return PyObject_Realloc(ptr, size);
 }
 
-static void cpython_free(void *ptr)
+static void cpython_free(void *ctx, void *ptr)
 {
     PyObject_Free(ptr);
 }
 
-static size_t cpython_usable_size(const void *ptr)
+static size_t cpython_usable_size(void *ctx, const void *ptr)
 {
     if (ptr == NULL)
         return 0;
     if (!layout_verified) {
         /* Without the arena table a pymalloc block cannot be told from a
          * malloc one, and guessing would read foreign memory. */
-        fputs("heaplab cpython: usable_size called before a successful init()\n", stderr);
+        fputs("heaplab cpython: usable_size called before a successful open()\n", stderr);
         abort();
     }
     if (in_arena(ptr))
@@ -276,7 +280,7 @@ static size_t cpython_usable_size(const void *ptr)
     return malloc_usable_size((void *)ptr); /* raw domain: PyMem_RawMalloc = malloc */
 }
 
-static bool cpython_owns(const void *ptr)
+static bool cpython_owns(void *ctx, const void *ptr)
 {
     /* Only obmalloc's own blocks: large requests are the raw domain's. */
     return layout_verified && in_arena(ptr);
@@ -322,7 +326,7 @@ static bool parse_debug_line(const char *line, const char *label, uint64_t *valu
     return digits;
 }
 
-static size_t cpython_native_stats(hl_stat *out, size_t max)
+static size_t cpython_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     size_t n = 0;
     if (n < max)
@@ -356,18 +360,18 @@ static size_t cpython_native_stats(hl_stat *out, size_t max)
     return n;
 }
 
-static void cpython_trim(void)
+static void cpython_trim(void *ctx)
 {
     /* obmalloc returns empty arenas by itself (all but one); the raw domain
      * is glibc, which can give its free top and pages back. */
     malloc_trim(0);
 }
 
-const hl_backend hl_cpython_backend = {
+/* This file defines its variant (backend.h). */
+const hl_backend hl_native_backend = {
     .name = "cpython",
-    .summary = "CPython 3.11's obmalloc (PyObject_Malloc from libpython), needs the GIL",
     .thread_safe = false,
-    .init = cpython_init,
+    .open = cpython_open,
     .version = cpython_version,
     .malloc = cpython_malloc,
     .calloc = cpython_calloc,

@@ -5,8 +5,9 @@
  * heaplab's workloads verify their own results so that a broken allocator
  * fails a cell instead of producing a fast wrong number.  This backend
  * exists only to prove they do (in the spirit of Lua's test-suite memory
- * limit, which makes allocations fail on purpose).  It wraps the variant's
- * native backend (or "raw=NAME") and counts allocation calls (malloc,
+ * limit, which makes allocations fail on purpose).  It wraps the raw
+ * allocator injected at open (the registry resolves "raw=NAME", by default
+ * the variant's malloc) and counts allocation calls (malloc,
  * calloc, and realloc to a non-zero size), numbering them 1, 2, 3, ...:
  *
  *   fail_every=N     (default 0 = never)   call k fails (returns NULL, no
@@ -19,7 +20,7 @@
  * (free and realloc take theirs out); corruption hits the *oldest* one, the
  * block the caller most probably has written by now, and removes it from
  * the ring so no block is hit twice (a second flip would undo the first).
- * The byte is at offset (k / N) mod size.  init() starts a new schedule
+ * The byte is at offset (k / N) mod size.  open() starts a new schedule
  * (counters and ring cleared).  Never use it for measurements.
  */
 #include "backends.h"
@@ -34,12 +35,12 @@
 #define FAULTY_RING 16
 
 typedef struct faulty_config {
-    const hl_backend *raw;
+    hl_raw raw;
     uint64_t corrupt_every;
     uint64_t fail_every;
 } faulty_config;
 
-static faulty_config config = {NULL, 1000, 0};
+static faulty_config config = {{NULL, NULL}, 1000, 0};
 static _Atomic uint64_t calls, failures, corruptions;
 
 /* The ring: up to FAULTY_RING live blocks in allocation order (oldest at
@@ -57,7 +58,7 @@ static size_t ring_head, ring_len;
 
 static const hl_backend *raw(void)
 {
-    return config.raw ? config.raw : hl_registry_native();
+    return config.raw.backend;
 }
 
 #ifdef HL_DEBUG
@@ -167,18 +168,6 @@ static int parse_count(const char *key, const char *value, uint64_t *out, char *
 static int faulty_option(const char *key, const char *value, void *arg, char *err, size_t errlen)
 {
     faulty_config *c = arg;
-    if (strcmp(key, "raw") == 0) {
-        c->raw = hl_backends_resolve_raw("faulty", value, err, errlen);
-        if (c->raw == NULL)
-            return -1;
-        if (c->raw->init != NULL) {
-            snprintf(err, errlen,
-                     "faulty: raw=%s is not supported: it needs its own initialisation; use raw=%s",
-                     value, hl_registry_native()->name);
-            return -1;
-        }
-        return 0;
-    }
     if (strcmp(key, "corrupt_every") == 0)
         return parse_count(key, value, &c->corrupt_every, err, errlen);
     if (strcmp(key, "fail_every") == 0)
@@ -189,9 +178,14 @@ static int faulty_option(const char *key, const char *value, void *arg, char *er
     return -1;
 }
 
-static int faulty_init(const char *options, char *err, size_t errlen)
+static int faulty_open(const char *options, const hl_raw *raw_in, void **ctx, char *err,
+                       size_t errlen)
 {
-    faulty_config c = {hl_registry_native(), 1000, 0};
+    if (raw_in == NULL || raw_in->backend == NULL || raw_in->backend == &hl_faulty_backend) {
+        snprintf(err, errlen, "faulty: needs a raw allocator other than itself (raw=NAME)");
+        return -1;
+    }
+    faulty_config c = {*raw_in, 1000, 0};
     if (hl_backends_parse_options("faulty", options, faulty_option, &c, err, errlen) != 0)
         return -1;
     pthread_mutex_lock(&ring_lock);
@@ -201,39 +195,40 @@ static int faulty_init(const char *options, char *err, size_t errlen)
     atomic_store(&failures, 0);
     atomic_store(&corruptions, 0);
     pthread_mutex_unlock(&ring_lock);
+    *ctx = &config;
     return 0;
 }
 
-static const char *faulty_version(void)
+static const char *faulty_version(void *ctx)
 {
     return "1 (fault injection, never for measurements)";
 }
 
-static void *faulty_malloc(size_t size)
+static void *faulty_malloc(void *ctx, size_t size)
 {
     if (!before_allocation())
         return NULL;
     const hl_backend *r = raw();
     void *p;
-    HL_RAW_CALL(r, p = r->malloc(size));
+    HL_RAW_CALL(r, p = r->malloc(config.raw.ctx, size));
     if (p)
         remember(p, size);
     return p;
 }
 
-static void *faulty_calloc(size_t count, size_t size)
+static void *faulty_calloc(void *ctx, size_t count, size_t size)
 {
     if (!before_allocation())
         return NULL;
     const hl_backend *r = raw();
     void *p;
-    HL_RAW_CALL(r, p = r->calloc(count, size));
+    HL_RAW_CALL(r, p = r->calloc(config.raw.ctx, count, size));
     if (p)
         remember(p, count * size); /* no overflow: calloc succeeded */
     return p;
 }
 
-static void *faulty_realloc(void *ptr, size_t size)
+static void *faulty_realloc(void *ctx, void *ptr, size_t size)
 {
     if (size != 0 && !before_allocation())
         return NULL;
@@ -241,7 +236,7 @@ static void *faulty_realloc(void *ptr, size_t size)
     if (ptr)
         forget(ptr);
     void *q;
-    HL_RAW_CALL(r, q = r->realloc(ptr, size));
+    HL_RAW_CALL(r, q = r->realloc(config.raw.ctx, ptr, size));
     if (q)
         remember(q, size);
     /* On failure the old block stays live but leaves the ring: its size is
@@ -249,36 +244,36 @@ static void *faulty_realloc(void *ptr, size_t size)
     return q;
 }
 
-static void faulty_free(void *ptr)
+static void faulty_free(void *ctx, void *ptr)
 {
     if (ptr == NULL)
         return;
     forget(ptr);
     const hl_backend *r = raw();
-    HL_RAW_CALL(r, r->free(ptr));
+    HL_RAW_CALL(r, r->free(config.raw.ctx, ptr));
 }
 
-static void faulty_free_sized(void *ptr, size_t size)
+static void faulty_free_sized(void *ctx, void *ptr, size_t size)
 {
     if (ptr == NULL)
         return;
     forget(ptr);
     const hl_backend *r = raw();
     if (r->free_sized)
-        HL_RAW_CALL(r, r->free_sized(ptr, size));
+        HL_RAW_CALL(r, r->free_sized(config.raw.ctx, ptr, size));
     else
-        HL_RAW_CALL(r, r->free(ptr));
+        HL_RAW_CALL(r, r->free(config.raw.ctx, ptr));
 }
 
-static size_t faulty_usable_size(const void *ptr)
+static size_t faulty_usable_size(void *ctx, const void *ptr)
 {
     const hl_backend *r = raw();
     size_t n;
-    HL_RAW_CALL(r, n = r->usable_size(ptr));
+    HL_RAW_CALL(r, n = r->usable_size(config.raw.ctx, ptr));
     return n;
 }
 
-static size_t faulty_native_stats(hl_stat *out, size_t max)
+static size_t faulty_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     const hl_stat own[] = {
         {"faulty.allocation_calls", atomic_load(&calls)},
@@ -291,11 +286,22 @@ static size_t faulty_native_stats(hl_stat *out, size_t max)
     return n;
 }
 
+static void faulty_thread_attach(void *ctx)
+{
+    hl_raw_thread_hook(&config.raw, true);
+}
+
+static void faulty_thread_detach(void *ctx)
+{
+    hl_raw_thread_hook(&config.raw, false);
+}
+
 const hl_backend hl_faulty_backend = {
     .name = "faulty",
-    .summary = "fault injection (corrupt_every=N, fail_every=N): proves workloads self-verify",
     .thread_safe = true, /* ring under a mutex; raw calls take the GIL if raw needs it */
-    .init = faulty_init,
+    .open = faulty_open,
+    .thread_attach = faulty_thread_attach,
+    .thread_detach = faulty_thread_detach,
     .version = faulty_version,
     .malloc = faulty_malloc,
     .calloc = faulty_calloc,

@@ -2,8 +2,9 @@
  *
  * How it works
  * ------------
- * After CPython's debug hooks (PyMem_SetupDebugHooks, Objects/obmalloc.c;
- * reference digest §1.6), each block handed out is wrapped:
+ * After CPython's debug hooks (PyMem_SetupDebugHooks, Objects/obmalloc.c,
+ * and the PYTHONMALLOC=debug description in the C API docs, "Memory
+ * Management", Debug hooks), each block handed out is wrapped:
  *
  *     base: [size_t requested size][id byte][7 x FORBIDDEN 0xFD]
  *     base + 16: data, `size` bytes        <- the pointer the caller gets
@@ -23,10 +24,10 @@
  * realloc always moves the block, so a stale pointer to the old block reads
  * 0xDD instead of silently working.
  *
- * The raw allocator underneath is this variant's native backend, or
- * "raw=NAME" (another backend hosted here that needs no init of its own,
- * i.e. not the pool, which hl_allocator_open alone may initialise).  Data stays 16-byte aligned
- * when the raw block is, as in CPython.  Overhead: 24 bytes per block.
+ * The raw allocator underneath is injected at open (hl_raw): the registry
+ * resolves "raw=NAME" to one of the variant's process allocators, by default
+ * the variant's own malloc.  Data stays 16-byte aligned when the raw block
+ * is, as in CPython.  Overhead: 24 bytes per block.
  */
 #include "backends.h"
 
@@ -44,43 +45,37 @@
 #define CLEAN_BYTE 0xCD
 #define DEAD_BYTE 0xDD
 
-static const hl_backend *raw_backend; /* NULL until init: the native backend */
+/* The raw allocator, set by open; the instance guard hands out is this
+ * file's state (one guard per process). */
+static hl_raw raw_alloc;
 static _Atomic uint64_t live_blocks, live_bytes, checks_done;
 
 static const hl_backend *raw(void)
 {
-    return raw_backend ? raw_backend : hl_registry_native();
+    return raw_alloc.backend;
 }
 
 static int guard_option(const char *key, const char *value, void *arg, char *err, size_t errlen)
 {
-    const hl_backend **chosen = arg;
-    if (strcmp(key, "raw") == 0) {
-        *chosen = hl_backends_resolve_raw("guard", value, err, errlen);
-        return *chosen ? 0 : -1;
-    }
     snprintf(err, errlen, "guard: unknown option '%s' (guard takes raw=NAME)", key);
     return -1;
 }
 
-static int guard_init(const char *options, char *err, size_t errlen)
+static int guard_open(const char *options, const hl_raw *raw_in, void **ctx, char *err,
+                      size_t errlen)
 {
-    const hl_backend *chosen = hl_registry_native();
-    if (hl_backends_parse_options("guard", options, guard_option, &chosen, err, errlen) != 0)
-        return -1;
-    if (chosen->init != NULL) {
-        /* hl_allocator_open initialises each backend once per process; a
-         * second init from here could reset a backend that holds blocks. */
-        snprintf(err, errlen,
-                 "guard: raw=%s is not supported: it needs its own initialisation; use raw=%s",
-                 chosen->name, hl_registry_native()->name);
+    if (raw_in == NULL || raw_in->backend == NULL || raw_in->backend == &hl_guard_backend) {
+        snprintf(err, errlen, "guard: needs a raw allocator other than itself (raw=NAME)");
         return -1;
     }
-    raw_backend = chosen;
+    if (hl_backends_parse_options("guard", options, guard_option, NULL, err, errlen) != 0)
+        return -1;
+    raw_alloc = *raw_in;
+    *ctx = &raw_alloc;
     return 0;
 }
 
-static const char *guard_version(void)
+static const char *guard_version(void *ctx)
 {
     return "1 (CPython PYMEM debug-hook layout)";
 }
@@ -166,24 +161,24 @@ static size_t check(const void *data, const char *op)
     return size;
 }
 
-static void *guard_malloc(size_t size)
+static void *guard_malloc(void *ctx, size_t size)
 {
     if (size > SIZE_MAX - GUARD_OVERHEAD)
         return NULL;
     const hl_backend *r = raw();
     unsigned char *base;
-    HL_RAW_CALL(r, base = r->malloc(size + GUARD_OVERHEAD));
+    HL_RAW_CALL(r, base = r->malloc(raw_alloc.ctx, size + GUARD_OVERHEAD));
     return base ? dress(base, size, false) : NULL;
 }
 
-static void *guard_calloc(size_t count, size_t size)
+static void *guard_calloc(void *ctx, size_t count, size_t size)
 {
     size_t total;
     if (__builtin_mul_overflow(count, size, &total) || total > SIZE_MAX - GUARD_OVERHEAD)
         return NULL;
     const hl_backend *r = raw();
     unsigned char *base;
-    HL_RAW_CALL(r, base = r->calloc(1, total + GUARD_OVERHEAD));
+    HL_RAW_CALL(r, base = r->calloc(raw_alloc.ctx, 1, total + GUARD_OVERHEAD));
     return base ? dress(base, total, true) : NULL;
 }
 
@@ -195,18 +190,18 @@ static void release(void *data, size_t size)
     atomic_fetch_sub_explicit(&live_bytes, size, memory_order_relaxed);
     const hl_backend *r = raw();
     if (r->free_sized)
-        HL_RAW_CALL(r, r->free_sized(base, size + GUARD_OVERHEAD));
+        HL_RAW_CALL(r, r->free_sized(raw_alloc.ctx, base, size + GUARD_OVERHEAD));
     else
-        HL_RAW_CALL(r, r->free(base));
+        HL_RAW_CALL(r, r->free(raw_alloc.ctx, base));
 }
 
-static void guard_free(void *data)
+static void guard_free(void *ctx, void *data)
 {
     if (data != NULL)
         release(data, check(data, "free"));
 }
 
-static void guard_free_sized(void *data, size_t size)
+static void guard_free_sized(void *ctx, void *data, size_t size)
 {
     if (data == NULL)
         return;
@@ -220,12 +215,12 @@ static void guard_free_sized(void *data, size_t size)
     release(data, stored);
 }
 
-static void *guard_realloc(void *data, size_t size)
+static void *guard_realloc(void *ctx, void *data, size_t size)
 {
     if (data == NULL)
-        return guard_malloc(size);
+        return guard_malloc(ctx, size);
     size_t old = check(data, "realloc");
-    void *moved = guard_malloc(size); /* grown space gets the clean fill */
+    void *moved = guard_malloc(ctx, size); /* grown space gets the clean fill */
     if (moved == NULL)
         return NULL; /* the old block is untouched, as realloc requires */
     memcpy(moved, data, old < size ? old : size);
@@ -233,12 +228,12 @@ static void *guard_realloc(void *data, size_t size)
     return moved;
 }
 
-static size_t guard_usable_size(const void *data)
+static size_t guard_usable_size(void *ctx, const void *data)
 {
     return data ? check(data, "usable_size") : 0;
 }
 
-static size_t guard_native_stats(hl_stat *out, size_t max)
+static size_t guard_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     size_t n = 0;
     uint64_t blocks = atomic_load_explicit(&live_blocks, memory_order_relaxed);
@@ -254,24 +249,35 @@ static size_t guard_native_stats(hl_stat *out, size_t max)
     const hl_backend *r = raw();
     if (r->native_stats && n < max) {
         size_t got;
-        HL_RAW_CALL(r, got = r->native_stats(out + n, max - n));
+        HL_RAW_CALL(r, got = r->native_stats(raw_alloc.ctx, out + n, max - n));
         n += got;
     }
     return n;
 }
 
-static void guard_trim(void)
+static void guard_trim(void *ctx)
 {
     const hl_backend *r = raw();
     if (r->trim)
-        HL_RAW_CALL(r, r->trim());
+        HL_RAW_CALL(r, r->trim(raw_alloc.ctx));
+}
+
+static void guard_thread_attach(void *ctx)
+{
+    hl_raw_thread_hook(&raw_alloc, true);
+}
+
+static void guard_thread_detach(void *ctx)
+{
+    hl_raw_thread_hook(&raw_alloc, false);
 }
 
 const hl_backend hl_guard_backend = {
     .name = "guard",
-    .summary = "debug allocator: 0xFD pads, 0xCD/0xDD fills, checks on free (CPython debug hooks)",
     .thread_safe = true, /* raw calls take the GIL when raw needs it */
-    .init = guard_init,
+    .open = guard_open,
+    .thread_attach = guard_thread_attach,
+    .thread_detach = guard_thread_detach,
     .version = guard_version,
     .malloc = guard_malloc,
     .calloc = guard_calloc,

@@ -18,7 +18,7 @@
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 
-static const char *jemalloc_version(void)
+static const char *jemalloc_version(void *ctx)
 {
     const char *v = NULL;
     size_t len = sizeof v;
@@ -27,12 +27,12 @@ static const char *jemalloc_version(void)
     return v;
 }
 
-static void *jemalloc_malloc(size_t size)
+static void *jemalloc_malloc(void *ctx, size_t size)
 {
     return mallocx(size ? size : 1, 0);
 }
 
-static void *jemalloc_calloc(size_t count, size_t size)
+static void *jemalloc_calloc(void *ctx, size_t count, size_t size)
 {
     size_t total;
     if (__builtin_mul_overflow(count, size, &total))
@@ -40,10 +40,10 @@ static void *jemalloc_calloc(size_t count, size_t size)
     return mallocx(total ? total : 1, MALLOCX_ZERO);
 }
 
-static void *jemalloc_realloc(void *ptr, size_t size)
+static void *jemalloc_realloc(void *ctx, void *ptr, size_t size)
 {
     if (ptr == NULL)
-        return jemalloc_malloc(size);
+        return jemalloc_malloc(ctx, size);
     if (size == 0) {
         dallocx(ptr, 0);
         return NULL;
@@ -51,24 +51,24 @@ static void *jemalloc_realloc(void *ptr, size_t size)
     return rallocx(ptr, size, 0);
 }
 
-static void jemalloc_free(void *ptr)
+static void jemalloc_free(void *ctx, void *ptr)
 {
     if (ptr != NULL)
         dallocx(ptr, 0);
 }
 
-static void jemalloc_free_sized(void *ptr, size_t size)
+static void jemalloc_free_sized(void *ctx, void *ptr, size_t size)
 {
     if (ptr != NULL)
         sdallocx(ptr, size ? size : 1, 0);
 }
 
-static size_t jemalloc_usable_size(const void *ptr)
+static size_t jemalloc_usable_size(void *ctx, const void *ptr)
 {
     return ptr ? sallocx(ptr, 0) : 0;
 }
 
-static size_t jemalloc_native_stats(hl_stat *out, size_t max)
+static size_t jemalloc_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     uint64_t epoch = 1;
     size_t len = sizeof epoch;
@@ -93,16 +93,18 @@ static size_t jemalloc_native_stats(hl_stat *out, size_t max)
     return n;
 }
 
-static void jemalloc_trim(void)
+static void jemalloc_trim(void *ctx)
 {
+    /* This thread's cache first (its blocks are counted as allocated until
+     * flushed), then every arena's unused dirty pages. */
+    mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
     mallctl("arena." STRINGIFY(MALLCTL_ARENAS_ALL) ".purge", NULL, NULL, NULL, 0);
 }
 
-const hl_backend hl_jemalloc_backend = {
+/* This file defines its variant (backend.h). */
+const hl_backend hl_native_backend = {
     .name = "jemalloc",
-    .summary = "jemalloc (mallocx/sdallocx API), the process malloc of the jemalloc variant",
     .thread_safe = true,
-    .init = NULL,
     .version = jemalloc_version,
     .malloc = jemalloc_malloc,
     .calloc = jemalloc_calloc,

@@ -7,9 +7,13 @@
  * only covers the address range mimalloc places its segments in through
  * mmap hints (2 TiB and up on x86-64).  Under ASan those hints are not
  * honoured, segments land near 0x7f..., and mi_is_in_heap_region answers
- * false for mimalloc's own blocks, so sanitizer builds leave owns() out.  Statistics are mi_process_info's:
- * mimalloc's detailed counters are compiled out of release builds
- * (MI_STAT=0), but the process figures are always available.
+ * false for mimalloc's own blocks.  owns() then asks mi_check_owned, which
+ * walks the calling thread's heap pages instead ("safe for any pointer",
+ * mimalloc.h; slow, but owns is only for tests): a block another thread
+ * allocated is still missed there, so the probe asks from the allocating
+ * thread.  Statistics are mi_process_info's: mimalloc's detailed counters
+ * are compiled out of release builds (MI_STAT=0), but the process figures
+ * are always available.
  */
 #include "backends.h"
 
@@ -28,50 +32,48 @@ static void format_version(void)
     snprintf(version_text, sizeof version_text, "%d.%d.%d", v / 100, (v / 10) % 10, v % 10);
 }
 
-static const char *mimalloc_version(void)
+static const char *mimalloc_version(void *ctx)
 {
     pthread_once(&version_once, format_version);
     return version_text;
 }
 
-static void *mimalloc_malloc(size_t size)
+static void *mimalloc_malloc(void *ctx, size_t size)
 {
     return mi_malloc(size);
 }
 
-static void *mimalloc_calloc(size_t count, size_t size)
+static void *mimalloc_calloc(void *ctx, size_t count, size_t size)
 {
     return mi_calloc(count, size);
 }
 
-static void *mimalloc_realloc(void *ptr, size_t size)
+static void *mimalloc_realloc(void *ctx, void *ptr, size_t size)
 {
     return mi_realloc(ptr, size);
 }
 
-static void mimalloc_free(void *ptr)
+static void mimalloc_free(void *ctx, void *ptr)
 {
     mi_free(ptr);
 }
 
-static void mimalloc_free_sized(void *ptr, size_t size)
+static void mimalloc_free_sized(void *ctx, void *ptr, size_t size)
 {
     mi_free_size(ptr, size);
 }
 
-static size_t mimalloc_usable_size(const void *ptr)
+static size_t mimalloc_usable_size(void *ctx, const void *ptr)
 {
     return mi_usable_size(ptr);
 }
 
-#ifndef HL_SANITIZE
-static bool mimalloc_owns(const void *ptr)
+static bool mimalloc_owns(void *ctx, const void *ptr)
 {
-    return mi_is_in_heap_region(ptr);
+    return mi_is_in_heap_region(ptr) || mi_check_owned(ptr);
 }
-#endif
 
-static size_t mimalloc_native_stats(hl_stat *out, size_t max)
+static size_t mimalloc_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     size_t elapsed = 0, user = 0, sys = 0, rss = 0, peak_rss = 0, commit = 0, peak_commit = 0,
            faults = 0;
@@ -93,16 +95,15 @@ static size_t mimalloc_native_stats(hl_stat *out, size_t max)
     return n;
 }
 
-static void mimalloc_trim(void)
+static void mimalloc_trim(void *ctx)
 {
     mi_collect(true);
 }
 
-const hl_backend hl_mimalloc_backend = {
+/* This file defines its variant (backend.h). */
+const hl_backend hl_native_backend = {
     .name = "mimalloc",
-    .summary = "mimalloc (mi_* API), the process malloc of the mimalloc variant",
     .thread_safe = true,
-    .init = NULL,
     .version = mimalloc_version,
     .malloc = mimalloc_malloc,
     .calloc = mimalloc_calloc,
@@ -110,11 +111,7 @@ const hl_backend hl_mimalloc_backend = {
     .free = mimalloc_free,
     .free_sized = mimalloc_free_sized,
     .usable_size = mimalloc_usable_size,
-#ifdef HL_SANITIZE
-    .owns = NULL, /* see the top of this file */
-#else
     .owns = mimalloc_owns,
-#endif
     .native_stats = mimalloc_native_stats,
     .trim = mimalloc_trim,
 };

@@ -16,9 +16,9 @@
  *        ...         (n - 1) >> 4   (class + 1) * 16   (16384 - 48) / size
  *      497 .. 512      31        512            31
  *
- * 0 bytes and more than 512 go to the raw allocator (option raw=NAME, by
- * default the process malloc), as PyObject_Malloc sends them to
- * PyMem_RawMalloc.
+ * 0 bytes and more than 512 go to the raw allocator (injected at open: the
+ * registry resolves the spec's raw=NAME, by default the process malloc), as
+ * PyObject_Malloc sends them to PyMem_RawMalloc.
  *
  *     arena: 1 MiB from mmap, base as mmap returns it (4 KiB aligned)
  *     +------+--------+--------+--------+-- ... --+--------+-----+
@@ -117,6 +117,7 @@
  */
 #include "pool.h"
 
+#include "backends.h"
 #include "gil.h"
 
 #include <errno.h>
@@ -409,7 +410,7 @@ static arena_object *unused_arena_objects; /* slots with address 0 */
 static arena_object *usable_arenas;        /* ascending nfreepools */
 static arena_object *nfp2lasta[MAX_POOLS_IN_ARENA + 1];
 
-static const hl_backend *raw;   /* the raw allocator (init; native by default) */
+static hl_raw raw_alloc;        /* the raw allocator (open) */
 static arena_align_mode align_mode = ALIGN_NONE;
 static bool migrate_raw_on_realloc;
 /* Fully free arenas kept mapped (bpo-37257 keeps one; option keep_free=N)
@@ -431,26 +432,23 @@ static struct {
 
 /* ---- the raw allocator ----------------------------------------------------- */
 
-static NOINLINE const hl_backend *raw_default(void)
+static NOINLINE const hl_backend *raw_missing(void)
 {
-    /* Used without init: fall back on the process malloc, as init would. */
-    raw = hl_registry_native();
-    if (raw == NULL) {
-        fputs("heaplab pool: no native backend in this process's registry\n", stderr);
-        abort();
-    }
-    return raw;
+    /* Only a direct vtable call before open() gets here (the registry
+     * always opens the pool with a raw allocator). */
+    fputs("heaplab pool: used before open() gave it a raw allocator\n", stderr);
+    abort();
 }
 
 static inline const hl_backend *raw_backend(void)
 {
-    return likely(raw != NULL) ? raw : raw_default();
+    return likely(raw_alloc.backend != NULL) ? raw_alloc.backend : raw_missing();
 }
 
 static NOINLINE void *raw_malloc(size_t n)
 {
     counters.raw_mallocs++;
-    return raw_backend()->malloc(n);
+    return raw_backend()->malloc(raw_alloc.ctx, n);
 }
 
 static NOINLINE void raw_free(void *p)
@@ -458,7 +456,7 @@ static NOINLINE void raw_free(void *p)
     if (p == NULL)
         return;
     counters.raw_frees++;
-    raw_backend()->free(p);
+    raw_backend()->free(raw_alloc.ctx, p);
 }
 
 /* ---- radix tree ------------------------------------------------------------ */
@@ -481,7 +479,7 @@ static arena_coverage *radix_leaf(uintptr_t a, bool create)
     if (*midp == 0) {
         if (!create)
             return NULL;
-        radix_mid *node = raw_backend()->calloc(1, sizeof(radix_mid));
+        radix_mid *node = raw_backend()->calloc(raw_alloc.ctx, 1, sizeof(radix_mid));
         if (node == NULL)
             return NULL;
         RADIX_NODE_KEPT(node);
@@ -492,7 +490,7 @@ static arena_coverage *radix_leaf(uintptr_t a, bool create)
     if (*botp == 0) {
         if (!create)
             return NULL;
-        radix_bot *node = raw_backend()->calloc(1, sizeof(radix_bot));
+        radix_bot *node = raw_backend()->calloc(raw_alloc.ctx, 1, sizeof(radix_bot));
         if (node == NULL)
             return NULL;
         RADIX_NODE_KEPT(node);
@@ -585,7 +583,7 @@ static NOINLINE arena_object *new_arena(void)
         uint32_t n = maxarenas ? maxarenas * 2 : INITIAL_ARENA_OBJECTS;
         if (n <= maxarenas) /* 2^32 descriptors: the address space ends first */
             return NULL;
-        arena_object *v = raw_backend()->realloc(arenas, (size_t)n * sizeof(arena_object));
+        arena_object *v = raw_backend()->realloc(raw_alloc.ctx, arenas, (size_t)n * sizeof(arena_object));
         if (v == NULL)
             return NULL;
         arenas = v;
@@ -1053,7 +1051,7 @@ static ALWAYS_INLINE void small_free(void *p)
         pool_became_empty(pool);
 }
 
-static void *pool_malloc(size_t n)
+static void *pool_malloc(void *ctx, size_t n)
 {
     ASSERT_GIL();
     if (likely(n - 1 < SMALL_REQUEST_THRESHOLD)) /* n == 0 wraps round */
@@ -1061,7 +1059,7 @@ static void *pool_malloc(size_t n)
     return raw_malloc(n);
 }
 
-static void pool_free(void *p)
+static void pool_free(void *ctx, void *p)
 {
     ASSERT_GIL();
     if (likely(address_in_range(p))) {
@@ -1077,7 +1075,7 @@ static void pool_free(void *p)
  * raw).  So a size outside 1..512 proves p is raw and the radix lookup can
  * be skipped.  A size inside that range may still be a raw block (realloc
  * keeps raw blocks raw), so those are looked up. */
-static void pool_free_sized(void *p, size_t size)
+static void pool_free_sized(void *ctx, void *p, size_t size)
 {
     ASSERT_GIL();
     if (unlikely(size - 1 >= SMALL_REQUEST_THRESHOLD)) {
@@ -1094,7 +1092,7 @@ static void pool_free_sized(void *p, size_t size)
     raw_free(p);
 }
 
-static void *pool_calloc(size_t count, size_t size)
+static void *pool_calloc(void *ctx, size_t count, size_t size)
 {
     ASSERT_GIL();
     size_t n;
@@ -1111,18 +1109,18 @@ static void *pool_calloc(size_t count, size_t size)
     /* The raw calloc may know its memory is already zero (fresh mmap). */
     counters.raw_mallocs++;
     counters.raw_callocs++;
-    return raw_backend()->calloc(count, size);
+    return raw_backend()->calloc(raw_alloc.ctx, count, size);
 }
 
-static void *pool_realloc(void *p, size_t n)
+static void *pool_realloc(void *ctx, void *p, size_t n)
 {
     ASSERT_GIL();
     if (p == NULL)
-        return pool_malloc(n);
+        return pool_malloc(ctx, n);
     if (!address_in_range(p)) {
         if (migrate_raw_on_realloc && n - 1 < SMALL_REQUEST_THRESHOLD) {
             /* usable_size bytes are the raw block's own: safe to copy. */
-            size_t have = raw_backend()->usable_size(p);
+            size_t have = raw_backend()->usable_size(raw_alloc.ctx, p);
             void *q = small_malloc(n);
             if (q == NULL)
                 return NULL;
@@ -1131,7 +1129,7 @@ static void *pool_realloc(void *p, size_t n)
             return q;
         }
         counters.raw_reallocs++;
-        return raw_backend()->realloc(p, n);
+        return raw_backend()->realloc(raw_alloc.ctx, p, n);
     }
     pool_header *pool = POOL_OF(p);
     size_t size = CLASS_SIZE(pool->szidx);
@@ -1143,7 +1141,7 @@ static void *pool_realloc(void *p, size_t n)
             return p;
         keep = n;
     }
-    void *q = pool_malloc(n);
+    void *q = pool_malloc(ctx, n);
     if (q == NULL && n != 0)
         return NULL; /* p untouched */
     if (q != NULL)
@@ -1154,34 +1152,35 @@ static void *pool_realloc(void *p, size_t n)
     return q;
 }
 
-static size_t pool_usable_size(const void *p)
+static size_t pool_usable_size(void *ctx, const void *p)
 {
     ASSERT_GIL();
     if (p == NULL)
         return 0;
     if (address_in_range(p))
         return CLASS_SIZE(POOL_OF(p)->szidx);
-    return raw_backend()->usable_size(p);
+    return raw_backend()->usable_size(raw_alloc.ctx, p);
 }
 
-static bool pool_owns(const void *p)
+static bool pool_owns(void *ctx, const void *p)
 {
     ASSERT_GIL();
     return address_in_range(p);
 }
 
-/* ---- init, version, trim ----------------------------------------------------- */
+/* ---- open, version, trim ----------------------------------------------------- */
 
 static bool option_is(const char *opt, size_t len, const char *want)
 {
     return strlen(want) == len && memcmp(opt, want, len) == 0;
 }
 
-/* Runs once per process before any allocation (alloc.c calls it under its
- * registry lock, not the GIL), so it touches no pool structure. */
-static int pool_init(const char *options, char *err, size_t errlen)
+/* Sets the options up; before any allocation, or again after hl_pool_reset
+ * (tests).  The registry calls it with the GIL held.  The instance is this
+ * file's state: one pool per process. */
+static int pool_open(const char *options, const hl_raw *raw_in, void **ctx, char *err,
+                     size_t errlen)
 {
-    const hl_backend *want_raw = NULL;
     arena_align_mode want_align = ALIGN_NONE;
     bool want_migrate = false;
     uint32_t want_keep = 1;
@@ -1189,38 +1188,7 @@ static int pool_init(const char *options, char *err, size_t errlen)
     while (*s) {
         const char *end = strchr(s, ',');
         size_t len = end ? (size_t)(end - s) : strlen(s);
-        if (len > 4 && memcmp(s, "raw=", 4) == 0) {
-            char name[64];
-            if (len - 4 >= sizeof name) {
-                snprintf(err, errlen, "pool: raw allocator name too long in '%.*s'", (int)len, s);
-                return -1;
-            }
-            memcpy(name, s + 4, len - 4);
-            name[len - 4] = '\0';
-            const hl_backend *b = hl_registry_find(name);
-            if (b == NULL) {
-                const hl_backend *native = hl_registry_native();
-                snprintf(err, errlen,
-                         "pool: raw=%s is not a backend of this process (variant '%s'); use "
-                         "raw=%s",
-                         name, hl_registry_variant(), native ? native->name : "system");
-                return -1;
-            }
-            if (b == &hl_pool_backend || strcmp(b->name, "pool") == 0) {
-                snprintf(err, errlen,
-                         "pool: raw=%s would make the pool its own raw allocator; use raw=%s",
-                         name, hl_registry_native() ? hl_registry_native()->name : "system");
-                return -1;
-            }
-            if (!b->thread_safe) {
-                snprintf(err, errlen,
-                         "pool: raw=%s is not thread safe; the raw allocator is called "
-                         "without the GIL too (use raw=%s)",
-                         name, hl_registry_native() ? hl_registry_native()->name : "system");
-                return -1;
-            }
-            want_raw = b;
-        } else if (option_is(s, len, "align=none")) {
+        if (option_is(s, len, "align=none")) {
             want_align = ALIGN_NONE;
         } else if (option_is(s, len, "align=arena")) {
             want_align = ALIGN_ARENA;
@@ -1248,7 +1216,7 @@ static int pool_init(const char *options, char *err, size_t errlen)
             want_migrate = true;
         } else {
             snprintf(err, errlen,
-                     "pool: unknown option '%.*s' (expected raw=NAME, align=none|arena|unaligned, "
+                     "pool: unknown option '%.*s' (expected align=none|arena|unaligned, "
                      "realloc=obmalloc|migrate, keep_free=N, comma separated)",
                      (int)len, s);
             return -1;
@@ -1257,27 +1225,36 @@ static int pool_init(const char *options, char *err, size_t errlen)
         if (*s == ',')
             s++;
     }
-    if (want_raw == NULL) {
-        want_raw = hl_registry_native();
-        if (want_raw == NULL || want_raw == &hl_pool_backend) {
-            snprintf(err, errlen, "pool: this process has no native backend to use as raw "
-                     "allocator; give raw=NAME");
-            return -1;
-        }
-    }
-    if (raw != NULL && raw != want_raw && (counters.arenas_total != 0 || counters.raw_mallocs != 0)) {
-        snprintf(err, errlen, "pool: cannot switch the raw allocator from %s to %s after blocks "
-                 "were allocated", raw->name, want_raw->name);
+    if (raw_in == NULL || raw_in->backend == NULL) {
+        snprintf(err, errlen, "pool: needs a raw allocator (raw=NAME)");
         return -1;
     }
-    raw = want_raw;
+    const hl_backend *want_raw = raw_in->backend;
+    if (want_raw == &hl_pool_backend) {
+        snprintf(err, errlen, "pool: raw=pool would make the pool its own raw allocator");
+        return -1;
+    }
+    if (!want_raw->thread_safe) {
+        snprintf(err, errlen,
+                 "pool: raw=%s is not thread safe; the raw allocator is called without the GIL "
+                 "too", want_raw->name);
+        return -1;
+    }
+    if (raw_alloc.backend != NULL && raw_alloc.backend != want_raw &&
+        (counters.arenas_total != 0 || counters.raw_mallocs != 0)) {
+        snprintf(err, errlen, "pool: cannot switch the raw allocator from %s to %s after blocks "
+                 "were allocated", raw_alloc.backend->name, want_raw->name);
+        return -1;
+    }
+    raw_alloc = *raw_in;
     align_mode = want_align;
     migrate_raw_on_realloc = want_migrate;
     keep_free_arenas = want_keep;
+    *ctx = &raw_alloc;
     return 0;
 }
 
-static const char *pool_version(void)
+static const char *pool_version(void *ctx)
 {
     return "heaplab-pool 2 (obmalloc 3.10 design: 16 KiB pools, 1 MiB arenas; cached empty "
            "pools)";
@@ -1307,7 +1284,7 @@ static void trim_locked(void)
 }
 
 /* hl_allocator does not wrap trim, so take the GIL here when needed. */
-static void pool_trim(void)
+static void pool_trim(void *ctx)
 {
     if (hl_gil_held) {
         trim_locked();
@@ -1390,7 +1367,7 @@ void hl_pool_get_stats(hl_pool_stats *out)
     out->header_bytes = out->pools_in_use * POOL_OVERHEAD;
 }
 
-static size_t pool_native_stats(hl_stat *out, size_t max)
+static size_t pool_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     hl_pool_stats s;
     hl_pool_get_stats(&s);
@@ -1757,6 +1734,7 @@ void hl_pool_reset(void)
             UNPOISON((void *)arenas[i].address, ARENA_SIZE);
             munmap((void *)arenas[i].address, ARENA_SIZE);
         }
+    const hl_backend *raw = raw_alloc.backend;
     if (raw != NULL) {
         for (uint32_t t = 0; t < (1u << RADIX_TOP_BITS); t++) {
             if (radix.root[t] == 0)
@@ -1764,11 +1742,11 @@ void hl_pool_reset(void)
             radix_mid *mid = radix_mid_at(radix.root[t]);
             for (uint32_t m = 0; m <= RADIX_MID_MASK; m++)
                 if (mid->bot[m] != 0)
-                    raw->free(radix_bot_at(mid->bot[m]));
-            raw->free(mid);
+                    raw->free(raw_alloc.ctx, radix_bot_at(mid->bot[m]));
+            raw->free(raw_alloc.ctx, mid);
             radix.root[t] = 0;
         }
-        raw->free(arenas);
+        raw->free(raw_alloc.ctx, arenas);
     }
     arenas = NULL;
     maxarenas = 0;
@@ -1786,12 +1764,36 @@ void hl_pool_reset(void)
     nquiet = 0;
 }
 
+/* The pool's memory goes back to the OS and its raw allocator is dropped:
+ * a later call needs a new open.  No pool block may be live. */
+static void pool_close(void *ctx)
+{
+    bool take_gil = !hl_gil_held;
+    if (take_gil)
+        hl_gil_acquire();
+    hl_pool_reset();
+    raw_alloc = (hl_raw){NULL, NULL};
+    if (take_gil)
+        hl_gil_release();
+}
+
+static void pool_thread_attach(void *ctx)
+{
+    hl_raw_thread_hook(&raw_alloc, true);
+}
+
+static void pool_thread_detach(void *ctx)
+{
+    hl_raw_thread_hook(&raw_alloc, false);
+}
+
 const hl_backend hl_pool_backend = {
     .name = "pool",
-    .summary = "heaplab's pymalloc: obmalloc 3.10 design (16 KiB pools, 1 MiB arenas, radix "
-               "tree), raw=NAME for > 512 B",
     .thread_safe = false,
-    .init = pool_init,
+    .open = pool_open,
+    .close = pool_close,
+    .thread_attach = pool_thread_attach,
+    .thread_detach = pool_thread_detach,
     .version = pool_version,
     .malloc = pool_malloc,
     .calloc = pool_calloc,

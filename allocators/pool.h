@@ -5,10 +5,13 @@
  * Use it through the registry ("pool", "pool:raw=NAME") and an hl_allocator;
  * the functions below are for tests and tools.
  *
- * Options (comma separated, given to hl_backend.init):
+ * Options (comma separated; the spec's raw=NAME is the registry's, the
+ * others are given to hl_backend.open):
  *     raw=NAME           the allocator for requests of 0 or > 512 bytes and for
  *                        every pointer the pool does not own (default: this
- *                        process's native backend); must be thread safe.
+ *                        process's native backend); a process allocator,
+ *                        which is thread safe.  The registry opens it and
+ *                        injects it (hl_raw) into open.
  *     align=none         map arenas as mmap returns them, losing one pool when
  *                        the base is not pool aligned (obmalloc; the default)
  *     align=arena        map arenas aligned to their size (64 pools each)
@@ -26,8 +29,8 @@
  * Threads: like obmalloc the pool takes no lock; every call must be made with
  * the GIL held (gil.h).  hl_allocator does that for callers (thread_safe is
  * false); code calling the vtable or the functions below directly must hold
- * it (debug builds assert it).  Exceptions: init (once, before any
- * allocation) and trim (takes the GIL itself when the caller lacks it).
+ * it (debug builds assert it).  Exceptions: open (before any allocation)
+ * and trim (takes the GIL itself when the caller lacks it).
  *
  * native_stats names (stable; all are current values unless "total"):
  *     pool.arenas_current      arenas mapped now
@@ -122,7 +125,7 @@ size_t hl_pool_arena_bases(uintptr_t *out, size_t max);
 
 /* Tests only: forget every pool block (their memory is unmapped), free the
  * radix tree and arena vector, zero the counters.  Raw blocks stay with the
- * raw allocator.  After it, init may be called again with other options. */
+ * raw allocator.  After it, open may be called again with other options. */
 void hl_pool_reset(void);
 
 #endif

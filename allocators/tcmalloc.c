@@ -16,7 +16,7 @@
 #include <gperftools/malloc_extension_c.h>
 #include <gperftools/tcmalloc.h>
 
-static const char *tcmalloc_version(void)
+static const char *tcmalloc_version(void *ctx)
 {
     int major = 0, minor = 0;
     const char *patch = NULL;
@@ -24,37 +24,37 @@ static const char *tcmalloc_version(void)
     return v ? v : "gperftools (unknown version)";
 }
 
-static void *tcmalloc_malloc(size_t size)
+static void *tcmalloc_malloc(void *ctx, size_t size)
 {
     return tc_malloc(size);
 }
 
-static void *tcmalloc_calloc(size_t count, size_t size)
+static void *tcmalloc_calloc(void *ctx, size_t count, size_t size)
 {
     return tc_calloc(count, size);
 }
 
-static void *tcmalloc_realloc(void *ptr, size_t size)
+static void *tcmalloc_realloc(void *ctx, void *ptr, size_t size)
 {
     return tc_realloc(ptr, size);
 }
 
-static void tcmalloc_free(void *ptr)
+static void tcmalloc_free(void *ctx, void *ptr)
 {
     tc_free(ptr);
 }
 
-static size_t tcmalloc_usable_size(const void *ptr)
+static size_t tcmalloc_usable_size(void *ctx, const void *ptr)
 {
     return tc_malloc_size((void *)ptr);
 }
 
-static bool tcmalloc_owns(const void *ptr)
+static bool tcmalloc_owns(void *ctx, const void *ptr)
 {
     return MallocExtension_GetOwnership(ptr) == MallocExtension_kOwned;
 }
 
-static size_t tcmalloc_native_stats(hl_stat *out, size_t max)
+static size_t tcmalloc_native_stats(void *ctx, hl_stat *out, size_t max)
 {
     static const char *const names[] = {
         "generic.current_allocated_bytes",
@@ -76,7 +76,7 @@ static size_t tcmalloc_native_stats(hl_stat *out, size_t max)
     return n;
 }
 
-static void tcmalloc_trim(void)
+static void tcmalloc_trim(void *ctx)
 {
     MallocExtension_ReleaseFreeMemory();
 }
@@ -92,11 +92,10 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
-const hl_backend hl_tcmalloc_backend = {
+/* This file defines its variant (backend.h). */
+const hl_backend hl_native_backend = {
     .name = "tcmalloc",
-    .summary = "gperftools tcmalloc_minimal (tc_* API), the process malloc of the tcmalloc variant",
     .thread_safe = true,
-    .init = NULL,
     .version = tcmalloc_version,
     .malloc = tcmalloc_malloc,
     .calloc = tcmalloc_calloc,

@@ -57,6 +57,7 @@ typedef struct hl_cat_backend {
     char variant[16];   /* the variant whose describe listed it natively */
     char version[96];
     char summary[200];
+    char kind[24];      /* "process", "reference", "wrapper", "debug", "fault" */
     bool thread_safe;
 } hl_cat_backend;
 

@@ -16,6 +16,7 @@
 #define HL_CELL_H
 
 #include "../allocators/alloc.h"
+#include "../allocators/registry.h"
 #include "../workloads/workload.h"
 #include "bench.h"
 #include "procfs.h"

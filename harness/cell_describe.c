@@ -98,8 +98,9 @@ static int describe_json(int check, const char *check_err)
         const hl_backend *b = hl_registry_at(i);
         hl_jw_obj_begin(&w, NULL);
         hl_jw_str(&w, "name", b->name);
-        hl_jw_str(&w, "summary", b->summary);
-        hl_jw_str(&w, "version", b->version ? b->version() : NULL);
+        hl_jw_str(&w, "summary", hl_registry_row(b)->summary);
+        hl_jw_str(&w, "kind", hl_backend_kind_name(hl_registry_row(b)->kind));
+        hl_jw_str(&w, "version", b->version ? b->version(NULL) : NULL);
         hl_jw_bool(&w, "thread_safe", b->thread_safe);
         hl_jw_bool(&w, "native", b == native);
         hl_jw_obj_end(&w);
@@ -125,8 +126,8 @@ static void describe_text(int check, const char *check_err)
     printf("\nbackends:\n");
     for (size_t i = 0; i < hl_registry_count(); i++) {
         const hl_backend *b = hl_registry_at(i);
-        printf("  %-10s %-24s %s%s\n", b->name, b->version ? b->version() : "-", b->summary,
-               b->thread_safe ? "" : " [needs the GIL]");
+        printf("  %-10s %-24s %s%s\n", b->name, b->version ? b->version(NULL) : "-",
+               hl_registry_row(b)->summary, b->thread_safe ? "" : " [needs the GIL]");
     }
     printf("\nworkloads:\n");
     for (size_t i = 0; i < hl_workload_count(); i++) {

@@ -206,7 +206,7 @@ static void write_document(hl_jw *w, const hl_cell *c)
     hl_jw_obj_begin(w, "backend");
     hl_jw_str(w, "spec", c->opt.backend);
     hl_jw_str(w, "name", b->name);
-    hl_jw_str(w, "version", b->version ? b->version() : NULL);
+    hl_jw_str(w, "version", b->version ? b->version(c->alloc[0].ctx) : NULL);
     hl_jw_bool(w, "thread_safe", b->thread_safe);
     hl_jw_obj_end(w);
 

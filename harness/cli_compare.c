@@ -493,6 +493,22 @@ static int print_pair(const hl_resultset *a, const hl_resultset *b, const char *
 
 /* ---- one set, backends against a reference ---------------------------------- */
 
+static void within_set_json(hl_jw *w, const hl_group *grp, const hl_rank_row *row,
+                            const char *backend, size_t n, double p, const char *verdict)
+{
+    hl_jw_obj_begin(w, NULL);
+    hl_jw_str(w, "group", grp->key);
+    hl_jw_str(w, "backend", backend);
+    hl_jw_num(w, "ratio", row->ratio);
+    hl_jw_num(w, "lo", row->ratio_iv.lo);
+    hl_jw_num(w, "hi", row->ratio_iv.hi);
+    hl_jw_uint(w, "rounds", n);
+    hl_jw_num(w, "p", p);
+    hl_jw_str(w, "verdict", verdict);
+    hl_jw_bool(w, "debug_backend", row->debug);
+    hl_jw_obj_end(w);
+}
+
 static int within_set(const hl_resultset *rs, const opts *o)
 {
     hl_group *groups;
@@ -506,6 +522,14 @@ static int within_set(const hl_resultset *rs, const opts *o)
         hl_rank_free(groups, ng);
         return HL_EXIT_FAIL;
     }
+    hl_jw w;
+    if (o->json) {
+        hl_jw_init(&w, stdout, true);
+        hl_jw_obj_begin(&w, NULL);
+        hl_jw_str(&w, "a", o->paths[0]);
+        hl_jw_str(&w, "reference", o->reference);
+        hl_jw_arr_begin(&w, "rows");
+    }
     double *r = calloc(rs->plan.repetitions + 1, sizeof *r);
     for (size_t g = 0; r && g < ng; g++) {
         if (groups[g].ref < 0)
@@ -518,27 +542,38 @@ static int within_set(const hl_resultset *rs, const opts *o)
             size_t n = values(rs, row->cell, o->reference, r);
             double p;
             const char *verdict = hl_verdict_name(hl_stats_verdict_paired(r, n, ALPHA, &p));
-            char ratio[32], iv[64], rounds[16];
+            const char *backend = rs->plan.cells[row->cell].backend;
+            if (o->json) {
+                within_set_json(&w, &groups[g], row, backend, n, p, verdict);
+                continue;
+            }
+            char name[128], ratio[32], iv[64], rounds[16];
+            snprintf(name, sizeof name, "%s%s", backend, row->debug ? " (debug)" : "");
             snprintf(ratio, sizeof ratio, "%.3f", row->ratio);
             snprintf(iv, sizeof iv, "[%.3f, %.3f]", row->ratio_iv.lo, row->ratio_iv.hi);
             snprintf(rounds, sizeof rounds, "%zu", n);
-            const char *cells[] = {groups[g].key, rs->plan.cells[row->cell].backend, ratio, iv,
-                                   rounds, verdict};
+            const char *cells[] = {groups[g].key, name, ratio, iv, rounds, verdict};
             hl_table_add(&t, cells);
         }
     }
     free(r);
-    if (any_ref)
+    if (o->json) {
+        hl_jw_arr_end(&w);
+        hl_jw_obj_end(&w);
+        hl_jw_finish(&w);
+        fputc('\n', stdout);
+    } else if (any_ref) {
         hl_table_print(&t, stdout, o->fmt == HL_FMT_CSV ? HL_TABLE_CSV
                                    : o->fmt == HL_FMT_MD ? HL_TABLE_MD
                                                          : HL_TABLE_TEXT,
                        NULL);
+    }
     hl_table_free(&t);
     hl_rank_free(groups, ng);
     if (!any_ref)
         return hl_cli_usage_error("compare", "--reference %s: no cell of %s ran that backend",
                                   o->reference, o->paths[0]);
-    if (o->fmt != HL_FMT_CSV)
+    if (o->fmt != HL_FMT_CSV && !o->json)
         printf("ratio: the backend's value divided by %s's in the same round, median over "
                "rounds, [interval] as in summary.md; verdict by a sign test over the rounds "
                "(inconclusive below 6 rounds).\n", o->reference);

@@ -4,6 +4,7 @@
  * the versions are those of the libraries actually linked, and a backend
  * this build lacks is listed with the package that would bring it.
  */
+#include "backend_table.h"
 #include "catalog.h"
 #include "cli.h"
 #include "json.h"
@@ -63,14 +64,18 @@ static void print_backends(const hl_catalog *cat, bool json, hl_jw *w)
             if (b) {
                 hl_jw_str(w, "version", b->version);
                 hl_jw_str(w, "summary", b->summary);
+                hl_jw_str(w, "kind", b->kind);
                 hl_jw_bool(w, "thread_safe", b->thread_safe);
             } else {
                 hl_jw_str(w, "missing", missing);
             }
             hl_jw_obj_end(w);
         } else if (b) {
-            printf("  %-9s %s\n            %s%s\n", name, b->version[0] ? b->version : "-",
-                   b->summary, b->thread_safe ? "" : " [takes the GIL]");
+            const hl_backend_row *row = hl_backend_row_find(name);
+            bool ranked = row == NULL || hl_backend_row_is_ranked(row);
+            printf("  %-9s %s\n            %s%s%s\n", name, b->version[0] ? b->version : "-",
+                   b->summary, b->thread_safe ? "" : " [takes the GIL]",
+                   ranked ? "" : " [never ranked]");
         } else {
             printf("  %-9s (missing) %s\n", name, missing);
         }

@@ -122,6 +122,7 @@ void hl_metadata_write(hl_jw *w, const hl_catalog *cat, const hl_plan *plan, con
         hl_jw_obj_begin(w, b->name);
         hl_jw_str(w, "variant", b->variant);
         hl_jw_str(w, "version", b->version);
+        hl_jw_str(w, "kind", b->kind);
         hl_jw_obj_end(w);
     }
     hl_jw_obj_end(w);

@@ -158,7 +158,7 @@ static int default_backends(const hl_catalog *cat, const char **out, size_t *n)
     *n = 0;
     /* Listing order: by variant, natives first as the cells list them. */
     for (size_t i = 0; i < cat->n_backends && *n < HL_PLAN_MAX_LIST; i++)
-        if (strcmp(cat->backends[i].name, "faulty") != 0)
+        if (hl_route_in_default_suites(cat->backends[i].name))
             out[(*n)++] = cat->backends[i].name;
     return 0;
 }

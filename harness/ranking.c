@@ -14,7 +14,9 @@ bool hl_results_backend_is_debug(const hl_resultset *rs, const char *spec)
     snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), spec);
     const hl_json *b = hl_json_get(hl_json_get(rs->metadata, "backends"), name);
     const char *kind = hl_json_get_str(b, "kind", "");
-    return strcmp(kind, "debug") == 0 || strcmp(kind, "fault-injection") == 0;
+    /* The kind names of backends.def (hl_backend_kind_name) as the run's
+     * metadata recorded them. */
+    return strcmp(kind, "debug") == 0 || strcmp(kind, "fault") == 0;
 }
 
 static int cmp_rows(const void *pa, const void *pb)

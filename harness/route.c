@@ -2,9 +2,12 @@
  *
  * How it works
  * ------------
- * The routing table is the one in route.h's comment, kept here as data.  The
- * executable directory is read once from /proc/self/exe, so `heaplab` finds
- * its cells wherever the build tree or install puts the pair.
+ * Every fact about a backend (its variant, whether it takes raw=, the
+ * package that brings it) is a column of allocators/backends.def, read here
+ * through backend_table.h; this file only applies the routing rules of
+ * route.h to them.  The executable directory is read once from
+ * /proc/self/exe, so `heaplab` finds its cells wherever the build tree or
+ * install puts the pair.
  */
 #include "route.h"
 
@@ -15,54 +18,46 @@
 #include <unistd.h>
 
 const char *const hl_route_variants[HL_ROUTE_NVARIANTS] = {
-    "system", "jemalloc", "mimalloc", "tcmalloc", "cpython",
-};
-
-typedef struct route_entry {
-    const char *backend;
-    const char *variant;
-    bool takes_raw; /* wraps the variant's malloc; raw=X picks the variant */
-} route_entry;
-
-static const route_entry routes[] = {
-    {"system", "system", false},     {"pool", "system", true},
-    {"guard", "system", true},       {"faulty", "system", true},
-    {"jemalloc", "jemalloc", false}, {"mimalloc", "mimalloc", false},
-    {"tcmalloc", "tcmalloc", false}, {"cpython", "cpython", false},
-};
-
-static const char *const package_hints[HL_ROUTE_NVARIANTS] = {
-    "nothing (the system variant is always built)",
-    "libjemalloc-dev",
-    "libmimalloc-dev",
-    "libgoogle-perftools-dev",
-    "python3-dev",
+#define HL_BACKEND(name, kind, variant, ...) HL_ROUTE_VARIANT_##kind(variant)
+#define HL_ROUTE_VARIANT_PROCESS(variant) #variant,
+#define HL_ROUTE_VARIANT_REFERENCE(variant) #variant,
+#define HL_ROUTE_VARIANT_WRAPPER(variant)
+#define HL_ROUTE_VARIANT_DEBUG(variant)
+#define HL_ROUTE_VARIANT_FAULT(variant)
+#include "backends.def"
+#undef HL_BACKEND
 };
 
 size_t hl_route_backend_count(void)
 {
-    return sizeof routes / sizeof routes[0];
+    return HL_BACKEND_ROWS;
 }
 
 const char *hl_route_backend_at(size_t i)
 {
-    return i < hl_route_backend_count() ? routes[i].backend : NULL;
+    return i < HL_BACKEND_ROWS ? hl_backend_rows[i].name : NULL;
 }
 
 bool hl_route_takes_raw(const char *name)
 {
-    for (size_t i = 0; i < hl_route_backend_count(); i++)
-        if (strcmp(routes[i].backend, name) == 0)
-            return routes[i].takes_raw;
-    return false;
+    const hl_backend_row *r = hl_backend_row_find(name);
+    return r != NULL && hl_backend_row_takes_raw(r);
+}
+
+bool hl_route_in_default_suites(const char *name)
+{
+    const hl_backend_row *r = hl_backend_row_find(name);
+    return r != NULL && r->kind != HL_KIND_FAULT;
 }
 
 const char *hl_route_package_hint(const char *variant)
 {
-    for (size_t i = 0; i < HL_ROUTE_NVARIANTS; i++)
-        if (strcmp(variant, hl_route_variants[i]) == 0)
-            return package_hints[i];
-    return "the library";
+    const hl_backend_row *r = hl_backend_row_of_variant(variant);
+    if (r == NULL)
+        return "the library";
+    if (r->library[0] == '\0')
+        return "nothing (this variant is always built)";
+    return r->packages;
 }
 
 void hl_route_backend_name(const char *spec, char *out, size_t outlen)
@@ -74,32 +69,29 @@ void hl_route_backend_name(const char *spec, char *out, size_t outlen)
     out[n] = '\0';
 }
 
-static const char *canonical_variant(const char *name, size_t len)
+static bool row_takes_raw(const hl_backend_row *r)
 {
-    for (size_t i = 0; i < HL_ROUTE_NVARIANTS; i++)
-        if (strlen(hl_route_variants[i]) == len && strncmp(hl_route_variants[i], name, len) == 0)
-            return hl_route_variants[i];
-    return NULL;
+    return hl_backend_row_takes_raw(r);
+}
+
+static bool row_is_process(const hl_backend_row *r)
+{
+    return r->kind == HL_KIND_PROCESS;
 }
 
 const char *hl_route_variant(const char *spec, char *err, size_t errlen)
 {
-    char name[64];
+    char name[64], all[512];
+    hl_backend_row_list(all, sizeof all, "", NULL);
     if (spec[0] == '\0' || spec[0] == ':') {
-        snprintf(err, errlen, "empty backend name: give one of system, pool, guard, faulty, "
-                              "jemalloc, mimalloc, tcmalloc, cpython");
+        snprintf(err, errlen, "empty backend name: give one of %s", all);
         return NULL;
     }
     hl_route_backend_name(spec, name, sizeof name);
-    const route_entry *r = NULL;
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        if (strcmp(routes[i].backend, name) == 0)
-            r = &routes[i];
+    const hl_backend_row *r = hl_backend_row_find(name);
     if (!r) {
-        snprintf(err, errlen,
-                 "unknown backend '%s': give one of system, pool, guard, faulty, jemalloc, "
-                 "mimalloc, tcmalloc, cpython (see 'heaplab list backends')",
-                 name);
+        snprintf(err, errlen, "unknown backend '%s': give one of %s (see 'heaplab list backends')",
+                 name, all);
         return NULL;
     }
     const char *opts = strchr(spec, ':');
@@ -111,20 +103,22 @@ const char *hl_route_variant(const char *spec, char *err, size_t errlen)
     for (const char *p = opts; *p;) {
         size_t len = strcspn(p, ",");
         if (len >= 4 && strncmp(p, "raw=", 4) == 0) {
-            if (!r->takes_raw) {
-                snprintf(err, errlen, "backend '%s' takes no raw= option: raw= only applies to "
-                                      "pool, guard and faulty", name);
+            char list[512];
+            if (!hl_backend_row_takes_raw(r)) {
+                snprintf(err, errlen, "backend '%s' takes no raw= option: raw= only applies to %s",
+                         name, hl_backend_row_list(list, sizeof list, "", row_takes_raw));
                 return NULL;
             }
-            const char *v = canonical_variant(p + 4, len - 4);
-            if (!v || strcmp(v, "cpython") == 0) {
-                snprintf(err, errlen,
-                         "backend '%s': raw=%.*s is not a process allocator: use raw=system, "
-                         "raw=jemalloc, raw=mimalloc or raw=tcmalloc",
-                         spec, (int)(len - 4), p + 4);
+            char raw[64];
+            snprintf(raw, sizeof raw, "%.*s", (int)(len - 4), p + 4);
+            const hl_backend_row *x = hl_backend_row_find(raw);
+            if (!x || x->kind != HL_KIND_PROCESS) {
+                snprintf(err, errlen, "backend '%s': raw=%.*s is not a process allocator: use %s",
+                         spec, (int)(len - 4), p + 4,
+                         hl_backend_row_list(list, sizeof list, "raw=", row_is_process));
                 return NULL;
             }
-            return v;
+            return x->variant;
         }
         p += len;
         if (*p == ',')
@@ -146,7 +140,7 @@ static bool hook_hosts(const char *variant)
 {
     const char *list = getenv("HEAPLAB_TEST_CELL_VARIANTS");
     if (!list || !*list)
-        list = "system";
+        list = hl_route_variants[0]; /* the table's first variant: system */
     size_t vlen = strlen(variant);
     for (const char *p = list; *p;) {
         size_t len = strcspn(p, ",");
@@ -177,6 +171,13 @@ static bool configured(const char *variant)
 #endif
     (void)variant;
     return false;
+}
+
+/* A variant on glibc alone needs no library: every build has it. */
+static bool always_built(const char *variant)
+{
+    const hl_backend_row *r = hl_backend_row_of_variant(variant);
+    return r != NULL && r->library[0] == '\0';
 }
 
 static int exe_dir(char *out, size_t outlen)
@@ -221,10 +222,10 @@ int hl_route_cell_exe(const char *variant, const char *backend, char *path, size
                               "but heaplab-cell-%s is missing next to heaplab; build it "
                               "(cmake --build <build dir>)",
                  backend ? "backend" : "variant", backend ? backend : variant, variant, variant);
-    else if (strcmp(variant, "system") == 0)
-        snprintf(err, errlen, "%s '%s' is not in this build: heaplab-cell-system is missing next "
+    else if (always_built(variant))
+        snprintf(err, errlen, "%s '%s' is not in this build: heaplab-cell-%s is missing next "
                               "to heaplab; rebuild (cmake --build <build dir>)",
-                 backend ? "backend" : "variant", backend ? backend : variant);
+                 backend ? "backend" : "variant", backend ? backend : variant, variant);
     else if (backend)
         snprintf(err, errlen, "backend '%s' is not in this build: install %s and rebuild",
                  backend, hl_route_package_hint(variant));

@@ -2,12 +2,11 @@
  *
  * A backend spec is NAME[:OPTIONS] ("pool", "pool:raw=jemalloc",
  * "guard:raw=mimalloc,fill=1").  The variant is the process malloc the cell
- * needs (allocators/backend.h):
+ * needs, read from the table of backends (allocators/backends.def):
  *
- *     system, pool, guard, faulty        -> system
- *     jemalloc, mimalloc, tcmalloc       -> themselves
- *     cpython                            -> cpython
- *     pool|guard|faulty with raw=X       -> X
+ *     a PROCESS or REFERENCE backend      -> its own variant
+ *     a WRAPPER, DEBUG or FAULT backend          -> the table's variant (system)
+ *       with raw=X, X a PROCESS backend   -> X's variant
  *
  * The cell executables live next to the driver: <dir of /proc/self/exe>/
  * heaplab-cell-<variant>.  A variant whose executable is missing is "not in
@@ -23,13 +22,15 @@
 #ifndef HL_ROUTE_H
 #define HL_ROUTE_H
 
+#include "backend_table.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HL_ROUTE_NVARIANTS 5
+#define HL_ROUTE_NVARIANTS HL_BACKEND_VARIANTS
 #define HL_ROUTE_PATH_MAX 4096
 
-/* Every variant heaplab knows, in listing order. */
+/* Every variant heaplab knows, in table order. */
 extern const char *const hl_route_variants[HL_ROUTE_NVARIANTS];
 
 /* Variant for a backend spec, or NULL with one line in err (unknown backend,
@@ -54,10 +55,12 @@ const char *hl_route_test_hook(void);
 /* Every backend name heaplab knows, whether or not this build has it. */
 size_t hl_route_backend_count(void);
 const char *hl_route_backend_at(size_t i);
-/* Does the backend accept raw=X (pool, guard, faulty)? */
+/* Does the backend accept raw=X (the WRAPPER, DEBUG and FAULT rows)? */
 bool hl_route_takes_raw(const char *name);
+/* Does a default suite run the backend (every backend but FAULT rows)? */
+bool hl_route_in_default_suites(const char *name);
 
-/* Debian package that provides a variant's library (for error messages). */
+/* Debian packages that provide a variant's library (for error messages). */
 const char *hl_route_package_hint(const char *variant);
 
 #endif

@@ -21,6 +21,7 @@
  * Prints "key value" lines.  Exit status 2 on bad options.
  */
 #include "gc.h"
+#include "registry.h"
 #include "object.h"
 #include "runtime.h"
 

@@ -16,9 +16,11 @@ case "${1:-}" in
   --build-only) mode=build; shift ;;
 esac
 
-packages=(build-essential cmake pkg-config git
-          libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
-          libbenchmark-dev gnuplot-nox python3-dev valgrind)
+# The tools, then every backend's packages from the table of backends
+# (allocators/backends.def: the 2nd quoted field of each row).
+packages=(build-essential cmake pkg-config git libbenchmark-dev gnuplot-nox valgrind)
+read -r -a backend_packages <<< "$(awk -F'"' '/^HL_BACKEND\(/ { printf "%s ", $4 }' allocators/backends.def)"
+packages+=("${backend_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

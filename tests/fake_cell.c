@@ -40,13 +40,14 @@ static void describe(void)
            "\"process_check\":{\"ok\":true,\"message\":null},\"backends\":[",
            HL_DESCRIBE_FORMAT, HL_DESCRIBE_VERSION, HL_PROTOCOL_VERSION, variant);
     printf("{\"name\":\"%s\",\"summary\":\"fake native\",\"version\":\"9.9.%d\","
-           "\"thread_safe\":true,\"native\":true},", natives, (int)strlen(variant));
-    printf("{\"name\":\"pool\",\"summary\":\"fake pool\",\"version\":\"1.0\",\"thread_safe\":"
-           "false,\"native\":false},");
-    printf("{\"name\":\"guard\",\"summary\":\"fake guard\",\"version\":\"1.0\",\"thread_safe\":"
-           "true,\"native\":false},");
-    printf("{\"name\":\"faulty\",\"summary\":\"fake faulty\",\"version\":\"1.0\",\"thread_safe\":"
-           "true,\"native\":false}],\"workloads\":[");
+           "\"kind\":\"process\",\"thread_safe\":true,\"native\":true},",
+           natives, (int)strlen(variant));
+    printf("{\"name\":\"pool\",\"summary\":\"fake pool\",\"version\":\"1.0\",\"kind\":\"wrapper\","
+           "\"thread_safe\":false,\"native\":false},");
+    printf("{\"name\":\"guard\",\"summary\":\"fake guard\",\"version\":\"1.0\",\"kind\":"
+           "\"debug\",\"thread_safe\":true,\"native\":false},");
+    printf("{\"name\":\"faulty\",\"summary\":\"fake faulty\",\"version\":\"1.0\",\"kind\":"
+           "\"fault\",\"thread_safe\":true,\"native\":false}],\"workloads\":[");
     static const char *const simple[] = {"slow", "crash", "hang", "verify", "nojson", "hog",
                                          "replay"};
     printf("{\"name\":\"pairs\",\"description\":\"malloc/free pairs\",\"layer\":\"raw\","

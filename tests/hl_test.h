@@ -4,13 +4,11 @@
  *     int main(void) { RUN(name); ...; return hl_test_summary(); }
  *
  * Each failed CHECK prints file:line and the expression; a test that fails any
- * check counts as failed.  hl_test_summary() prints "N passed, N failed"
- * (which CI reads) and returns the exit status: 0 when every test passed,
- * 1 when one failed, and HL_TEST_SKIPPED (77, ctest's SKIP_RETURN_CODE)
- * when no test ran to completion because every one was skipped, so an
- * all-skipped binary is reported as skipped, never as passed.  SKIP("why")
- * ends a test as skipped; a test that failed a check before skipping
- * counts as failed.
+ * check counts as failed, also when it skips afterwards.  SKIP("why") ends a
+ * test as skipped.  hl_test_summary() prints "N passed, N failed, N skipped"
+ * (which CI reads) and returns the exit status: 1 on any failure, else
+ * HL_TEST_SKIPPED (77) when every test was skipped, which ctest reports as
+ * a skipped test (SKIP_RETURN_CODE, tests/CMakeLists.txt), else 0.
  */
 #ifndef HL_TEST_H
 #define HL_TEST_H

@@ -10,6 +10,7 @@
 #include "hl_test.h"
 #include "json.h"
 #include "protocol.h"
+#include "registry.h"
 #include "workload.h"
 
 #include <errno.h>

@@ -721,6 +721,28 @@ TEST(default_out_dir_and_show)
     free(o);
 }
 
+/* guard (kind debug) and faulty (kind fault) are listed with the others but
+ * never named fastest or slowest: their cost is a feature, not a ranking. */
+TEST(debug_backends_are_never_ranked)
+{
+    int rc = heaplab("run", "--backends", "system,guard,pool", "--workloads", "pairs",
+                     "--repetitions", "3", "--out", "ranked", NULL);
+    CHECK(rc == 0);
+    rc = heaplab("show", "ranked", NULL);
+    char *o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "guard (debug)") != NULL, "%s", o);
+    CHECK_MSG(strstr(o, "'pool' ran 2.00 [2.00, 2.00]x faster than 'system' (the slowest)"),
+              "%s", o);
+    free(o);
+    rc = heaplab("compare", "ranked", "--reference", "system", "--format", "json", NULL);
+    o = slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "\"backend\": \"guard\"") && strstr(o, "\"debug_backend\": true"),
+              "%s", o);
+    free(o);
+}
+
 /* ---- compare on fixtures ---------------------------------------------- */
 
 TEST(compare_fixture_exact_values)
@@ -1136,6 +1158,7 @@ int main(void)
     RUN(resume_from_plan_only);
     RUN(out_dir_is_not_overwritten);
     RUN(default_out_dir_and_show);
+    RUN(debug_backends_are_never_ranked);
     RUN(compare_fixture_exact_values);
     RUN(compare_fixture_significant);
     RUN(show_fixture_reports_failures);

@@ -45,7 +45,28 @@ TEST(route_table)
     hl_route_backend_name("pool:raw=jemalloc", name, sizeof name);
     CHECK_STR(name, "pool");
     CHECK(hl_route_takes_raw("guard") && !hl_route_takes_raw("system"));
-    CHECK(hl_route_backend_count() == 8);
+    CHECK(hl_route_in_default_suites("pool") && !hl_route_in_default_suites("faulty"));
+    /* Every row of the table routes: to its own variant, or (wrappers) to
+     * the table's variant and, with raw=X, to X's. */
+    CHECK_EQ_U64(hl_route_backend_count(), HL_BACKEND_ROWS);
+    size_t variants = 0;
+    for (size_t i = 0; i < hl_route_backend_count(); i++) {
+        const char *b = hl_route_backend_at(i);
+        const hl_backend_row *r = hl_backend_row_find(b);
+        REQUIRE(r != NULL);
+        CHECK_STR(hl_route_variant(b, err, sizeof err), r->variant);
+        variants += hl_backend_row_is_variant(r);
+        CHECK(hl_route_takes_raw(b) == (r->kind == HL_KIND_WRAPPER || r->kind == HL_KIND_DEBUG ||
+                                        r->kind == HL_KIND_FAULT));
+        if (r->kind != HL_KIND_PROCESS)
+            continue;
+        CHECK(strcmp(hl_route_package_hint(r->variant), "the library") != 0);
+        char spec[96];
+        snprintf(spec, sizeof spec, "pool:raw=%s", b);
+        CHECK_STR(hl_route_variant(spec, err, sizeof err), r->variant);
+    }
+    CHECK_EQ_U64(variants, HL_ROUTE_NVARIANTS);
+    CHECK(hl_route_backend_at(hl_route_backend_count()) == NULL);
 }
 
 /* A plan of n cells (system/pool alternately) without a catalog. */

@@ -362,24 +362,24 @@ TEST(tuple_api)
 
 /* ---- immortality: a backend that gives every block its own pages --------- */
 
-static void *page_malloc(size_t n)
+static void *page_malloc(void *ctx, size_t n)
 {
     size_t len = (n + 4095) & ~(size_t)4095;
     void *p = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                    -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
-static void *page_calloc(size_t c, size_t n) { return page_malloc(c * n); }
-static void *page_realloc(void *p, size_t n) { (void)p; (void)n; return NULL; }
-static void page_free(void *p) { (void)p; } /* size unknown: freed sized */
-static void page_free_sized(void *p, size_t n)
+static void *page_calloc(void *ctx, size_t c, size_t n) { return page_malloc(ctx, c * n); }
+static void *page_realloc(void *ctx, void *p, size_t n) { (void)p; (void)n; return NULL; }
+static void page_free(void *ctx, void *p) { (void)p; } /* size unknown: freed sized */
+static void page_free_sized(void *ctx, void *p, size_t n)
 {
     munmap(p, ((n + 4095) & ~(size_t)4095) ?: 4096);
 }
-static size_t page_usable(const void *p) { (void)p; return 0; }
+static size_t page_usable(void *ctx, const void *p) { (void)p; return 0; }
 
 static const hl_backend page_backend = {
-    .name = "pages", .summary = "test: one mapping per block", .thread_safe = true,
+    .name = "pages", .thread_safe = true, /* test: one mapping per block */
     .malloc = page_malloc, .calloc = page_calloc, .realloc = page_realloc,
     .free = page_free, .free_sized = page_free_sized, .usable_size = page_usable};
 
@@ -387,8 +387,7 @@ TEST(immortal_memory_is_never_written)
 {
     char err[256];
     hl_allocator om;
-    REQUIRE(hl_allocator_open(&om, "system", err, sizeof err) == 0);
-    om.backend = &page_backend;
+    REQUIRE(hl_allocator_init(&om, &page_backend, NULL, "pages", err, sizeof err) == 0);
     om.use_sized_free = true;
     for (int mode = 0; mode < 2; mode++) {
         hl_rt_config cfg;

@@ -9,6 +9,7 @@
 #include "hl_test.h"
 #include "introspect.h"
 #include "object.h"
+#include "registry.h"
 #include "runtime.h"
 
 #include <stdlib.h>

@@ -2,13 +2,15 @@
  * life cycle, ownership, realloc policy, randomized stress with per-block
  * patterns, and a property test against a reference model.
  *
- * Every test starts from hl_pool_reset() and holds the GIL, as the pool's
- * callers must (hl_allocator takes it for them; here we call the vtable). */
+ * Every test starts from a fresh pool (close, then open) and holds the GIL,
+ * as the pool's callers must (hl_allocator takes it for them; here we call
+ * the vtable). */
 #include "alloc.h"
 #include "backend.h"
 #include "gil.h"
 #include "hl_test.h"
 #include "pool.h"
+#include "registry.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -20,14 +22,29 @@
 #include <unistd.h>
 
 #define P hl_pool_backend
+/* The pool's instance, from its last open. */
+static void *PC;
 #define POOL_SIZE HL_POOL_POOL_SIZE
 #define ARENA_SIZE HL_POOL_ARENA_SIZE
 
+/* Opens the pool as the registry would for "pool:<opts>": raw= resolved
+ * (default: the system variant's malloc) and injected, the rest given to
+ * open. */
+static int pool_open(const char *opts, char *err, size_t errlen)
+{
+    hl_raw raw;
+    char rest[64];
+    if (hl_registry_resolve_raw(&P, opts, &raw, rest, sizeof rest, err, errlen) != 0)
+        return -1;
+    return P.open(rest, &raw, &PC, err, errlen);
+}
+
+/* A pool closed and opened again: every test starts from nothing. */
 static void fresh(const char *opts)
 {
     char err[256];
-    hl_pool_reset();
-    if (P.init(opts, err, sizeof err) != 0) {
+    P.close(PC);
+    if (pool_open(opts, err, sizeof err) != 0) {
         printf("  init(\"%s\") failed: %s\n", opts, err);
         abort();
     }
@@ -121,40 +138,40 @@ TEST(class_boundaries)
 {
     fresh("");
     for (size_t n = 1; n <= 512; n++) {
-        void *p = P.malloc(n);
+        void *p = P.malloc(PC, n);
         REQUIRE(p != NULL);
-        CHECK_MSG(P.owns(p), "size %zu not owned", n);
-        CHECK_MSG(P.usable_size(p) == round16(n), "size %zu: usable %zu", n, P.usable_size(p));
+        CHECK_MSG(P.owns(PC, p), "size %zu not owned", n);
+        CHECK_MSG(P.usable_size(PC, p) == round16(n), "size %zu: usable %zu", n, P.usable_size(PC, p));
         CHECK(((uintptr_t)p & 15) == 0);
-        P.free(p);
+        P.free(PC, p);
     }
     /* Blocks of one class share a pool; neighbouring classes do not. */
-    void *a = P.malloc(17), *b = P.malloc(32), *c = P.malloc(33), *d = P.malloc(16);
+    void *a = P.malloc(PC, 17), *b = P.malloc(PC, 32), *c = P.malloc(PC, 33), *d = P.malloc(PC, 16);
     CHECK(pool_of(a) == pool_of(b));
     CHECK(pool_of(a) != pool_of(c));
     CHECK(pool_of(a) != pool_of(d));
-    CHECK_EQ_U64(P.usable_size(a), 32);
-    CHECK_EQ_U64(P.usable_size(c), 48);
-    CHECK_EQ_U64(P.usable_size(d), 16);
-    P.free(a), P.free(b), P.free(c), P.free(d);
+    CHECK_EQ_U64(P.usable_size(PC, a), 32);
+    CHECK_EQ_U64(P.usable_size(PC, c), 48);
+    CHECK_EQ_U64(P.usable_size(PC, d), 16);
+    P.free(PC, a), P.free(PC, b), P.free(PC, c), P.free(PC, d);
 
     hl_pool_stats s0 = stats();
-    void *big = P.malloc(513), *zero = P.malloc(0), *top = P.malloc(512);
+    void *big = P.malloc(PC, 513), *zero = P.malloc(PC, 0), *top = P.malloc(PC, 512);
     REQUIRE(big != NULL && top != NULL);
-    CHECK(!P.owns(big));
-    CHECK(P.usable_size(big) >= 513);
-    CHECK(P.owns(top));
-    CHECK_EQ_U64(P.usable_size(top), 512);
+    CHECK(!P.owns(PC, big));
+    CHECK(P.usable_size(PC, big) >= 513);
+    CHECK(P.owns(PC, top));
+    CHECK_EQ_U64(P.usable_size(PC, top), 512);
     if (zero != NULL)
-        CHECK(!P.owns(zero));
+        CHECK(!P.owns(PC, zero));
     hl_pool_stats s1 = stats();
     CHECK_EQ_U64(s1.raw_mallocs - s0.raw_mallocs, 2);
-    P.free(big);
-    P.free(zero);
-    P.free(top);
+    P.free(PC, big);
+    P.free(PC, zero);
+    P.free(PC, top);
     CHECK_EQ_U64(stats().raw_frees - s0.raw_frees, zero != NULL ? 2 : 1);
-    CHECK(!P.owns(NULL));
-    P.free(NULL);
+    CHECK(!P.owns(PC, NULL));
+    P.free(PC, NULL);
     CHECK_EQ_U64(stats().blocks_in_use, 0);
     CHECK(valid());
 }
@@ -172,28 +189,46 @@ TEST(class_table)
         CHECK_EQ_U64(s.classes[c].capacity, (POOL_SIZE - HL_POOL_OVERHEAD) / ((c + 1) * 16));
 }
 
+TEST(close_gives_everything_back)
+{
+    fresh("");
+    void *p[100];
+    for (int i = 0; i < 100; i++)
+        p[i] = P.malloc(PC, 16 + 16 * (i % 32));
+    for (int i = 0; i < 100; i++)
+        P.free(PC, p[i]);
+    CHECK(stats().arenas_current >= 1);
+    CHECK(stats().radix_bytes > 0);
+    P.close(PC);
+    hl_pool_stats s = stats();
+    CHECK_EQ_U64(s.arenas_current, 0);
+    CHECK_EQ_U64(s.radix_bytes, 0);
+    CHECK_EQ_U64(s.arena_objects, 0);
+    fresh("");
+}
+
 TEST(init_options)
 {
     char err[256];
     hl_pool_reset();
-    CHECK(P.init("", err, sizeof err) == 0);
-    CHECK(P.init("raw=system", err, sizeof err) == 0);
-    CHECK(P.init("raw=system,align=arena,realloc=migrate", err, sizeof err) == 0);
-    CHECK(P.init("keep_free=0", err, sizeof err) == 0);
-    CHECK(P.init("keep_free=8,align=none", err, sizeof err) == 0);
+    CHECK(pool_open("", err, sizeof err) == 0);
+    CHECK(pool_open("raw=system", err, sizeof err) == 0);
+    CHECK(pool_open("raw=system,align=arena,realloc=migrate", err, sizeof err) == 0);
+    CHECK(pool_open("keep_free=0", err, sizeof err) == 0);
+    CHECK(pool_open("keep_free=8,align=none", err, sizeof err) == 0);
     const char *bad[] = {"raw=nosuch", "raw=pool", "bogus", "align=sideways", "raw=",
                          "realloc=never", "raw=system,,x", "keep_free=", "keep_free=x",
                          "keep_free=-1", "keep_free=99999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
-        CHECK_MSG(P.init(bad[i], err, sizeof err) == -1, "'%s' accepted", bad[i]);
+        CHECK_MSG(pool_open(bad[i], err, sizeof err) == -1, "'%s' accepted", bad[i]);
         CHECK_MSG(err[0] != '\0' && strchr(err, '\n') == NULL, "'%s': message '%s'", bad[i],
                   err);
     }
     err[0] = '\0';
-    P.init("raw=nosuch", err, sizeof err);
+    pool_open("raw=nosuch", err, sizeof err);
     CHECK(strstr(err, "nosuch") != NULL);
-    CHECK(strstr(P.version(), "obmalloc") != NULL);
+    CHECK(strstr(P.version(PC), "obmalloc") != NULL);
     CHECK(!P.thread_safe);
     CHECK_STR(P.name, "pool");
     fresh("");
@@ -202,7 +237,7 @@ TEST(init_options)
 TEST(lazy_carving)
 {
     fresh("align=arena");
-    void *first = P.malloc(16);
+    void *first = P.malloc(PC, 16);
     REQUIRE(first != NULL);
     uintptr_t pool = pool_of(first);
     uintptr_t arena = arena_of(first);
@@ -212,7 +247,7 @@ TEST(lazy_carving)
     /* Blocks come out in address order, bumped one at a time. */
     void *prev = first;
     for (int i = 0; i < 100; i++) {
-        void *p = P.malloc(16);
+        void *p = P.malloc(PC, 16);
         CHECK((uintptr_t)p == (uintptr_t)prev + 16);
         prev = p;
     }
@@ -226,25 +261,25 @@ TEST(lazy_carving)
     CHECK_EQ_U64(s.classes[0].blocks_free, 1021 - 101);
     /* LIFO reuse of freed blocks before carving new ones. */
     void *mid = (void *)((uintptr_t)first + 16 * 50);
-    P.free(mid);
-    CHECK(P.malloc(16) == mid);
+    P.free(PC, mid);
+    CHECK(P.malloc(PC, 16) == mid);
     /* A new class carves the next pool at the high-water mark. */
-    void *other = P.malloc(100);
+    void *other = P.malloc(PC, 100);
     CHECK_EQ_U64(pool_of(other), arena + POOL_SIZE);
     CHECK(valid());
     /* Filling the pool: it turns full and the next block opens a new pool. */
     size_t cap = s.classes[0].capacity;
     for (size_t i = 101; i < cap; i++)
-        CHECK(pool_of(P.malloc(16)) == pool);
+        CHECK(pool_of(P.malloc(PC, 16)) == pool);
     s = stats();
     CHECK_EQ_U64(s.classes[0].pools_full, 1);
     CHECK_EQ_U64(s.classes[0].pools_partial, 0);
-    void *next = P.malloc(16);
+    void *next = P.malloc(PC, 16);
     CHECK(pool_of(next) == arena + 2 * POOL_SIZE);
     CHECK(valid());
     /* Free one block of the full pool: it is usable again, first in its ring. */
-    P.free(mid);
-    CHECK(P.malloc(16) == mid);
+    P.free(PC, mid);
+    CHECK(P.malloc(PC, 16) == mid);
     CHECK(valid());
     hl_pool_reset();
 }
@@ -256,17 +291,17 @@ TEST(pool_reuse)
     void **blocks = malloc(cap * sizeof *blocks);
     REQUIRE(blocks != NULL);
     for (size_t i = 0; i < cap; i++)
-        blocks[i] = P.malloc(64);
+        blocks[i] = P.malloc(PC, 64);
     uintptr_t pool = pool_of(blocks[0]);
     CHECK(pool_of(blocks[cap - 1]) == pool);
     CHECK_EQ_U64(stats().pools_full, 1);
     /* A second, partial pool of the class: the first one, emptied, is then
      * not its class's only partial pool, so it goes back to the arena (a
      * lone pool would be cached; see cached_pool). */
-    void *second = P.malloc(64);
+    void *second = P.malloc(PC, 64);
     CHECK(pool_of(second) != pool);
     for (size_t i = 0; i < cap; i++)
-        P.free(blocks[i]);
+        P.free(PC, blocks[i]);
     hl_pool_stats s = stats();
     CHECK_EQ_U64(s.pools_empty, 1);
     CHECK_EQ_U64(s.pools_cached, 0);
@@ -275,20 +310,20 @@ TEST(pool_reuse)
     CHECK_EQ_U64(s.arenas_current, 1);
     CHECK(valid());
     /* Another class reuses the empty pool rather than carving a new one. */
-    void *q = P.malloc(200);
+    void *q = P.malloc(PC, 200);
     CHECK(pool_of(q) == pool);
-    CHECK_EQ_U64(P.usable_size(q), 208);
+    CHECK_EQ_U64(P.usable_size(PC, q), 208);
     CHECK_EQ_U64(stats().pools_empty, 0);
-    P.free(q);
+    P.free(PC, q);
     /* Same class again: the pool keeps its formatting; the last freed block
      * of the previous life comes back first. */
-    void *r = P.malloc(208);
+    void *r = P.malloc(PC, 208);
     CHECK(pool_of(r) == pool);
     CHECK(r == q);
-    P.free(r);
+    P.free(PC, r);
     CHECK(valid());
     /* The last block of the lone 64-byte pool: that pool is cached. */
-    P.free(second);
+    P.free(PC, second);
     s = stats();
     CHECK_EQ_U64(s.pools_in_use, 0);
     CHECK_EQ_U64(s.classes[3].pools_empty, 1);
@@ -307,9 +342,9 @@ static void fill_and_free_512(int arenas)
     size_t n = (size_t)arenas * 64 * 31;
     void **blk = malloc(n * sizeof *blk);
     for (size_t i = 0; i < n; i++)
-        blk[i] = P.malloc(512);
+        blk[i] = P.malloc(PC, 512);
     for (size_t i = 0; i < n; i++)
-        P.free(blk[i]);
+        P.free(PC, blk[i]);
     free(blk);
 }
 
@@ -317,17 +352,17 @@ TEST(cached_pool)
 {
     fresh("align=arena");
     /* The malloc-free loop: the same block, the pool stays cached. */
-    void *x = P.malloc(16);
-    P.free(x);
+    void *x = P.malloc(PC, 16);
+    P.free(PC, x);
     hl_pool_stats s = stats();
     CHECK_EQ_U64(s.pools_cached, 1);
     CHECK_EQ_U64(s.classes[0].pools_empty, 1);
     CHECK_EQ_U64(s.arenas_fully_free, 1);
     CHECK(valid());
     for (int i = 0; i < 1000; i++) {
-        void *y = P.malloc(16);
+        void *y = P.malloc(PC, 16);
         CHECK(y == x);
-        P.free(y);
+        P.free(PC, y);
     }
     s = stats();
     CHECK_EQ_U64(s.pools_cached, 1);
@@ -344,7 +379,7 @@ TEST(cached_pool)
     CHECK_EQ_U64(s.arenas_freed, s.arenas_total - 1);
     CHECK(valid());
     /* trim returns the cached pool, then its arena. */
-    P.trim();
+    P.trim(PC);
     s = stats();
     CHECK_EQ_U64(s.pools_cached, 0);
     CHECK_EQ_U64(s.arenas_current, 0);
@@ -353,26 +388,26 @@ TEST(cached_pool)
     /* No free pool left anywhere: another class takes the cached pool back
      * rather than map a second arena. */
     fresh("align=arena");
-    x = P.malloc(16);
-    P.free(x);
+    x = P.malloc(PC, 16);
+    P.free(PC, x);
     CHECK_EQ_U64(stats().pools_cached, 1);
     {
         size_t nfill = 63 * 31; /* the arena's other 63 pools */
         void **fill512 = malloc(nfill * sizeof *fill512);
         REQUIRE(fill512 != NULL);
         for (size_t i = 0; i < nfill; i++)
-            fill512[i] = P.malloc(512);
+            fill512[i] = P.malloc(PC, 512);
         CHECK_EQ_U64(stats().arenas_current, 1);
         CHECK_EQ_U64(stats().pools_uncarved, 0);
-        void *other = P.malloc(100);
+        void *other = P.malloc(PC, 100);
         CHECK(pool_of(other) == pool_of(x));
         s = stats();
         CHECK_EQ_U64(s.arenas_total, 1);
         CHECK_EQ_U64(s.pools_cached, 0);
         CHECK(valid());
-        P.free(other);
+        P.free(PC, other);
         for (size_t i = 0; i < nfill; i++)
-            P.free(fill512[i]);
+            P.free(PC, fill512[i]);
         free(fill512);
         CHECK(valid());
     }
@@ -380,8 +415,8 @@ TEST(cached_pool)
     /* keep_free=0: no idle arena may stay, so the lone pool is not cached
      * and its arena goes back at once (pre-3.8 obmalloc behaviour). */
     fresh("align=arena,keep_free=0");
-    x = P.malloc(16);
-    P.free(x);
+    x = P.malloc(PC, 16);
+    P.free(PC, x);
     s = stats();
     CHECK_EQ_U64(s.pools_cached, 0);
     CHECK_EQ_U64(s.arenas_current, 0);
@@ -390,9 +425,9 @@ TEST(cached_pool)
     /* A cached pool that holds a block again does not count as idle: the
      * arena emptied next is the one kept, as obmalloc would keep it. */
     fresh("align=arena");
-    x = P.malloc(16);
-    P.free(x);
-    void *held = P.malloc(16); /* reuses the cached pool */
+    x = P.malloc(PC, 16);
+    P.free(PC, x);
+    void *held = P.malloc(PC, 16); /* reuses the cached pool */
     CHECK(held == x);
     fill_and_free_512(2);
     s = stats();
@@ -400,7 +435,7 @@ TEST(cached_pool)
     CHECK_EQ_U64(s.arenas_current, 2); /* held's arena + one kept free arena */
     CHECK_EQ_U64(s.arenas_fully_free, 1);
     CHECK(valid());
-    P.free(held);
+    P.free(PC, held);
     /* Now two arenas hold no block, one more than keep_free allows: the
      * emptied pool is not cached and its arena goes back. */
     s = stats();
@@ -412,7 +447,7 @@ TEST(cached_pool)
      * idle when its other pools empty; beyond keep_free it is unmapped,
      * taking its cached pools with it. */
     fresh("align=arena,keep_free=1");
-    void *a = P.malloc(16), *b = P.malloc(32), *c = P.malloc(48);
+    void *a = P.malloc(PC, 16), *b = P.malloc(PC, 32), *c = P.malloc(PC, 48);
     uintptr_t first = arena_of(a);
     CHECK(arena_of(b) == first && arena_of(c) == first);
     /* Fill the rest of the first arena and a second one with 512 B pools. */
@@ -420,11 +455,11 @@ TEST(cached_pool)
     void **blk = malloc(n * sizeof *blk);
     REQUIRE(blk != NULL);
     for (size_t i = 0; i < n; i++)
-        blk[i] = P.malloc(512);
+        blk[i] = P.malloc(PC, 512);
     CHECK_EQ_U64(stats().arenas_current, 2);
-    P.free(a);
-    P.free(b);
-    P.free(c);
+    P.free(PC, a);
+    P.free(PC, b);
+    P.free(PC, c);
     s = stats();
     CHECK_EQ_U64(s.pools_cached, 3);
     CHECK_EQ_U64(s.arenas_fully_free, 0);
@@ -432,7 +467,7 @@ TEST(cached_pool)
     /* Free the second arena's blocks first: it is kept, holding no block
      * (its first pool to empty is the 512 B class's cached pool). */
     for (size_t i = (size_t)(64 - 3) * 31; i < n; i++)
-        P.free(blk[i]);
+        P.free(PC, blk[i]);
     s = stats();
     CHECK_EQ_U64(s.arenas_current, 2);
     CHECK_EQ_U64(s.arenas_fully_free, 1);
@@ -441,12 +476,12 @@ TEST(cached_pool)
     /* Then the first arena's 512 B blocks: it holds no block any more, one
      * idle arena too many: its three cached pools go and it is unmapped. */
     for (size_t i = 0; i < (size_t)(64 - 3) * 31; i++)
-        P.free(blk[i]);
+        P.free(PC, blk[i]);
     s = stats();
     CHECK_EQ_U64(s.arenas_current, 1);
     CHECK_EQ_U64(s.pools_cached, 1);
     CHECK_EQ_U64(s.arenas_fully_free, 1);
-    CHECK(!P.owns((void *)first));
+    CHECK(!P.owns(PC, (void *)first));
     CHECK(valid());
     free(blk);
     hl_pool_reset();
@@ -455,27 +490,27 @@ TEST(cached_pool)
 TEST(calloc_semantics)
 {
     fresh("");
-    void *p = P.malloc(64);
+    void *p = P.malloc(PC, 64);
     memset(p, 0xAB, 64);
-    P.free(p);
-    unsigned char *z = P.calloc(4, 16);
+    P.free(PC, p);
+    unsigned char *z = P.calloc(PC, 4, 16);
     CHECK(z == p); /* LIFO: the dirty block comes back, and must be zeroed */
     for (int i = 0; i < 64; i++)
         CHECK(z[i] == 0);
-    P.free(z);
-    CHECK(P.calloc(SIZE_MAX / 2, 3) == NULL);
-    CHECK(P.calloc(3, SIZE_MAX / 2) == NULL);
+    P.free(PC, z);
+    CHECK(P.calloc(PC, SIZE_MAX / 2, 3) == NULL);
+    CHECK(P.calloc(PC, 3, SIZE_MAX / 2) == NULL);
     hl_pool_stats s0 = stats();
-    unsigned char *big = P.calloc(600, 1);
+    unsigned char *big = P.calloc(PC, 600, 1);
     REQUIRE(big != NULL);
-    CHECK(!P.owns(big));
+    CHECK(!P.owns(PC, big));
     for (int i = 0; i < 600; i++)
         CHECK(big[i] == 0);
     CHECK_EQ_U64(stats().raw_callocs - s0.raw_callocs, 1);
-    P.free(big);
-    void *small = P.calloc(512, 1);
-    CHECK(P.owns(small));
-    P.free(small);
+    P.free(PC, big);
+    void *small = P.calloc(PC, 512, 1);
+    CHECK(P.owns(PC, small));
+    P.free(PC, small);
     CHECK(valid());
 }
 
@@ -494,7 +529,7 @@ TEST(arena_release)
     while (n < max && stats().arenas_current < ARENAS + 1) {
         /* allocate in bursts to keep the stats walk cheap */
         for (int k = 0; k < 31 && n < max; k++) {
-            blocks[n] = P.malloc(512);
+            blocks[n] = P.malloc(PC, 512);
             REQUIRE(blocks[n] != NULL);
             memset(blocks[n], 0x5A, 512); /* touch: make it resident */
             n++;
@@ -509,7 +544,7 @@ TEST(arena_release)
     long rss1 = rss_bytes();
     uint64_t mapped = s.arenas_current;
     for (size_t i = 0; i < n; i++)
-        P.free(blocks[i]);
+        P.free(PC, blocks[i]);
     s = stats();
     CHECK_EQ_U64(s.blocks_in_use, 0);
     CHECK_EQ_U64(s.arenas_current, 1); /* one fully free arena is kept */
@@ -525,10 +560,10 @@ TEST(arena_release)
     }
     /* Loop allocating and freeing one block: the kept arena absorbs it. */
     for (int i = 0; i < 1000; i++)
-        P.free(P.malloc(512));
+        P.free(PC, P.malloc(PC, 512));
     CHECK_EQ_U64(stats().arenas_total, mapped);
     /* trim gives back the kept arena too. */
-    P.trim();
+    P.trim(PC);
     s = stats();
     CHECK_EQ_U64(s.arenas_current, 0);
     CHECK_EQ_U64(s.bytes_mapped, 0);
@@ -543,9 +578,9 @@ static void churn_arenas(int arenas, uint64_t *current_after, uint64_t *freed_af
     size_t n = (size_t)arenas * 64 * 31;
     void **blk = malloc(n * sizeof *blk);
     for (size_t i = 0; i < n; i++)
-        blk[i] = P.malloc(512);
+        blk[i] = P.malloc(PC, 512);
     for (size_t i = 0; i < n; i++)
-        P.free(blk[i]);
+        P.free(PC, blk[i]);
     free(blk);
     hl_pool_stats s = stats();
     *current_after = s.arenas_current;
@@ -571,7 +606,7 @@ TEST(keep_free)
     CHECK_EQ_U64(stats().arenas_total, 5);
     CHECK_EQ_U64(cur, 3);
     CHECK(valid());
-    P.trim();
+    P.trim(PC);
     CHECK_EQ_U64(stats().arenas_current, 0);
     CHECK(valid());
     fresh("");
@@ -592,7 +627,7 @@ static bool fill_arenas(void)
     for (int a = 0; a < ORD_ARENAS; a++)
         for (int p = 0; p < ORD_POOLS; p++)
             for (int b = 0; b < ORD_BLOCKS; b++) {
-                void *x = P.malloc(512);
+                void *x = P.malloc(PC, 512);
                 if (x == NULL)
                     return false;
                 ord_blocks[a][p][b] = x;
@@ -610,7 +645,7 @@ static bool fill_arenas(void)
 static void free_pool_blocks(int a, int p)
 {
     for (int b = 0; b < ORD_BLOCKS; b++) {
-        P.free(ord_blocks[a][p][b]);
+        P.free(PC, ord_blocks[a][p][b]);
         ord_blocks[a][p][b] = NULL;
     }
 }
@@ -650,7 +685,7 @@ TEST(arena_ordering)
     size_t cap0 = stats().classes[0].capacity;
     for (int k = 0; k < 11; k++) {
         for (size_t b = 0; b < cap0; b++)
-            grab[k][b] = P.malloc(16);
+            grab[k][b] = P.malloc(PC, 16);
         int a = arena_index(arena_of(grab[k][0]));
         CHECK_MSG(a == expect[k], "pool %d came from arena %d, expected %d", k, a, expect[k]);
         CHECK(valid());
@@ -662,12 +697,12 @@ TEST(arena_ordering)
     CHECK_EQ_U64(s.arenas_freed, freed + 1);
     CHECK_EQ_U64(s.arenas_current, ORD_ARENAS - 1);
     CHECK(arena_of((void *)ord_base[5]) == ord_base[5]);
-    CHECK(!P.owns((void *)ord_base[0]) || covered_by_some_arena(ord_base[0]));
+    CHECK(!P.owns(PC, (void *)ord_base[0]) || covered_by_some_arena(ord_base[0]));
     CHECK(valid());
     /* Free everything else in a scattered order, validating as we go. */
     for (int k = 0; k < 11; k++)
         for (size_t b = 0; b < cap0; b++)
-            P.free(grab[k][b]);
+            P.free(PC, grab[k][b]);
     CHECK(valid());
     uint64_t seed = 42;
     for (int step = 0; step < ORD_ARENAS * ORD_POOLS; step++) {
@@ -699,7 +734,7 @@ TEST(arena_ordering_random)
     static void *blk[N];
     uint64_t seed = 7;
     for (int i = 0; i < N; i++)
-        blk[i] = P.malloc(512);
+        blk[i] = P.malloc(PC, 512);
     CHECK(valid());
     for (int round = 0; round < 3; round++) {
         for (int step = 0; step < 400; step++) {
@@ -707,10 +742,10 @@ TEST(arena_ordering_random)
             int run = 1 + (int)(hl_test_rand(&seed) % 62);
             for (int j = i; j < N && j < i + run; j++) {
                 if (blk[j] != NULL) {
-                    P.free(blk[j]);
+                    P.free(PC, blk[j]);
                     blk[j] = NULL;
                 } else if (round == 1) {
-                    blk[j] = P.malloc(1 + hl_test_rand(&seed) % 512);
+                    blk[j] = P.malloc(PC, 1 + hl_test_rand(&seed) % 512);
                 }
             }
             if (step % 4 == 0 && !valid()) {
@@ -720,7 +755,7 @@ TEST(arena_ordering_random)
         }
     }
     for (int i = 0; i < N; i++)
-        P.free(blk[i]);
+        P.free(PC, blk[i]);
     CHECK_EQ_U64(stats().blocks_in_use, 0);
     CHECK(stats().arenas_current <= 1);
     CHECK(valid());
@@ -730,7 +765,7 @@ TEST(arena_ordering_random)
 TEST(unaligned_arenas)
 {
     fresh("align=unaligned");
-    void *p = P.malloc(48);
+    void *p = P.malloc(PC, 48);
     uintptr_t base = arena_of(p);
     REQUIRE(base != 0);
     CHECK(base % POOL_SIZE != 0);
@@ -740,29 +775,29 @@ TEST(unaligned_arenas)
     /* The first pool starts at the first pool boundary above the base. */
     CHECK(pool_of(p) == (base + POOL_SIZE - 1) / POOL_SIZE * POOL_SIZE);
     /* Coverage is exact across the two ideal slots the arena straddles. */
-    CHECK(P.owns((void *)base));
-    CHECK(P.owns((void *)(base + ARENA_SIZE - 1)));
+    CHECK(P.owns(PC, (void *)base));
+    CHECK(P.owns(PC, (void *)(base + ARENA_SIZE - 1)));
     uintptr_t boundary = (base + ARENA_SIZE) & ~(uintptr_t)(ARENA_SIZE - 1);
-    CHECK(P.owns((void *)boundary));
-    CHECK(P.owns((void *)(boundary - 1)));
-    CHECK(P.owns((void *)(base - 1)) == covered_by_some_arena(base - 1));
-    CHECK(P.owns((void *)(base + ARENA_SIZE)) == covered_by_some_arena(base + ARENA_SIZE));
+    CHECK(P.owns(PC, (void *)boundary));
+    CHECK(P.owns(PC, (void *)(boundary - 1)));
+    CHECK(P.owns(PC, (void *)(base - 1)) == covered_by_some_arena(base - 1));
+    CHECK(P.owns(PC, (void *)(base + ARENA_SIZE)) == covered_by_some_arena(base + ARENA_SIZE));
     /* Fill several arenas, then free: every mark disappears. */
     static void *blk[6 * 63 * 31];
     for (size_t i = 0; i < sizeof blk / sizeof blk[0]; i++)
-        blk[i] = P.malloc(500);
+        blk[i] = P.malloc(PC, 500);
     CHECK(stats().arenas_current >= 6);
     CHECK(valid());
     for (size_t i = 0; i < sizeof blk / sizeof blk[0]; i += 2)
-        P.free(blk[i]);
+        P.free(PC, blk[i]);
     CHECK(valid());
     for (size_t i = 1; i < sizeof blk / sizeof blk[0]; i += 2)
-        P.free(blk[i]);
-    P.free(p);
+        P.free(PC, blk[i]);
+    P.free(PC, p);
     CHECK_EQ_U64(stats().arenas_current, 1);
     CHECK(valid());
-    P.trim();
-    CHECK(!P.owns((void *)base));
+    P.trim(PC);
+    CHECK(!P.owns(PC, (void *)base));
     CHECK(valid());
     hl_pool_reset();
 }
@@ -773,53 +808,53 @@ TEST(not_owned)
 {
     fresh("");
     int on_stack = 0;
-    CHECK(!P.owns(&on_stack));
-    CHECK(!P.owns((void *)&fresh));
-    void *keep = P.malloc(32); /* make sure at least one arena exists */
+    CHECK(!P.owns(PC, &on_stack));
+    CHECK(!P.owns(PC, (void *)&fresh));
+    void *keep = P.malloc(PC, 32); /* make sure at least one arena exists */
     REQUIRE(keep != NULL);
     /* A heap block and the bytes just past it (an ASan redzone: a read there
      * would be reported). */
     unsigned char *g = malloc(24);
     REQUIRE(g != NULL);
-    CHECK(!P.owns(g));
-    CHECK(!P.owns(g + 24));
-    CHECK(!P.owns(g + 31));
+    CHECK(!P.owns(PC, g));
+    CHECK(!P.owns(PC, g + 24));
+    CHECK(!P.owns(PC, g + 31));
     /* Memory nobody may read: a PROT_NONE mapping.  Probing it must not
      * fault. */
     size_t len = 4 * ARENA_SIZE;
     unsigned char *none = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     REQUIRE(none != MAP_FAILED);
     for (size_t off = 0; off < len; off += 4096 * 3 + 16)
-        CHECK(!P.owns(none + off));
+        CHECK(!P.owns(PC, none + off));
     munmap(none, len);
     /* Addresses around the arena. */
     uintptr_t base = arena_of(keep);
     REQUIRE(base != 0);
-    CHECK(P.owns((void *)base));
-    CHECK(P.owns((void *)(base + ARENA_SIZE - 1)));
-    CHECK(P.owns((void *)(base - 1)) == covered_by_some_arena(base - 1));
-    CHECK(P.owns((void *)(base + ARENA_SIZE)) == covered_by_some_arena(base + ARENA_SIZE));
+    CHECK(P.owns(PC, (void *)base));
+    CHECK(P.owns(PC, (void *)(base + ARENA_SIZE - 1)));
+    CHECK(P.owns(PC, (void *)(base - 1)) == covered_by_some_arena(base - 1));
+    CHECK(P.owns(PC, (void *)(base + ARENA_SIZE)) == covered_by_some_arena(base + ARENA_SIZE));
     /* Values far from anything mapped, including the top of the address
      * space: the 64-bit radix tree answers without faulting. */
-    CHECK(!P.owns((void *)(uintptr_t)0x10));
-    CHECK(!P.owns((void *)~(uintptr_t)0));
-    CHECK(!P.owns((void *)((uintptr_t)1 << 62)));
-    CHECK(!P.owns((void *)((base ^ ((uintptr_t)1 << 40)))));
+    CHECK(!P.owns(PC, (void *)(uintptr_t)0x10));
+    CHECK(!P.owns(PC, (void *)~(uintptr_t)0));
+    CHECK(!P.owns(PC, (void *)((uintptr_t)1 << 62)));
+    CHECK(!P.owns(PC, (void *)((base ^ ((uintptr_t)1 << 40)))));
 
     /* A glibc block handed to the pool goes to the raw allocator. */
     hl_pool_stats s0 = stats();
-    CHECK_EQ_U64(P.usable_size(g), malloc_usable_size(g));
+    CHECK_EQ_U64(P.usable_size(PC, g), malloc_usable_size(g));
     memcpy(g, "raw block 1234567890abc", 24);
-    unsigned char *g2 = P.realloc(g, 40);
+    unsigned char *g2 = P.realloc(PC, g, 40);
     REQUIRE(g2 != NULL);
-    CHECK(!P.owns(g2));
+    CHECK(!P.owns(PC, g2));
     CHECK(memcmp(g2, "raw block 1234567890abc", 24) == 0);
     hl_pool_stats s1 = stats();
     CHECK_EQ_U64(s1.raw_reallocs - s0.raw_reallocs, 1);
-    P.free(g2);
+    P.free(PC, g2);
     CHECK_EQ_U64(stats().raw_frees - s1.raw_frees, 1);
     CHECK_EQ_U64(stats().blocks_in_use, 1);
-    P.free(keep);
+    P.free(PC, keep);
     CHECK(valid());
 }
 
@@ -828,50 +863,50 @@ TEST(not_owned)
 TEST(realloc_policy)
 {
     fresh("");
-    unsigned char *p = P.malloc(100); /* 112-byte block */
+    unsigned char *p = P.malloc(PC, 100); /* 112-byte block */
     fill(p, 112, 1);
-    CHECK(P.realloc(p, 112) == p);  /* same block size */
-    CHECK(P.realloc(p, 85) == p);   /* 85 * 4 = 340 > 336 = 112 * 3: keep */
-    unsigned char *q = P.realloc(p, 84); /* 25% saved: copy to 96 */
+    CHECK(P.realloc(PC, p, 112) == p);  /* same block size */
+    CHECK(P.realloc(PC, p, 85) == p);   /* 85 * 4 = 340 > 336 = 112 * 3: keep */
+    unsigned char *q = P.realloc(PC, p, 84); /* 25% saved: copy to 96 */
     CHECK(q != p);
-    CHECK(P.owns(q));
-    CHECK_EQ_U64(P.usable_size(q), 96);
+    CHECK(P.owns(PC, q));
+    CHECK_EQ_U64(P.usable_size(PC, q), 96);
     CHECK(intact(q, 84, 1));
     /* Growing inside the pool: the whole old block is copied. */
     fill(q, 96, 2);
-    unsigned char *r = P.realloc(q, 300);
-    CHECK(r != q && P.owns(r) && P.usable_size(r) == 304);
+    unsigned char *r = P.realloc(PC, q, 300);
+    CHECK(r != q && P.owns(PC, r) && P.usable_size(PC, r) == 304);
     CHECK(intact(r, 96, 2));
     /* Growing past 512: the block moves to the raw allocator. */
     fill(r, 304, 3);
     hl_pool_stats s0 = stats();
-    unsigned char *big = P.realloc(r, 5000);
+    unsigned char *big = P.realloc(PC, r, 5000);
     REQUIRE(big != NULL);
-    CHECK(!P.owns(big));
+    CHECK(!P.owns(PC, big));
     CHECK(intact(big, 304, 3));
     CHECK_EQ_U64(stats().raw_mallocs - s0.raw_mallocs, 1);
     CHECK_EQ_U64(stats().blocks_in_use, 0);
     /* Shrinking a raw block stays raw (obmalloc: the C allocator keeps it). */
     fill(big, 5000, 4);
-    unsigned char *shr = P.realloc(big, 100);
+    unsigned char *shr = P.realloc(PC, big, 100);
     REQUIRE(shr != NULL);
-    CHECK(!P.owns(shr));
+    CHECK(!P.owns(PC, shr));
     CHECK(intact(shr, 100, 4));
     CHECK_EQ_U64(stats().raw_reallocs - s0.raw_reallocs, 1);
-    P.free(shr);
+    P.free(PC, shr);
     /* realloc(NULL, n) is malloc; realloc(p, 0) leaves the pool. */
-    unsigned char *m = P.realloc(NULL, 50);
-    CHECK(P.owns(m));
-    unsigned char *z = P.realloc(m, 0);
+    unsigned char *m = P.realloc(PC, NULL, 50);
+    CHECK(P.owns(PC, m));
+    unsigned char *z = P.realloc(PC, m, 0);
     if (z != NULL)
-        CHECK(!P.owns(z));
-    P.free(z);
+        CHECK(!P.owns(PC, z));
+    P.free(PC, z);
     /* Shrinking a 512-byte block to 384 keeps it (exactly 3/4 copies). */
-    unsigned char *k = P.malloc(512);
-    CHECK(P.realloc(k, 385) == k);
-    unsigned char *k2 = P.realloc(k, 384);
-    CHECK(k2 != k && P.usable_size(k2) == 384);
-    P.free(k2);
+    unsigned char *k = P.malloc(PC, 512);
+    CHECK(P.realloc(PC, k, 385) == k);
+    unsigned char *k2 = P.realloc(PC, k, 384);
+    CHECK(k2 != k && P.usable_size(PC, k2) == 384);
+    P.free(PC, k2);
     CHECK_EQ_U64(stats().blocks_in_use, 0);
     CHECK(valid());
 }
@@ -879,16 +914,16 @@ TEST(realloc_policy)
 TEST(realloc_migrate)
 {
     fresh("realloc=migrate");
-    unsigned char *big = P.malloc(2000);
+    unsigned char *big = P.malloc(PC, 2000);
     fill(big, 2000, 9);
-    unsigned char *small = P.realloc(big, 200);
+    unsigned char *small = P.realloc(PC, big, 200);
     REQUIRE(small != NULL);
-    CHECK(P.owns(small));
+    CHECK(P.owns(PC, small));
     CHECK(intact(small, 200, 9));
-    unsigned char *back = P.realloc(small, 900);
-    CHECK(!P.owns(back));
+    unsigned char *back = P.realloc(PC, small, 900);
+    CHECK(!P.owns(PC, back));
     CHECK(intact(back, 200, 9));
-    P.free(back);
+    P.free(PC, back);
     CHECK(valid());
     fresh("");
 }
@@ -896,15 +931,15 @@ TEST(realloc_migrate)
 TEST(free_sized)
 {
     fresh("");
-    void *a = P.malloc(100);
-    void *b = P.malloc(1000);
-    void *c = P.realloc(P.malloc(700), 300); /* raw block with a small size */
+    void *a = P.malloc(PC, 100);
+    void *b = P.malloc(PC, 1000);
+    void *c = P.realloc(PC, P.malloc(PC, 700), 300); /* raw block with a small size */
     REQUIRE(a && b && c);
-    CHECK(!P.owns(c));
+    CHECK(!P.owns(PC, c));
     hl_pool_stats s0 = stats();
-    P.free_sized(a, 100);
-    P.free_sized(b, 1000);
-    P.free_sized(c, 300);
+    P.free_sized(PC, a, 100);
+    P.free_sized(PC, b, 1000);
+    P.free_sized(PC, c, 300);
     hl_pool_stats s1 = stats();
     CHECK_EQ_U64(s1.raw_frees - s0.raw_frees, 2);
     CHECK_EQ_U64(s1.blocks_in_use, 0);
@@ -918,9 +953,9 @@ TEST(native_stats)
     fresh("");
     void *x[10];
     for (int i = 0; i < 10; i++)
-        x[i] = P.malloc(24 + 60 * i);
+        x[i] = P.malloc(PC, 24 + 60 * i);
     hl_stat out[HL_MAX_NATIVE_STATS];
-    size_t n = P.native_stats(out, HL_MAX_NATIVE_STATS);
+    size_t n = P.native_stats(PC, out, HL_MAX_NATIVE_STATS);
     CHECK(n >= 20 && n <= HL_MAX_NATIVE_STATS);
     hl_pool_stats s = stats();
     bool saw_blocks = false, saw_arenas = false, saw_quant = false;
@@ -941,9 +976,9 @@ TEST(native_stats)
     CHECK(saw_blocks && saw_arenas && saw_quant);
     CHECK_EQ_U64(s.pools_in_use, 9);
     CHECK_EQ_U64(s.header_bytes, 9 * HL_POOL_OVERHEAD);
-    CHECK_EQ_U64(P.native_stats(out, 3), 3);
+    CHECK_EQ_U64(P.native_stats(PC, out, 3), 3);
     for (int i = 0; i < 10; i++)
-        P.free(x[i]);
+        P.free(PC, x[i]);
 }
 
 /* ---- randomized stress ---------------------------------------------------------- */
@@ -966,7 +1001,7 @@ TEST(stress)
         uint64_t r = hl_test_rand(&seed);
         size_t size = (r & 7) == 0 ? (r >> 8) % 3000 : 1 + (r >> 8) % 512;
         if (b->p == NULL) {
-            b->p = (r & 0x300) == 0 ? P.calloc(1, size) : P.malloc(size);
+            b->p = (r & 0x300) == 0 ? P.calloc(PC, 1, size) : P.malloc(PC, size);
             if (size != 0)
                 REQUIRE(b->p != NULL);
             if (b->p == NULL)
@@ -980,9 +1015,9 @@ TEST(stress)
         } else if ((r & 0x3000) == 0) {
             CHECK_MSG(intact(b->p, b->size, b->tag), "block %p (%zu B) corrupted", (void *)b->p,
                       b->size);
-            unsigned char *q = P.realloc(b->p, size);
+            unsigned char *q = P.realloc(PC, b->p, size);
             if (size == 0) {
-                P.free(q);
+                P.free(PC, q);
                 b->p = NULL;
                 continue;
             }
@@ -997,9 +1032,9 @@ TEST(stress)
             CHECK_MSG(intact(b->p, b->size, b->tag), "block %p (%zu B) corrupted", (void *)b->p,
                       b->size);
             if (r & 0x8000)
-                P.free_sized(b->p, b->size);
+                P.free_sized(PC, b->p, b->size);
             else
-                P.free(b->p);
+                P.free(PC, b->p);
             b->p = NULL;
         }
         if (op % VALIDATE_EVERY == 0 && !valid()) {
@@ -1010,7 +1045,7 @@ TEST(stress)
     for (int i = 0; i < SLOTS; i++) {
         if (slot[i].p) {
             CHECK(intact(slot[i].p, slot[i].size, slot[i].tag));
-            P.free(slot[i].p);
+            P.free(PC, slot[i].p);
         }
     }
     CHECK_EQ_U64(stats().blocks_in_use, 0);
@@ -1045,7 +1080,7 @@ TEST(cached_pool_stress)
             if (kind < 45 && n < MAXLIVE) {
                 int burst = 1 + (int)((r >> 16) % 40);
                 for (int k = 0; k < burst && n < MAXLIVE; k++) {
-                    live[n].p = P.malloc(size);
+                    live[n].p = P.malloc(PC, size);
                     REQUIRE(live[n].p != NULL);
                     live[n].size = size;
                     live[n].tag = tag++;
@@ -1057,7 +1092,7 @@ TEST(cached_pool_stress)
                 for (int k = 0; k < burst && n > 0; k++) {
                     size_t i = (size_t)(hl_test_rand(&seed) % n);
                     CHECK(intact(live[i].p, live[i].size, live[i].tag));
-                    P.free(live[i].p);
+                    P.free(PC, live[i].p);
                     live[i] = live[--n];
                 }
             } else if (kind < 97) {
@@ -1068,15 +1103,15 @@ TEST(cached_pool_stress)
                         continue;
                     }
                     CHECK(intact(live[i].p, live[i].size, live[i].tag));
-                    P.free(live[i].p);
+                    P.free(PC, live[i].p);
                     live[i] = live[--n];
                 }
             } else if (kind < 99) {
                 /* The malloc-free loop the cache is for. */
                 for (int k = 0; k < 50; k++)
-                    P.free(P.malloc(size));
+                    P.free(PC, P.malloc(PC, size));
             } else {
-                P.trim();
+                P.trim(PC);
             }
             if (step % 25 == 0) {
                 hl_pool_stats st = stats();
@@ -1094,14 +1129,14 @@ TEST(cached_pool_stress)
         }
         for (size_t i = 0; i < n; i++) {
             CHECK(intact(live[i].p, live[i].size, live[i].tag));
-            P.free(live[i].p);
+            P.free(PC, live[i].p);
         }
         hl_pool_stats st = stats();
         CHECK_EQ_U64(st.blocks_in_use, 0);
         CHECK_MSG(st.arenas_current <= keep[o], "%llu arenas mapped with no block, keep_free=%llu",
                   (unsigned long long)st.arenas_current, (unsigned long long)keep[o]);
         CHECK(valid());
-        P.trim();
+        P.trim(PC);
         CHECK_EQ_U64(stats().arenas_current, 0);
         CHECK(valid());
     }
@@ -1135,17 +1170,17 @@ static bool model_check(model_block *live, size_t n, uint64_t want_pooled, uint6
     qsort(sorted, n, sizeof *sorted, cmp_addr);
     for (size_t i = 0; i < n; i++) {
         model_block *b = &sorted[i];
-        size_t extent = b->pooled ? P.usable_size(b->p) : (b->size ? b->size : 1);
-        if (b->pooled != P.owns(b->p)) {
-            printf("  block %p: owned %d, model says %d\n", (void *)b->p, P.owns(b->p), b->pooled);
+        size_t extent = b->pooled ? P.usable_size(PC, b->p) : (b->size ? b->size : 1);
+        if (b->pooled != P.owns(PC, b->p)) {
+            printf("  block %p: owned %d, model says %d\n", (void *)b->p, P.owns(PC, b->p), b->pooled);
             ok = false;
         }
         /* A pool block is in its size's class, or was kept in place by a
          * realloc that shrank it by less than 25%. */
-        size_t usable = b->pooled ? P.usable_size(b->p) : 0;
+        size_t usable = b->pooled ? P.usable_size(PC, b->p) : 0;
         if (b->pooled && (usable < b->size ||
                           (usable != round16(b->size) && 4 * b->size <= 3 * usable))) {
-            printf("  block %p: usable %zu for %zu bytes\n", (void *)b->p, P.usable_size(b->p),
+            printf("  block %p: usable %zu for %zu bytes\n", (void *)b->p, P.usable_size(PC, b->p),
                    b->size);
             ok = false;
         }
@@ -1207,7 +1242,7 @@ static void run_model(const char *opts, uint64_t seed, int ops)
             /* malloc or calloc */
             size_t size = model_size(hl_test_rand(&seed));
             bool use_calloc = kind == 3;
-            unsigned char *p = use_calloc ? P.calloc(size ? 1 : 0, size) : P.malloc(size);
+            unsigned char *p = use_calloc ? P.calloc(PC, size ? 1 : 0, size) : P.malloc(PC, size);
             bool small = size >= 1 && size <= 512;
             if (small)
                 pooled++;
@@ -1230,7 +1265,7 @@ static void run_model(const char *opts, uint64_t seed, int ops)
             size_t i = (size_t)(hl_test_rand(&seed) % n);
             model_block *b = &live[i];
             size_t size = model_size(hl_test_rand(&seed));
-            size_t old_block = b->pooled ? P.usable_size(b->p) : 0;
+            size_t old_block = b->pooled ? P.usable_size(PC, b->p) : 0;
             bool want_pooled = b->pooled ? (size >= 1 && size <= 512) : false;
             if (!b->pooled && strstr(opts, "migrate") && size >= 1 && size <= 512)
                 want_pooled = true;
@@ -1241,7 +1276,7 @@ static void run_model(const char *opts, uint64_t seed, int ops)
                 raw_r++;
             if (!b->pooled && want_pooled)
                 raw_f++; /* migrate frees the raw block */
-            unsigned char *q = P.realloc(b->p, size);
+            unsigned char *q = P.realloc(PC, b->p, size);
             if (b->pooled && !in_place && !want_pooled) {
                 /* moved out of the pool */
             }
@@ -1270,9 +1305,9 @@ static void run_model(const char *opts, uint64_t seed, int ops)
             else
                 raw_f++;
             if (kind == 9)
-                P.free_sized(b->p, b->size);
+                P.free_sized(PC, b->p, b->size);
             else
-                P.free(b->p);
+                P.free(PC, b->p);
             live[i] = live[--n];
         }
         if (op % 500 == 0 && !model_check(live, n, pooled, raw_m, raw_c, raw_r, raw_f)) {
@@ -1283,7 +1318,7 @@ static void run_model(const char *opts, uint64_t seed, int ops)
     }
     CHECK(model_check(live, n, pooled, raw_m, raw_c, raw_r, raw_f));
     for (size_t i = 0; i < n; i++)
-        P.free(live[i].p);
+        P.free(PC, live[i].p);
     CHECK_EQ_U64(stats().blocks_in_use, 0);
     CHECK(valid());
     free(live);
@@ -1354,7 +1389,7 @@ TEST(allocator_threads)
         pthread_join(t[i], &rv);
         bad += rv != NULL;
     }
-    P.trim(); /* trim takes the GIL itself: hl_allocator does not wrap it */
+    P.trim(PC); /* trim takes the GIL itself: hl_allocator does not wrap it */
     hl_gil_acquire();
     CHECK_EQ_U64(stats().arenas_current, 0);
     CHECK_EQ_U64(bad, 0);
@@ -1382,20 +1417,20 @@ TEST(asan_poisoning)
     SKIP("not an AddressSanitizer build");
 #else
     fresh("");
-    unsigned char *p = P.malloc(64);
+    unsigned char *p = P.malloc(PC, 64);
     REQUIRE(p != NULL);
     CHECK(!__asan_address_is_poisoned(p));
     CHECK(!__asan_address_is_poisoned(p + 63));
     CHECK(__asan_address_is_poisoned(p + 64));       /* the next, free block */
     CHECK(__asan_address_is_poisoned(p + 20 * 64));  /* virgin space */
-    P.free(p);
+    P.free(PC, p);
     CHECK(__asan_address_is_poisoned(p));
     CHECK(__asan_address_is_poisoned(p + 63));
-    unsigned char *q = P.malloc(64);
+    unsigned char *q = P.malloc(PC, 64);
     CHECK(q == p && !__asan_address_is_poisoned(q + 63));
     uintptr_t base = arena_of(q);
-    P.free(q);
-    P.trim(); /* unmapped: the shadow must not keep poison for the next mapping */
+    P.free(PC, q);
+    P.trim(PC); /* unmapped: the shadow must not keep poison for the next mapping */
     CHECK_EQ_U64(stats().arenas_current, 0);
     CHECK(!__asan_address_is_poisoned((void *)(base + 4096)));
     fflush(stdout);
@@ -1404,8 +1439,8 @@ TEST(asan_poisoning)
     if (pid == 0) {
         if (freopen("/dev/null", "w", stderr) == NULL)
             _exit(3);
-        volatile unsigned char *r = P.malloc(100);
-        P.free((void *)r);
+        volatile unsigned char *r = P.malloc(PC, 100);
+        P.free(PC, (void *)r);
         unsigned char c = r[40]; /* use after free: ASan must stop here */
         _exit(c == 0xFF ? 0 : 0);
     }
@@ -1429,7 +1464,7 @@ TEST(gil_asserted)
         if (freopen("/dev/null", "w", stderr) == NULL)
             _exit(3);
         hl_gil_release();
-        P.free(P.malloc(16)); /* must abort */
+        P.free(PC, P.malloc(PC, 16)); /* must abort */
         _exit(0);
     }
     int status = 0;
@@ -1443,6 +1478,7 @@ int main(void)
     hl_gil_acquire();
     RUN(class_boundaries);
     RUN(class_table);
+    RUN(close_gives_everything_back);
     RUN(init_options);
     RUN(lazy_carving);
     RUN(pool_reuse);

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "backends.h"
 #include "hl_test.h"
+#include "registry.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -185,15 +186,96 @@ TEST(threads_with_canaries)
     }
 }
 
+/* ---- thread hooks: a backend that counts them, on the native one -------- */
+
+static _Atomic int hook_attaches, hook_detaches, hook_calls_unattached, hook_bad_detach;
+static _Thread_local int hook_attached_here; /* attaches seen by this thread */
+
+static void *counting_malloc(void *ctx, size_t n)
+{
+    const hl_raw *r = ctx;
+    if (hook_attached_here != 1)
+        atomic_fetch_add(&hook_calls_unattached, 1);
+    return r->backend->malloc(r->ctx, n);
+}
+
+static void counting_free(void *ctx, void *p)
+{
+    const hl_raw *r = ctx;
+    if (hook_attached_here != 1)
+        atomic_fetch_add(&hook_calls_unattached, 1);
+    r->backend->free(r->ctx, p);
+}
+
+static void counting_attach(void *ctx)
+{
+    hook_attached_here++;
+    atomic_fetch_add(&hook_attaches, 1);
+}
+
+static void counting_detach(void *ctx)
+{
+    if (hook_attached_here != 1)
+        atomic_fetch_add(&hook_bad_detach, 1);
+    atomic_fetch_add(&hook_detaches, 1);
+}
+
+/* thread_safe is the native backend's (set by the test): hl_allocator then
+ * takes the GIL around the calls, and the hooks, when the native needs it. */
+static hl_backend counting_backend = {
+    .name = "counting", .thread_attach = counting_attach,
+    .thread_detach = counting_detach, .malloc = counting_malloc, .free = counting_free};
+
+/* Two handles on one instance: every thread that uses either is attached
+ * once, before its first call, and detached once when it exits. */
+static hl_allocator hook_a, hook_b;
+
+static void *hook_worker(void *arg)
+{
+    for (int i = 0; i < 100; i++) {
+        const hl_allocator *h = (i & 1) ? &hook_a : &hook_b;
+        void *p = hl_malloc(h, 64);
+        hl_free(h, p, 64);
+    }
+    return arg;
+}
+
+TEST(thread_hooks_once_per_thread_and_instance)
+{
+    char err[256];
+    const hl_backend *nb;
+    static hl_raw raw;
+    REQUIRE(hl_registry_open(hl_registry_native()->name, &nb, &raw.ctx, err, sizeof err) == 0);
+    raw.backend = nb;
+    counting_backend.thread_safe = nb->thread_safe;
+    REQUIRE(hl_allocator_init(&hook_a, &counting_backend, &raw, "counting", err, sizeof err) == 0);
+    REQUIRE(hl_allocator_init(&hook_b, &counting_backend, &raw, "counting", err, sizeof err) == 0);
+    hook_worker(NULL); /* the main thread: attached, never detached */
+    CHECK_EQ_U64(atomic_load(&hook_attaches), 1);
+    pthread_t t[THREADS];
+    for (unsigned i = 0; i < THREADS; i++)
+        REQUIRE(pthread_create(&t[i], NULL, hook_worker, NULL) == 0);
+    for (unsigned i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    CHECK_EQ_U64(atomic_load(&hook_attaches), 1 + THREADS);
+    CHECK_EQ_U64(atomic_load(&hook_detaches), THREADS);
+    CHECK_EQ_U64(atomic_load(&hook_calls_unattached), 0);
+    CHECK_EQ_U64(atomic_load(&hook_bad_detach), 0);
+    hl_alloc_stats st;
+    hl_allocator_stats(&hook_a, &st);
+    CHECK_EQ_U64(st.allocs, 50 * (1 + THREADS));
+    CHECK_EQ_U64(st.live_bytes, 0);
+}
+
 int main(void)
 {
     char err[256];
     printf("variant %s\n", hl_registry_variant());
     for (size_t i = 0; i < hl_registry_count(); i++) {
         B = hl_registry_at(i);
-        if (strcmp(B->name, "faulty") == 0)
-            continue;
-        /* init() runs inside open: backend.h wants the GIL for every call
+        if (hl_registry_row(B)->kind == HL_KIND_FAULT)
+            continue; /* corrupts blocks on purpose */
+        /* open() runs inside hl_allocator_open: backend.h wants the GIL for every call
          * of a backend that is not thread safe (the pool asserts it). */
         bool take = !B->thread_safe;
         if (take)
@@ -209,5 +291,7 @@ int main(void)
         printf("-- backend %s\n", B->name);
         RUN(threads_with_canaries);
     }
+    printf("-- thread hooks\n");
+    RUN(thread_hooks_once_per_thread_and_instance);
     return hl_test_summary();
 }

@@ -1,6 +1,7 @@
 /* test_timeline.c - the cell's memory timeline sampler (harness/timeline.h)
  * and the /proc readings it rests on (harness/procfs.h). */
 #include "alloc.h"
+#include "registry.h"
 #include "hl_test.h"
 #include "procfs.h"
 #include "timeline.h"

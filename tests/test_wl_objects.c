@@ -28,6 +28,7 @@
  *     hold with margin under ASan too (measured 0.03-0.25).
  */
 #include "hl_test.h"
+#include "registry.h"
 #include "workload.h"
 
 #include "../objects/gc.h"

@@ -13,6 +13,7 @@
  * value is usable; bad parameters and bad traces are refused with a message.
  */
 #include "hl_test.h"
+#include "registry.h"
 #include "trace_format.h"
 #include "workload.h"
 
