@@ -75,6 +75,121 @@ bool hl_backend_row_takes_raw(const hl_backend_row *r)
     return false;
 }
 
+/* The options-column word declaring key as an environment option: its
+ * target ("MALLOC_CONF" or "MIMALLOC_*") into var; false when key is not one. */
+static bool env_word(const hl_backend_row *r, const char *key, size_t keylen, char *var,
+                     size_t varlen)
+{
+    for (const char *p = r->options; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len > keylen + 2 && strncmp(p, key, keylen) == 0 && p[keylen] == '=' &&
+            p[keylen + 1] == '$') {
+            snprintf(var, varlen, "%.*s", (int)(len - keylen - 2), p + keylen + 2);
+            return true;
+        }
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return false;
+}
+
+static int env_add(hl_backend_env *out, const char *name, size_t namelen, const char *value,
+                   char *err, size_t errlen)
+{
+    for (size_t i = 0; i < out->n; i++)
+        if (strncmp(out->entries[i], name, namelen) == 0 && out->entries[i][namelen] == '=') {
+            snprintf(err, errlen, "%.*s is set twice in one backend spec", (int)namelen, name);
+            return -1;
+        }
+    if (out->n == HL_BACKEND_MAX_ENV) {
+        snprintf(err, errlen, "more than %d environment options in one backend spec",
+                 HL_BACKEND_MAX_ENV);
+        return -1;
+    }
+    int w = snprintf(out->entries[out->n], sizeof out->entries[0], "%.*s=%s", (int)namelen, name,
+                     value);
+    if (w < 0 || (size_t)w >= sizeof out->entries[0]) {
+        snprintf(err, errlen, "%.*s=...: the value is too long", (int)namelen, name);
+        return -1;
+    }
+    out->n++;
+    return 0;
+}
+
+/* One option (key=value, value possibly extended by continuation pieces). */
+static int env_option(const hl_backend_row *r, const char *opt, hl_backend_env *out,
+                      size_t *restlen, char *err, size_t errlen)
+{
+    const char *eq = strchr(opt, '=');
+    char var[64];
+    if (!eq || !env_word(r, opt, (size_t)(eq - opt), var, sizeof var)) {
+        size_t len = strlen(opt);
+        if (*restlen + len + 2 > sizeof out->rest) {
+            snprintf(err, errlen, "%s: options are too long", r->name);
+            return -1;
+        }
+        snprintf(out->rest + *restlen, sizeof out->rest - *restlen, "%s%s",
+                 *restlen ? "," : "", opt);
+        *restlen += len + (*restlen ? 1 : 0);
+        return 0;
+    }
+    const char *value = eq + 1;
+    size_t vl = strlen(var);
+    if (vl == 0 || var[vl - 1] != '*')
+        return env_add(out, var, vl, value, err, errlen);
+    /* KEY=NAME=value, NAME in the family */
+    const char *eq2 = strchr(value, '=');
+    if (!eq2 || strncmp(value, var, vl - 1) != 0 || eq2 == value + vl - 1) {
+        snprintf(err, errlen, "%s: %.*s=%s: write %.*s=%.*sNAME=VALUE", r->name,
+                 (int)(eq - opt), opt, value, (int)(eq - opt), opt, (int)(vl - 1), var);
+        return -1;
+    }
+    return env_add(out, value, (size_t)(eq2 - value), eq2 + 1, err, errlen);
+}
+
+bool hl_backend_row_has_own_options(const hl_backend_row *r)
+{
+    for (const char *p = r->options; *p;) {
+        size_t len = strcspn(p, " ");
+        const char *eq = memchr(p, '=', len);
+        if (len > 0 && !(eq && eq + 1 < p + len && eq[1] == '$'))
+            return true;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return false;
+}
+
+int hl_backend_env_split(const hl_backend_row *r, const char *options, hl_backend_env *out,
+                         char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    size_t restlen = 0;
+    char opt[512] = "";
+    for (const char *p = options; *p;) {
+        size_t len = strcspn(p, ",");
+        bool continues = opt[0] && memchr(p, '=', len) == NULL;
+        size_t have = strlen(opt);
+        if (!continues && opt[0]) {
+            if (env_option(r, opt, out, &restlen, err, errlen) != 0)
+                return -1;
+            opt[0] = '\0';
+            have = 0;
+        }
+        if (have + len + 2 > sizeof opt) {
+            snprintf(err, errlen, "%s: option '%.40s...' is too long", r->name, p);
+            return -1;
+        }
+        snprintf(opt + have, sizeof opt - have, "%s%.*s", continues ? "," : "", (int)len, p);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return opt[0] ? env_option(r, opt, out, &restlen, err, errlen) : 0;
+}
+
 char *hl_backend_row_list(char *out, size_t outlen, const char *prefix,
                           bool (*pick)(const hl_backend_row *r))
 {

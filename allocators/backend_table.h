@@ -80,6 +80,37 @@ bool hl_backend_row_is_ranked(const hl_backend_row *r);
 /* Does the backend take raw=NAME (a "raw=NAME" in its options column)? */
 bool hl_backend_row_takes_raw(const hl_backend_row *r);
 
+/* ---- options that set the process environment --------------------------------
+ * An options-column word "KEY=$VAR" declares that KEY=value sets the
+ * environment variable VAR to value; "KEY=$PREFIX*" that KEY=NAME=value
+ * sets NAME (which must start with PREFIX) to value.  Such options tune an
+ * allocator that reads its settings from the environment before main()
+ * (glibc's ld.so reads GLIBC_TUNABLES, jemalloc MALLOC_CONF, mimalloc
+ * MIMALLOC_*), so they cannot be applied by the backend's open: the driver
+ * puts them in the environment of the process it starts, they are part of
+ * the spec and so of the cell id, and the registry checks they arrived.
+ *
+ * Values may hold commas (MALLOC_CONF is itself a comma list): in an
+ * options list, a piece without '=' continues the value of the option
+ * before it ("conf=narenas:1,tcache:false" is one option). */
+#define HL_BACKEND_MAX_ENV 8
+
+typedef struct hl_backend_env {
+    size_t n;
+    char entries[HL_BACKEND_MAX_ENV][256]; /* "VAR=value" */
+    char rest[256];                        /* the other options, comma separated */
+} hl_backend_env;
+
+/* Does the row take options its backend's open parses (words of the
+ * options column that are not environment options)? */
+bool hl_backend_row_has_own_options(const hl_backend_row *r);
+
+/* Splits the options of a spec ("NAME:OPTIONS", or just OPTIONS when the
+ * row is given) into the environment they set and the rest.  0, or -1 with
+ * one line in err (a malformed or repeated variable, an entry too long). */
+int hl_backend_env_split(const hl_backend_row *r, const char *options, hl_backend_env *out,
+                         char *err, size_t errlen);
+
 /* Writes the names of the rows that satisfy pick (NULL: every row) to out
  * as "a, b, c" (prefix before each name, e.g. "raw="); returns out. */
 char *hl_backend_row_list(char *out, size_t outlen, const char *prefix,

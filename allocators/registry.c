@@ -125,13 +125,37 @@ bool hl_registry_known(const char *name)
 static struct {
     const hl_backend *backend;
     void *ctx;
-    char options[64];
+    char options[256];
 } opened[16];
 static size_t n_opened;
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int open_locked(const char *spec, const hl_backend **out, void **ctx, char *err,
                        size_t errlen);
+
+/* The environment options of a spec are applied by whoever starts the
+ * process (they must be there before main); a spec that names them in a
+ * process started without them would measure something else under its
+ * name, so refuse it. */
+static int check_env_arrived(const char *name, const hl_backend_env *env, char *err,
+                             size_t errlen)
+{
+    for (size_t i = 0; i < env->n; i++) {
+        const char *entry = env->entries[i];
+        size_t len = strcspn(entry, "=");
+        char var[64];
+        snprintf(var, sizeof var, "%.*s", (int)len, entry);
+        const char *have = getenv(var);
+        if (!have || strcmp(have, entry + len + 1) != 0) {
+            snprintf(err, errlen, "backend '%s' sets %s, but this process started with %s%s%s: "
+                                  "run it through `heaplab run`, which sets it before the "
+                                  "allocator starts", name, entry, var, have ? "=" : " unset",
+                     have ? have : "");
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* The names hosted here, "a, b, c", for messages. */
 static void hosted_list(char *out, size_t outlen)
@@ -241,8 +265,16 @@ static int open_locked(const char *spec, const hl_backend **out, void **ctx, cha
         return -1;
     }
     const hl_backend_row *row = hl_registry_row(b);
-    if (row->options[0] == '\0' && options[0] != '\0') {
-        snprintf(err, errlen, "backend '%s' takes no options (got '%s')", name, options);
+    hl_backend_env env;
+    if (hl_backend_env_split(row, options, &env, err, errlen) != 0 ||
+        check_env_arrived(name, &env, err, errlen) != 0)
+        return -1;
+    if (env.rest[0] && !hl_backend_row_has_own_options(row)) {
+        if (row->options[0])
+            snprintf(err, errlen, "backend '%s' takes only %s (got '%s')", name, row->options,
+                     env.rest);
+        else
+            snprintf(err, errlen, "backend '%s' takes no options (got '%s')", name, options);
         return -1;
     }
     for (size_t k = 0; k < n_opened; k++) {
@@ -269,11 +301,11 @@ static int open_locked(const char *spec, const hl_backend **out, void **ctx, cha
     void *instance = NULL;
     if (b->open) {
         hl_raw raw = {NULL, NULL};
-        char rest[64];
-        const char *own_options = options;
+        char rest[256];
+        const char *own_options = env.rest;
         bool wraps = hl_backend_row_takes_raw(row);
         if (wraps) {
-            if (resolve_raw_locked(b, options, &raw, rest, sizeof rest, err, errlen) != 0)
+            if (resolve_raw_locked(b, env.rest, &raw, rest, sizeof rest, err, errlen) != 0)
                 return -1;
             own_options = rest;
         }
@@ -366,6 +398,35 @@ static int find_foreign_allocator(struct dl_phdr_info *info, size_t size, void *
             return 1;
         }
     }
+    return 0;
+}
+
+typedef struct library_scan {
+    const char *prefix;
+    char found[4096];
+} library_scan;
+
+static int find_library(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    library_scan *scan = arg;
+    const char *path = info->dlpi_name ? info->dlpi_name : "";
+    if (path[0] != '/' || !has_prefix(base_name(path), scan->prefix))
+        return 0;
+    if (!realpath(path, scan->found))
+        snprintf(scan->found, sizeof scan->found, "%s", path);
+    return 1;
+}
+
+int hl_registry_malloc_library(char *out, size_t outlen)
+{
+    library_scan scan = {.prefix = native_row()->malloc_so, .found = ""};
+    if (scan.prefix[0] == '\0')
+        return -1;
+    dl_iterate_phdr(find_library, &scan);
+    if (scan.found[0] == '\0' || strlen(scan.found) >= outlen)
+        return -1;
+    snprintf(out, outlen, "%s", scan.found);
     return 0;
 }
 

@@ -46,6 +46,14 @@ bool hl_registry_known(const char *name);
  * Returns 0, or -1 with a message in err. */
 int hl_registry_check_process(char *err, size_t errlen);
 
+/* The file of the library that is (or, under the sanitizers, would be)
+ * this variant's process malloc: the loaded object whose name starts with
+ * the row's malloc_so, as an absolute path with symbolic links resolved
+ * ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2").  What a command cell
+ * preloads to run a program under this backend.  0, or -1 when none is
+ * loaded. */
+int hl_registry_malloc_library(char *out, size_t outlen);
+
 /* For a backend that takes raw=NAME: finds raw= in options, opens that raw
  * allocator (default: this variant's native backend) into *raw and copies
  * the other options to rest.  Returns 0, or -1 with one line in err. */

@@ -38,8 +38,11 @@ int hl_callgrind_read(const char *base, const char *trigger, uint64_t *ir, char 
                       size_t pathlen, char *err, size_t errlen)
 {
     char want[160];
-    snprintf(want, sizeof want, "desc: Trigger: Client Request: %s", trigger);
-    for (int part = 1; part <= 65; part++) {
+    if (trigger)
+        snprintf(want, sizeof want, "desc: Trigger: Client Request: %s", trigger);
+    else
+        snprintf(want, sizeof want, "desc: Trigger: Program termination");
+    for (int part = trigger ? 1 : 65; part <= 65; part++) {
         if (part == 65)
             snprintf(path, pathlen, "%s", base);
         else
@@ -50,6 +53,6 @@ int hl_callgrind_read(const char *base, const char *trigger, uint64_t *ir, char 
     snprintf(err, errlen,
              "found no callgrind dump '%s' in %s or %s.N: run under valgrind --tool=callgrind "
              "--callgrind-out-file=%s (without %%p) and pass the same path",
-             trigger, base, base, base);
+             trigger ? trigger : "Program termination", base, base, base);
     return -1;
 }

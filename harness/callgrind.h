@@ -19,6 +19,7 @@
 
 /* Finds the dump named `trigger` among FILE.1 .. FILE.64 and FILE (base is
  * FILE) and stores its instruction count in *ir and its path in path.
+ * trigger NULL: the whole program's count, the dump made at its end.
  * 0, or -1 with one line in err. */
 int hl_callgrind_read(const char *base, const char *trigger, uint64_t *ir, char *path,
                       size_t pathlen, char *err, size_t errlen);

@@ -149,6 +149,8 @@ int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *js
         copy_str(cb->version, sizeof cb->version, hl_json_get_str(b, "version", ""));
         copy_str(cb->summary, sizeof cb->summary, hl_json_get_str(b, "summary", ""));
         copy_str(cb->kind, sizeof cb->kind, hl_json_get_str(b, "kind", ""));
+        copy_str(cb->malloc_library, sizeof cb->malloc_library,
+                 hl_json_get_str(b, "malloc_library", ""));
         cb->thread_safe = hl_json_bool(hl_json_get(b, "thread_safe"), false);
     }
     for (size_t i = 0; i < hl_json_len(ws) && cat->n_workloads < HL_CAT_MAX_WORKLOADS; i++) {

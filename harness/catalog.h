@@ -58,6 +58,8 @@ typedef struct hl_cat_backend {
     char version[96];
     char summary[200];
     char kind[24];      /* "process", "reference", "wrapper", "debug", "fault" */
+    char malloc_library[4096]; /* natives: the library that is the variant's malloc
+                                * (what a command cell preloads), or "" */
     bool thread_safe;
 } hl_cat_backend;
 

@@ -103,6 +103,9 @@ static int describe_json(int check, const char *check_err)
         hl_jw_str(&w, "version", b->version ? b->version(NULL) : NULL);
         hl_jw_bool(&w, "thread_safe", b->thread_safe);
         hl_jw_bool(&w, "native", b == native);
+        char lib[4096];
+        if (b == native && hl_registry_malloc_library(lib, sizeof lib) == 0)
+            hl_jw_str(&w, "malloc_library", lib);
         hl_jw_obj_end(&w);
     }
     hl_jw_arr_end(&w);

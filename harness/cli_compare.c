@@ -547,7 +547,7 @@ static int within_set(const hl_resultset *rs, const opts *o)
                 within_set_json(&w, &groups[g], row, backend, n, p, verdict);
                 continue;
             }
-            char name[128], ratio[32], iv[64], rounds[16];
+            char name[352], ratio[32], iv[64], rounds[16];
             snprintf(name, sizeof name, "%s%s", backend, row->debug ? " (debug)" : "");
             snprintf(ratio, sizeof ratio, "%.3f", row->ratio);
             snprintf(iv, sizeof iv, "[%.3f, %.3f]", row->ratio_iv.lo, row->ratio_iv.hi);

@@ -204,7 +204,7 @@ static int export_benchres(const hl_resultset *rs, FILE *out)
     fprintf(out, "# benchmark allocator elapsed rss user sys page-faults page-reclaims\n");
     for (size_t c = 0; c < rs->plan.n_cells; c++) {
         const hl_plan_cell *pc = &rs->plan.cells[c];
-        char bench[400], alloc[100], e[32];
+        char bench[400], alloc[320], e[32];
         benchres_name(pc, bench, sizeof bench);
         snprintf(alloc, sizeof alloc, "%s", pc->backend);
         for (char *p = alloc; *p; p++)

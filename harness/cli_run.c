@@ -17,8 +17,10 @@
  */
 #include "catalog.h"
 #include "cli.h"
+#include "cli_run_cmd.h"
 #include "allocenv.h"
 #include "fsutil.h"
+#include "job.h"
 #include "json.h"
 #include "metadata.h"
 #include "plan.h"
@@ -75,6 +77,21 @@ static const char *const run_usage =
     "  --label TEXT            a name for this run, in every output file (compare prints it)\n"
     "  --reference BACKEND     the backend rankings divide by (default: the fastest that\n"
     "                          is not a debug backend)\n"
+    "external programs (command cells; README \"Benchmark your own program or allocator\"):\n"
+    "  --command CMD           run CMD (words split like a shell, no shell) under every\n"
+    "                          process allocator; repeatable\n"
+    "  --command-name NAME=CMD the same, with NAME in the cell ids\n"
+    "  --suite FILE            the programs a suite file names (docs/suite-files.md)\n"
+    "  --bench-dir DIR         where a suite's programs were built ({bench})\n"
+    "  --python [NAME=]PATH    a CPython interpreter: commands become its arguments and\n"
+    "                          run under its allocator configurations; repeatable\n"
+    "  --env NAME=VALUE        extra environment for the --command programs; repeatable\n"
+    "  --cwd DIR, --stdin FILE their working directory and standard input\n"
+    "  --throughput REGEX      their figure is the number REGEX's group captures in\n"
+    "                          stdout (operations per second), not the elapsed time\n"
+    "  --throughput-scale X    operations per second = X times that number\n"
+    "  --expect-exit N         the exit status a good run ends with (default 0)\n"
+    "  --warmup-runs N         unmeasured runs before each cell's first repetition (1)\n"
     "limits:\n"
     "  --timeout SEC           per process (quick 120, full 600); the cell is killed\n"
     "  --memory-limit MB       per process RSS; the cell is killed above it\n"
@@ -95,6 +112,7 @@ typedef struct run_opts {
     bool plot;
     bool dry_run;
     bool matrix_given; /* a flag that --resume forbids */
+    hl_run_commands cmds;
     char *owned[HL_PLAN_MAX_LIST];
     size_t n_owned;
 } run_opts;
@@ -108,8 +126,21 @@ static char *own(run_opts *o, const char *s)
     return d;
 }
 
-/* --backends: a comma splits backends, except that an item with '=' and no
- * ':' continues the options of the previous spec ("guard:raw=x,fill=1"). */
+/* Does a --backends item start a new spec: a backend name, alone or with
+ * ':' options ("jemalloc:conf=narenas:1"), preload:PATH, or a CPython
+ * configuration ("pymalloc", "malloc+jemalloc@3.11")? */
+static bool starts_spec(const char *item)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(item, ":"), item);
+    return hl_backend_row_find(name) || strcmp(name, "preload") == 0 ||
+           hl_plan_spec_is_command_only(item);
+}
+
+/* --backends: a comma splits backends, except that an item that does not
+ * start a spec continues the options of the spec before it: "guard:raw=x,
+ * fill=1" is one spec, and so is "jemalloc:conf=narenas:1,tcache:false"
+ * (MALLOC_CONF is itself a comma list). */
 static int parse_backends(run_opts *o, const char *flag, const char *value)
 {
     char *s = own(o, value);
@@ -118,18 +149,19 @@ static int parse_backends(run_opts *o, const char *flag, const char *value)
     if (n < 0)
         return -1;
     for (int i = 0; i < n; i++) {
-        const char *eq = strchr(items[i], '='), *colon = strchr(items[i], ':');
-        if (eq && (!colon || eq < colon)) {
-            if (o->req.n_backends == 0 || !strchr(o->req.backends[o->req.n_backends - 1], ':')) {
-                hl_cli_usage_error("run", "%s: '%s' is an option without a backend: write "
-                                          "NAME:%s", flag, items[i], items[i]);
-                return -1;
-            }
-            char joined[256];
+        if (!starts_spec(items[i]) && o->req.n_backends > 0 &&
+            strchr(o->req.backends[o->req.n_backends - 1], ':')) {
+            char joined[640];
             snprintf(joined, sizeof joined, "%s,%s", o->req.backends[o->req.n_backends - 1],
                      items[i]);
             o->req.backends[o->req.n_backends - 1] = own(o, joined);
             continue;
+        }
+        const char *eq = strchr(items[i], '='), *colon = strchr(items[i], ':');
+        if (eq && (!colon || eq < colon)) {
+            hl_cli_usage_error("run", "%s: '%s' is an option without a backend: write "
+                                      "NAME:%s", flag, items[i], items[i]);
+            return -1;
         }
         if (o->req.n_backends == HL_PLAN_MAX_LIST) {
             hl_cli_usage_error("run", "%s: more than %d backends", flag, HL_PLAN_MAX_LIST);
@@ -139,6 +171,9 @@ static int parse_backends(run_opts *o, const char *flag, const char *value)
     }
     for (size_t i = 0; i < o->req.n_backends; i++) {
         char err[300];
+        /* command backends are checked when the commands are planned */
+        if (hl_plan_spec_is_command_only(o->req.backends[i]))
+            continue;
         if (!hl_route_variant(o->req.backends[i], err, sizeof err)) {
             hl_cli_usage_error("run", "%s: %s", flag, err);
             return -1;
@@ -223,6 +258,13 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             *help = true;
             return HL_EXIT_OK;
+        }
+        int cr = hl_run_commands_option(&o->cmds, argc, argv, &i);
+        if (cr < 0)
+            return HL_EXIT_USAGE;
+        if (cr > 0) {
+            o->matrix_given = true;
+            continue;
         }
 #define OPT(name) ((r = hl_cli_opt("run", argc, argv, &i, name, &v)) != 0)
 #define FLAG(name) ((r = hl_cli_opt("run", argc, argv, &i, name, NULL)) != 0)
@@ -354,9 +396,15 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
                 "--min-time", "--warmup-time", "--seed", "--timeout", "--memory-limit",
                 "--measure", "--iterations", "--fixed-ops", "--trace", "--label", "--reference",
                 "--out", "--resume", "--plot", "--dry-run"};
+            const char *all[sizeof flags / sizeof flags[0] + 16];
+            size_t n_all = 0;
+            for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+                all[n_all++] = flags[k];
+            for (size_t k = 0; k < hl_run_commands_n_flags && n_all < 64; k++)
+                all[n_all++] = hl_run_commands_flags[k];
             char flag[64];
             snprintf(flag, sizeof flag, "%.*s", (int)strcspn(a, "="), a);
-            const char *near = hl_cli_suggest(flag, flags, sizeof flags / sizeof flags[0]);
+            const char *near = hl_cli_suggest(flag, all, n_all);
             if (near)
                 return hl_cli_usage_error("run", "unknown option '%s': did you mean %s? (see "
                                                  "heaplab run --help)", a, near);
@@ -413,94 +461,6 @@ static void print_plan(const hl_plan *plan, FILE *out)
             plan->min_time, plan->warmup_time, plan->seed, plan->measure);
 }
 
-/* argv for one job; strings live in buf.  Returns argc. */
-typedef struct job_argv {
-    char *argv[64 + 2 * HL_CAT_MAX_PARAMS];
-    char buf[8192];
-    size_t used;
-    int argc;
-} job_argv;
-
-static void ja_add(job_argv *ja, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ja_add(job_argv *ja, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *dst = ja->buf + ja->used;
-    int n = vsnprintf(dst, sizeof ja->buf - ja->used, fmt, ap);
-    va_end(ap);
-    if (n < 0 || ja->used + (size_t)n + 1 > sizeof ja->buf ||
-        ja->argc + 1 >= (int)(sizeof ja->argv / sizeof ja->argv[0]))
-        return;
-    ja->used += (size_t)n + 1;
-    ja->argv[ja->argc++] = dst;
-    ja->argv[ja->argc] = NULL;
-}
-
-static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const char *exe,
-                           const char *argv0, const char *abs_rep_dir, job_argv *ja,
-                           const char **path)
-{
-    memset(ja, 0, sizeof *ja);
-    bool instr = strcmp(plan->measure, "instructions") == 0;
-    if (instr) {
-        /* valgrind execs the cell; counting starts where the cell toggles it */
-        *path = "valgrind";
-        ja_add(ja, "valgrind");
-        ja_add(ja, "--tool=callgrind");
-        ja_add(ja, "--instr-atstart=no");
-        ja_add(ja, "--callgrind-out-file=%s/" HL_CELL_FILE_CALLGRIND, abs_rep_dir);
-        ja_add(ja, "%s", exe);
-    } else {
-        *path = exe;
-        ja_add(ja, "%s", argv0);
-    }
-    ja_add(ja, "--protocol");
-    ja_add(ja, "%d", HL_PROTOCOL_VERSION);
-    ja_add(ja, "--backend");
-    ja_add(ja, "%s", c->backend);
-    ja_add(ja, "--workload");
-    ja_add(ja, "%s", c->workload);
-    for (size_t i = 0; i < c->n_params; i++) {
-        ja_add(ja, "--param");
-        ja_add(ja, "%s=%" PRId64, c->params[i].name, c->params[i].value);
-    }
-    if (c->threaded) {
-        ja_add(ja, "--threads");
-        ja_add(ja, "%u", c->threads);
-    }
-    ja_add(ja, "--seed");
-    ja_add(ja, "%" PRIu64, plan->seed);
-    ja_add(ja, "--repetitions");
-    ja_add(ja, "1");
-    ja_add(ja, "--min-time");
-    ja_add(ja, "%g", plan->min_time);
-    ja_add(ja, "--warmup-time");
-    ja_add(ja, "%g", plan->warmup_time);
-    ja_add(ja, "--suite-size");
-    ja_add(ja, "%s", plan->suite_size);
-    ja_add(ja, "--measure");
-    ja_add(ja, "%s", plan->measure);
-    if (!instr && plan->fixed_ops) {
-        ja_add(ja, "--fixed-ops");
-        ja_add(ja, "%" PRIu64, plan->fixed_ops);
-    }
-    if (instr) {
-        if (plan->iterations) {
-            ja_add(ja, "--iterations");
-            ja_add(ja, "%" PRIu64, plan->iterations);
-        }
-        ja_add(ja, "--callgrind-out-file");
-        ja_add(ja, "%s/" HL_CELL_FILE_CALLGRIND, abs_rep_dir);
-    }
-    if (plan->trace[0] && hl_plan_cell_needs_trace(c)) {
-        ja_add(ja, "--trace");
-        ja_add(ja, "%s", plan->trace);
-    }
-    ja_add(ja, "--out");
-    ja_add(ja, "%s", abs_rep_dir);
-}
-
 /* Builds the metadata object as a DOM (written into every results.json). */
 static hl_json *collect_metadata(const hl_catalog *cat, const hl_plan *plan, const char *label,
                                  int argc, char **argv)
@@ -525,6 +485,7 @@ static hl_json *collect_metadata(const hl_catalog *cat, const hl_plan *plan, con
 
 static void free_opts(run_opts *o)
 {
+    hl_run_commands_free(&o->cmds);
     for (size_t i = 0; i < o->n_owned; i++)
         free(o->owned[i]);
 }
@@ -534,7 +495,6 @@ typedef struct run_state {
     hl_resultset rs;
     bool have_rs;
     int lock_fd;          /* DIR/.heaplab.lock, held for the run and by every cell */
-    char **cell_env;      /* the environment cells start with (allocenv.h) */
     char dir[4096];
     char absdir[4096];
 } run_state;
@@ -698,50 +658,6 @@ static int open_new(run_state *st, const hl_catalog *cat, run_opts *o, int argc,
     return HL_EXIT_OK;
 }
 
-/* Runs one job in its rep directory (stale files of a killed attempt
- * removed first, so they never pass for this run's). */
-static void run_job(const hl_plan *plan, const hl_plan_cell *c, const char *repdir,
-                    const run_state *st, hl_run_result *run)
-{
-    char err[600], exe[HL_ROUTE_PATH_MAX], argv0[HL_ROUTE_PATH_MAX];
-    memset(run, 0, sizeof *run);
-    if (hl_mkdir_p(repdir, err, sizeof err) != 0) {
-        run->outcome = HL_RUN_SPAWN_FAILED;
-        snprintf(run->err, sizeof run->err, "%.200s", err);
-        return;
-    }
-    if (hl_route_cell_exe(c->variant, c->backend, exe, sizeof exe, argv0, sizeof argv0, err,
-                          sizeof err) != 0) {
-        run->outcome = HL_RUN_SPAWN_FAILED;
-        snprintf(run->err, sizeof run->err, "%.200s", err);
-        return;
-    }
-    static const char *const stale[] = {HL_CELL_FILE_JSON, HL_CELL_FILE_GBENCH,
-                                        HL_CELL_FILE_TIMELINE, HL_CELL_FILE_GC_PAUSES,
-                                        HL_CELL_FILE_CALLGRIND};
-    for (size_t s = 0; s < sizeof stale / sizeof stale[0]; s++) {
-        char p[4096 + 800];
-        snprintf(p, sizeof p, "%s/%s", repdir, stale[s]);
-        unlink(p);
-    }
-    job_argv ja;
-    const char *path;
-    build_job_argv(plan, c, exe, argv0, repdir, &ja, &path);
-    char out_path[4096 + 800], err_path[4096 + 800];
-    snprintf(out_path, sizeof out_path, "%s/" HL_CELL_FILE_STDOUT, repdir);
-    snprintf(err_path, sizeof err_path, "%s/" HL_CELL_FILE_STDERR, repdir);
-    hl_run_opts ro = {.path = path, .argv = ja.argv, .stdout_path = out_path,
-                      .stderr_path = err_path, .timeout_s = plan->timeout_s,
-                      .memory_limit_kib = plan->memory_limit_mb * 1024,
-                      .keep_fd = st->lock_fd,
-                      .envp = st->cell_env,
-                      /* where mmap puts arenas changes the code paths (an
-                       * unaligned arena loses a pool), so counts repeat
-                       * exactly only with one fixed layout */
-                      .no_aslr = strcmp(plan->measure, "instructions") == 0};
-    hl_runner_run(&ro, run);
-}
-
 /* Allocator tuning the user's environment sets is not passed to cells
  * (allocenv.h): say so once, so that nobody believes it measured. */
 static void warn_allocator_env(void)
@@ -787,7 +703,7 @@ static int run_jobs(run_state *st, bool resuming)
         hl_progress_begin(&prog, label);
         hl_metadata_now_iso(started, sizeof started);
         hl_run_result run;
-        run_job(plan, c, repdir, st, &run);
+        hl_job_run(plan, c, job->rep, repdir, st->lock_fd, &run);
         if (run.outcome == HL_RUN_INTERRUPTED)
             break;
         hl_results_record(&st->rs, job->cell, job->rep, &run, started);
@@ -870,13 +786,11 @@ int hl_cli_run(int argc, char **argv)
     } else if (hl_catalog_load(cat, err, sizeof err) != 0) {
         fprintf(stderr, "heaplab run: %s\n", err);
         rc = HL_EXIT_FAIL;
+    } else if (!o.resume_dir && (rc = hl_run_commands_build(&o.cmds, &o.req)) != HL_EXIT_OK) {
+        /* the one line is printed */
     } else {
         rc = o.resume_dir ? open_resume(st, cat, o.resume_dir, argc, argv, &done)
                           : open_new(st, cat, &o, argc, argv, &done);
-    }
-    if (rc == HL_EXIT_OK && !done && !(st->cell_env = hl_allocenv_clean(NULL))) {
-        fprintf(stderr, "heaplab run: out of memory\n");
-        rc = HL_EXIT_FAIL;
     }
     if (rc == HL_EXIT_OK && !done) {
         /* Absolute result directory: the cells get absolute --out paths. */
@@ -897,8 +811,6 @@ int hl_cli_run(int argc, char **argv)
     }
     if (st && st->have_rs)
         hl_results_free(&st->rs);
-    if (st)
-        free(st->cell_env);
     free(st);
     free(cat);
     free_opts(&o);

@@ -80,6 +80,7 @@ bool hl_plan_is_suite(const char *name)
 
 void hl_plan_free(hl_plan *plan)
 {
+    hl_plan_free_commands(plan);
     free(plan->cells);
     free(plan->jobs);
     plan->cells = NULL;
@@ -131,7 +132,8 @@ static void make_cell_id(hl_plan_cell *c, const hl_cat_workload *wl, bool full)
         }
 }
 
-static int add_cell(hl_plan *plan, size_t *cap, const hl_plan_cell *c, char *err, size_t errlen)
+int hl_plan_add_cell(hl_plan *plan, size_t *cap, const hl_plan_cell *c, char *err,
+                     size_t errlen)
 {
     for (size_t i = 0; i < plan->n_cells; i++)
         if (strcmp(plan->cells[i].id, c->id) == 0) {
@@ -315,6 +317,8 @@ int hl_plan_check_identity(const hl_plan *plan, char *err, size_t errlen)
                  b->git_dirty ? "-dirty" : "", b->build_type, HL_PROTOCOL_VERSION);
         return -1;
     }
+    if (hl_plan_check_command_inputs(plan, err, errlen) != 0)
+        return -1;
     if (!plan->trace[0])
         return 0;
     char sha[65], herr[300];
@@ -339,21 +343,27 @@ int hl_plan_check_identity(const hl_plan *plan, char *err, size_t errlen)
 static int select_backends(plan_build *pb)
 {
     const hl_catalog *cat = pb->cat;
-    pb->n_backends = pb->req->n_backends;
-    if (pb->n_backends)
-        memcpy(pb->backends, pb->req->backends, pb->n_backends * sizeof pb->backends[0]);
-    else
-        default_backends(cat, pb->backends, &pb->n_backends);
-    if (pb->n_backends == 0) {
-        snprintf(pb->err, pb->errlen, "no backend to run: this build's cells list none");
-        return -1;
+    const hl_plan_request *req = pb->req;
+    /* Commands only, and no workload asked for: the backends are theirs
+     * (plan_commands.c), and none of them has to be an in-process one. */
+    bool commands_only = req->n_commands > 0 && req->n_workloads == 0;
+    pb->n_backends = 0;
+    for (size_t i = 0; i < req->n_backends && !commands_only; i++) {
+        char rerr[256];
+        /* a spec only commands can use ("preload:...", "pymalloc@3.11")
+         * is theirs; anything else must route to a cell */
+        if (req->n_commands && !hl_route_variant(req->backends[i], rerr, sizeof rerr) &&
+            hl_plan_spec_is_command_only(req->backends[i]))
+            continue;
+        pb->backends[pb->n_backends++] = req->backends[i];
     }
-    bool have_reference = pb->req->reference == NULL;
-    for (size_t i = 0; i < pb->n_backends; i++)
-        have_reference |= strcmp(pb->backends[i], pb->req->reference ? pb->req->reference : "") == 0;
-    if (!have_reference) {
-        snprintf(pb->err, pb->errlen, "--reference %s: not one of the backends of this run; add "
-                                      "it to --backends", pb->req->reference);
+    if (req->n_backends == 0 && !commands_only)
+        default_backends(cat, pb->backends, &pb->n_backends);
+    if (pb->n_backends == 0 && !commands_only) {
+        snprintf(pb->err, pb->errlen, req->n_backends
+                                          ? "--backends: none of them runs heaplab's "
+                                            "workloads; add one (e.g. system)"
+                                          : "no backend to run: this build's cells list none");
         return -1;
     }
     for (size_t i = 0; i < pb->n_backends; i++) {
@@ -382,6 +392,40 @@ static bool needs_trace(const hl_cat_workload *w)
     return strcmp(w->data, "trace") == 0;
 }
 
+/* Every backend asked for must run some cell (a typo or a backend that
+ * fits none of the selected workloads and commands is a mistake to
+ * report, not a column to leave out), and the reference must be one. */
+static int check_backends_used(const hl_plan_request *req, const hl_plan *plan, char *err,
+                               size_t errlen)
+{
+    for (size_t i = 0; i < req->n_backends; i++) {
+        bool used = false;
+        for (size_t c = 0; c < plan->n_cells && !used; c++) {
+            const char *b = plan->cells[c].backend;
+            size_t n = strlen(req->backends[i]);
+            /* "pymalloc" runs as pymalloc@<each interpreter> */
+            used = strcmp(b, req->backends[i]) == 0 ||
+                   (strncmp(b, req->backends[i], n) == 0 && b[n] == '@');
+        }
+        if (!used) {
+            snprintf(err, errlen, "--backends %s runs none of the selected %s: heaplab's "
+                                  "workloads run in-process backends (heaplab list backends), "
+                                  "commands run under process allocators, preload:PATH or "
+                                  "CPython configurations", req->backends[i],
+                     req->n_commands ? "workloads and commands" : "workloads");
+            return -1;
+        }
+    }
+    if (!req->reference)
+        return 0;
+    for (size_t c = 0; c < plan->n_cells; c++)
+        if (strcmp(plan->cells[c].backend, req->reference) == 0)
+            return 0;
+    snprintf(err, errlen, "--reference %s: not one of the backends of this run; add it to "
+                          "--backends", req->reference);
+    return -1;
+}
+
 /* Workloads: the request's, or every one the catalog has (those that need
  * a trace only when there is one). */
 static int select_workloads(plan_build *pb)
@@ -405,11 +449,11 @@ static int select_workloads(plan_build *pb)
         if (pb->n_wls < HL_CAT_MAX_WORKLOADS)
             pb->wls[pb->n_wls++] = w;
     }
-    if (req->n_workloads == 0)
+    if (req->n_workloads == 0 && req->n_commands == 0)
         for (size_t i = 0; i < cat->n_workloads; i++)
             if (pb->have_trace || !needs_trace(&cat->workloads[i]))
                 pb->wls[pb->n_wls++] = &cat->workloads[i];
-    if (pb->n_wls == 0) {
+    if (pb->n_wls == 0 && req->n_commands == 0) {
         snprintf(pb->err, pb->errlen, "no workload to run: this build's cells list none");
         return -1;
     }
@@ -487,7 +531,7 @@ static int add_point(plan_build *pb, const hl_cat_workload *wl, const hl_plan_sw
             }
             c.n_params = n_applies;
             make_cell_id(&c, wl, pb->full);
-            if (add_cell(pb->plan, &pb->cap, &c, pb->err, pb->errlen) != 0)
+            if (hl_plan_add_cell(pb->plan, &pb->cap, &c, pb->err, pb->errlen) != 0)
                 return -1;
         }
     return 0;
@@ -538,6 +582,10 @@ int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *pl
         for (size_t w = 0; w < pb->n_wls && rc == 0; w++)
             rc = expand_workload(pb, pb->wls[w]);
     }
+    if (rc == 0 && req->n_commands)
+        rc = hl_plan_add_commands(cat, req, plan, &pb->cap, err, errlen);
+    if (rc == 0)
+        rc = check_backends_used(req, plan, err, errlen);
     free(pb);
     if (rc != 0) {
         hl_plan_free(plan);
@@ -564,7 +612,13 @@ int hl_plan_check(const hl_plan *plan, char *err, size_t errlen)
     for (size_t i = 0; i < plan->n_cells; i++) {
         const hl_plan_cell *c = &plan->cells[i];
         char rerr[256];
-        const char *v = hl_route_variant(c->backend, rerr, sizeof rerr);
+        const char *v = hl_plan_cell_is_command(c)
+                            ? (hl_plan_command_of(plan, c) && hl_plan_preload_of(plan, c)
+                                   ? HL_COMMAND_VARIANT
+                                   : (snprintf(rerr, sizeof rerr, "its command or backend is "
+                                                                  "not in the plan"),
+                                      NULL))
+                            : hl_route_variant(c->backend, rerr, sizeof rerr);
         if (!c->id[0] || !v || strcmp(v, c->variant) != 0) {
             snprintf(err, errlen, "cell %zu (%s): %s", i, c->id[0] ? c->id : "no id",
                      v ? "its variant is not the one its backend routes to" : rerr);
@@ -727,6 +781,7 @@ void hl_plan_write_settings(hl_jw *w, const hl_plan *plan)
     hl_jw_str(w, "trace", plan->trace[0] ? plan->trace : NULL);
     hl_jw_str(w, "reference", plan->reference[0] ? plan->reference : NULL);
     write_identity(w, plan);
+    hl_plan_write_commands(w, plan);
 }
 
 void hl_plan_write_cell(hl_jw *w, const hl_plan_cell *c)
@@ -822,7 +877,7 @@ int hl_plan_read_settings(hl_jread *r, const hl_json *obj, const char *path, hl_
     hl_jread_str(r, obj, path, "trace", false, true, p->trace, sizeof p->trace);
     hl_jread_str(r, obj, path, "reference", false, true, p->reference, sizeof p->reference);
     read_identity(r, obj, path, p);
-    if (r->failed)
+    if (r->failed || hl_plan_read_commands(r, obj, path, p) != 0)
         return -1;
     char sub[300];
     hl_jread_path(sub, sizeof sub, path, "suite_size", -1);

@@ -31,7 +31,10 @@
 #define HL_PLAN_H
 
 #include "catalog.h"
+#include "command.h"
 #include "json.h"
+#include "preload.h"
+#include "pyconfig.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,15 +54,23 @@ typedef struct hl_plan_param {
 
 typedef struct hl_plan_cell {
     char id[256];        /* unique, filesystem-safe: workload--backend--tN[--p=v...] */
-    char backend[96];    /* spec as given: "pool:raw=jemalloc" */
-    char variant[16];
-    char workload[64];
+    char backend[320];   /* spec as given: "pool:raw=jemalloc", "preload:/x/libmy.so" */
+    char variant[16];    /* "command" for a command cell (HL_COMMAND_VARIANT) */
+    char workload[64];   /* a command cell: its command's name */
     char data[16];       /* the data file the workload reads: "" or "trace" */
     unsigned threads;    /* 1 for workloads that are not threaded */
     bool threaded;
     size_t n_params;     /* explicit overrides only; the rest come from suite_size */
     hl_plan_param params[HL_CAT_MAX_PARAMS];
 } hl_plan_cell;
+
+/* An external program the run measures (command cells, plan_commands.c). */
+typedef struct hl_plan_command {
+    hl_command cmd;      /* as planned: placeholders expanded, cwd absolute */
+    char program[4096];  /* argv[0] resolved; "" for a {python} command */
+    char sha256[65];     /* of program */
+    uint64_t size;
+} hl_plan_command;
 
 typedef struct hl_plan_job {
     uint32_t cell;
@@ -94,6 +105,16 @@ typedef struct hl_plan {
         char build_type[24];
         int protocol;
     } build;
+    /* Command cells: their programs, their resolved backends (one per
+     * distinct spec), the CPython interpreters, and the unmeasured runs
+     * each cell's first repetition makes before its measured one. */
+    size_t n_commands;
+    hl_plan_command *commands;
+    size_t n_preloads;
+    hl_preload *preloads;
+    size_t n_interps;
+    hl_pyinterp *interps;
+    unsigned warmup_runs;
     size_t n_cells;
     hl_plan_cell *cells;
     size_t n_jobs;
@@ -130,6 +151,14 @@ typedef struct hl_plan_request {
     uint64_t fixed_ops;                /* time mode; default by suite, 0 = no pass */
     const char *trace;                 /* trace file for replay workloads, or NULL */
     const char *reference;             /* --reference BACKEND, or NULL */
+    /* Command cells (plan_commands.c): the commands (expanded and checked),
+     * the --python interpreters, the warm-up runs (default 1). */
+    size_t n_commands;
+    const hl_command *commands;
+    size_t n_interps;
+    const hl_pyinterp *interps;
+    bool have_warmup_runs;
+    unsigned warmup_runs;
 } hl_plan_request;
 
 /* Does the cell's workload read a recorded trace (and so need --trace FILE
@@ -180,6 +209,39 @@ void hl_plan_params_str(const hl_plan_cell *c, char *out, size_t outlen);
 
 /* Estimated seconds for one job (process start + warm-up + measuring). */
 double hl_plan_job_estimate_s(const hl_plan *plan);
+
+/* ---- command cells (plan_commands.c) ------------------------------------- */
+
+/* Can only a command cell use the spec (preload:PATH, CONFIG@INTERP, or
+ * a CPython configuration's short form)? */
+bool hl_plan_spec_is_command_only(const char *spec);
+
+/* Is c a command cell? */
+bool hl_plan_cell_is_command(const hl_plan_cell *c);
+/* The command a command cell runs, its resolved backend and interpreter
+ * (NULL when not a command cell or not CPython). */
+const hl_plan_command *hl_plan_command_of(const hl_plan *plan, const hl_plan_cell *c);
+const hl_preload *hl_plan_preload_of(const hl_plan *plan, const hl_plan_cell *c);
+const hl_pyinterp *hl_plan_interp_of(const hl_plan *plan, const hl_plan_cell *c);
+
+/* Adds the cells of the request's commands to plan (after its workload
+ * cells): every command under every backend that can run it.  0, or -1
+ * with one line in err. */
+int hl_plan_add_commands(const hl_catalog *cat, const hl_plan_request *req, hl_plan *plan,
+                         size_t *cap, char *err, size_t errlen);
+
+/* Appends one cell, refusing a duplicate id (plan.c). */
+int hl_plan_add_cell(hl_plan *plan, size_t *cap, const hl_plan_cell *c, char *err,
+                     size_t errlen);
+
+/* The commands, backends and interpreters in plan.json / results.json. */
+void hl_plan_write_commands(hl_jw *w, const hl_plan *plan);
+int hl_plan_read_commands(struct hl_jread *r, const hl_json *obj, const char *path,
+                          hl_plan *p);
+/* Did a program, library or interpreter change since the plan?  0, or -1
+ * with one line in err. */
+int hl_plan_check_command_inputs(const hl_plan *plan, char *err, size_t errlen);
+void hl_plan_free_commands(hl_plan *plan);
 
 /* splitmix64 step (also used by tests). */
 uint64_t hl_plan_rand(uint64_t *state);

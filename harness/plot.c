@@ -72,7 +72,7 @@ typedef struct pl_rep {
  * pair (config, backend) is unique over the set's cells. */
 typedef struct pl_cell {
     char id[256];
-    char backend_name[96];
+    char backend_name[320];
     char workload[64];
     char params[256];     /* "k=v,k=v" sorted as given; "" when none */
     char op_unit[48];
@@ -103,7 +103,7 @@ typedef struct pl_set {
     size_t n_configs;
     pl_config *configs;
     size_t n_backends;
-    char (*backends)[96];
+    char (*backends)[320];
     hl_catalog workloads;       /* descriptors the run recorded; may be empty */
 } pl_set;
 
@@ -208,7 +208,7 @@ static size_t backend_index(pl_set *s, const char *name)
     for (size_t i = 0; i < s->n_backends; i++)
         if (strcmp(s->backends[i], name) == 0)
             return i;
-    char(*nb)[96] = realloc(s->backends, (s->n_backends + 1) * sizeof *nb);
+    char(*nb)[320] = realloc(s->backends, (s->n_backends + 1) * sizeof *nb);
     if (!nb)
         return SIZE_MAX;
     s->backends = nb;

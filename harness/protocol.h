@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define HL_PROTOCOL_VERSION 2
+#define HL_PROTOCOL_VERSION 3
 
 /* ---- cell exit statuses ---------------------------------------------------
  * Every non-zero status comes with exactly one line on the cell's stderr. */
@@ -40,8 +40,14 @@ enum hl_cell_exit {
                                    * refuses, or a process malloc that is not the variant's */
     HL_CELL_EXIT_VERIFY = 3,      /* cell.json written; verification failed or the workload
                                    * broke its contract (status says which) */
-    HL_CELL_EXIT_SETUP_FAILED = 4 /* the allocator, the runtime or the workload's set-up
-                                   * failed on valid input (out of memory, unreadable data) */
+    HL_CELL_EXIT_SETUP_FAILED = 4, /* the allocator, the runtime or the workload's set-up
+                                    * failed on valid input (out of memory, unreadable data) */
+    /* A command cell (cmdcell.h) supervises a program and reports what
+     * happened to it; an in-process cell never exits with these. */
+    HL_CELL_EXIT_TIMEOUT = 5,      /* the program outlived the per-run time limit */
+    HL_CELL_EXIT_MEMORY = 6,       /* the program's RSS went over the memory limit */
+    HL_CELL_EXIT_CRASHED = 7,      /* the program was killed by a signal of its own */
+    HL_CELL_EXIT_NOT_PRELOADED = 8 /* the probe could not prove the allocator (probe.h) */
 };
 
 /* cell.json "status" values. */
@@ -57,6 +63,8 @@ enum hl_cell_exit {
 #define HL_JOB_VERIFY_FAILED "verify-failed" /* HL_CELL_EXIT_VERIFY */
 #define HL_JOB_BAD_INPUT "bad-input"      /* HL_CELL_EXIT_BAD_INPUT */
 #define HL_JOB_SETUP_FAILED "setup-failed" /* HL_CELL_EXIT_SETUP_FAILED */
+#define HL_JOB_NOT_PRELOADED "not-preloaded" /* HL_CELL_EXIT_NOT_PRELOADED: not measured
+                                          * under the allocator its name says */
 #define HL_JOB_FAILED "failed"            /* anything else: other exit, no usable cell.json,
                                            * could not start */
 
@@ -68,6 +76,10 @@ static inline const char *hl_protocol_job_status(int exit_code)
     case HL_CELL_EXIT_BAD_INPUT: return HL_JOB_BAD_INPUT;
     case HL_CELL_EXIT_VERIFY: return HL_JOB_VERIFY_FAILED;
     case HL_CELL_EXIT_SETUP_FAILED: return HL_JOB_SETUP_FAILED;
+    case HL_CELL_EXIT_TIMEOUT: return HL_JOB_TIMEOUT;
+    case HL_CELL_EXIT_MEMORY: return HL_JOB_MEMORY;
+    case HL_CELL_EXIT_CRASHED: return HL_JOB_CRASHED;
+    case HL_CELL_EXIT_NOT_PRELOADED: return HL_JOB_NOT_PRELOADED;
     default: return NULL;
     }
 }
@@ -77,7 +89,8 @@ static inline bool hl_protocol_job_status_valid(const char *s)
 {
     static const char *const all[] = {HL_JOB_OK,           HL_JOB_CRASHED,   HL_JOB_TIMEOUT,
                                       HL_JOB_MEMORY,       HL_JOB_VERIFY_FAILED,
-                                      HL_JOB_BAD_INPUT,    HL_JOB_SETUP_FAILED, HL_JOB_FAILED};
+                                      HL_JOB_BAD_INPUT,    HL_JOB_SETUP_FAILED, HL_JOB_FAILED,
+                                      HL_JOB_NOT_PRELOADED};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(s, all[i]) == 0)
             return true;
@@ -102,6 +115,12 @@ static inline bool hl_protocol_job_status_valid(const char *s)
 #define HL_CELL_FILE_CALLGRIND "callgrind.out"
 #define HL_CELL_FILE_STDOUT "cell.stdout"     /* written by the driver's redirect */
 #define HL_CELL_FILE_STDERR "cell.stderr"
+/* ... and what a command cell adds: the measured program's output */
+#define HL_CELL_FILE_PROGRAM_STDOUT "program.stdout"
+#define HL_CELL_FILE_PROGRAM_STDERR "program.stderr"
+
+/* The variant name of command cells (heaplab-cell-command). */
+#define HL_COMMAND_VARIANT "command"
 
 /* The name of the callgrind dump that holds the measured region. */
 #define HL_CALLGRIND_TRIGGER "heaplab-measured"

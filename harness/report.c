@@ -367,7 +367,7 @@ static void print_group(const hl_resultset *rs, const hl_group *g, FILE *out, bo
     if (g->n_rows == 0 && g->n_failed == 0)
         return;
     fprintf(out, md ? "\n## %s\n\n" : "\n%s\n", g->key);
-    char refcol[160];
+    char refcol[352];
     snprintf(refcol, sizeof refcol, ">x ref (%s)",
              g->ref >= 0 ? p->cells[g->rows[g->ref].cell].backend : "none");
     const char *head[] = {"backend", instr ? ">instr/op" : ">time/op", ">[interval]", refcol,
@@ -377,7 +377,7 @@ static void print_group(const hl_resultset *rs, const hl_group *g, FILE *out, bo
         return;
     for (size_t i = 0; i < g->n_rows; i++) {
         const hl_rank_row *r = &g->rows[i];
-        char name[128], med[32], iv[80], rel[96], rss[32];
+        char name[352], med[32], iv[80], rel[96], rss[32];
         snprintf(name, sizeof name, "%s%s", p->cells[r->cell].backend, r->debug ? " (debug)" : "");
         fmt_primary(rs, r->median, med, sizeof med);
         fmt_interval(rs, &r->iv, iv, sizeof iv);

@@ -124,6 +124,18 @@ const char *hl_route_variant(const char *spec, char *err, size_t errlen)
         if (*p == ',')
             p++;
     }
+    /* the environment options are the driver's to set: check them now */
+    hl_backend_env env;
+    if (hl_backend_env_split(r, opts, &env, err, errlen) != 0)
+        return NULL;
+    if (env.rest[0] && !hl_backend_row_has_own_options(r)) {
+        if (r->options[0])
+            snprintf(err, errlen, "backend '%s' takes only %s (got '%s')", name, r->options,
+                     env.rest);
+        else
+            snprintf(err, errlen, "backend '%s' takes no options (got '%s')", name, opts);
+        return NULL;
+    }
     return r->variant;
 }
 

@@ -7,8 +7,9 @@
  * close-on-exec pipe (the "self-pipe" pattern): the parent reads either EOF
  * (exec succeeded) or the child's errno.  The parent then loops on
  * wait4(WNOHANG), checking the clock, the child's VmRSS and the interrupt
- * flag between short sleeps (1 ms at first, backing off to 10 ms so short
- * cells are not delayed and long ones cost nothing).  When a limit trips, the
+ * flag between waits in poll(2) on the child's pidfd, which ends the moment
+ * the child exits (1 ms at first, backing off to 10 ms so that long runs
+ * cost nothing).  When a limit trips, the
  * whole group gets SIGKILL and the leader is reaped.  After any exit the group
  * is killed again so nothing a cell forked outlives it.
  */
@@ -18,6 +19,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -110,8 +115,13 @@ static void child_exec(const hl_run_opts *opts, int errfd, pid_t driver)
      * are then only as repeatable as the address-space layout. */
     if (opts->no_aslr)
         personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
+    /* Traced from the exec on: the exec then stops the child before its
+     * first instruction, where the parent sets the options. */
+    if (opts->trace)
+        ptrace(PTRACE_TRACEME, 0, NULL, NULL);
     int e = 0;
-    if (redirect(STDIN_FILENO, NULL, O_RDONLY) != 0 ||
+    if ((opts->cwd && chdir(opts->cwd) != 0) ||
+        redirect(STDIN_FILENO, opts->stdin_path, O_RDONLY) != 0 ||
         redirect(STDOUT_FILENO, opts->stdout_path, O_WRONLY | O_CREAT | O_TRUNC) != 0 ||
         redirect(STDERR_FILENO, opts->stderr_path, O_WRONLY | O_CREAT | O_TRUNC) != 0) {
         e = errno;
@@ -126,6 +136,29 @@ static void child_exec(const hl_run_opts *opts, int errfd, pid_t driver)
     ssize_t w = write(errfd, &e, sizeof e);
     (void)w;
     _exit(127);
+}
+
+/* A tracing stop of the child (WIFSTOPPED): act on it and resume it. */
+static void on_stop(const hl_run_opts *opts, pid_t pid, int status)
+{
+    hl_run_trace *t = opts->trace;
+    int sig = WSTOPSIG(status), event = status >> 16;
+    long inject = 0;
+    if (t && !t->active && sig == SIGTRAP && event == 0) {
+        /* the stop after the first exec: from here on, events, not SIGTRAPs */
+        t->active = ptrace(PTRACE_SETOPTIONS, pid, NULL,
+                           (void *)(long)(PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
+                                          PTRACE_O_EXITKILL)) == 0;
+    } else if (t && event == PTRACE_EVENT_EXEC) {
+        t->execs++;
+    } else if (t && event == PTRACE_EVENT_EXIT) {
+        t->exit_stop = true;
+        if (t->at_exit)
+            t->at_exit((int)pid, t->arg);
+    } else {
+        inject = sig; /* a signal for the child: deliver it */
+    }
+    ptrace(PTRACE_CONT, pid, NULL, (void *)inject);
 }
 
 static void kill_group(pid_t pid)
@@ -167,6 +200,18 @@ void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
     while (got < 0 && errno == EINTR);
     close(pipefd[0]);
 
+    /* Where there are pidfds, the waits below end when the child exits;
+     * a traced child's stops arrive as SIGCHLD, read from a signalfd. */
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    sigset_t chld, saved;
+    int sigfd = -1;
+    if (opts->trace) {
+        opts->trace->pid = (int)pid;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &chld, &saved);
+        sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    }
     int status = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
@@ -174,7 +219,11 @@ void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
     bool killed = false;
     long sleep_us = 1000;
     for (;;) {
-        pid_t w = wait4(pid, &status, WNOHANG, &ru);
+        pid_t w = wait4(pid, &status, WNOHANG | __WALL, &ru);
+        if (w == pid && WIFSTOPPED(status)) {
+            on_stop(opts, pid, status);
+            continue;
+        }
         if (w == pid)
             break;
         if (w < 0 && errno != EINTR) {
@@ -182,6 +231,13 @@ void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
             res->outcome = HL_RUN_SPAWN_FAILED;
             snprintf(res->err, sizeof res->err, "wait4: %s", strerror(errno));
             kill_group(pid);
+            if (pidfd >= 0)
+                close(pidfd);
+            if (opts->trace) {
+                if (sigfd >= 0)
+                    close(sigfd);
+                sigprocmask(SIG_SETMASK, &saved, NULL);
+            }
             return;
         }
         if (!killed) {
@@ -203,21 +259,41 @@ void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
                 continue; /* reap promptly */
             }
         }
-        struct timespec ts = {0, sleep_us * 1000};
-        nanosleep(&ts, NULL);
+        if (pidfd >= 0) {
+            struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
+                                    {.fd = sigfd, .events = POLLIN}};
+            poll(pfd, sigfd >= 0 ? 2 : 1, (int)(sleep_us / 1000));
+            struct signalfd_siginfo si;
+            while (sigfd >= 0 && read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+                ; /* drained: the wait4 above tells what happened */
+        } else {
+            struct timespec ts = {0, sleep_us * 1000};
+            nanosleep(&ts, NULL);
+        }
         if (sleep_us < 10000)
             sleep_us += 1000;
     }
     res->wall_s = now_s() - start;
+    if (pidfd >= 0)
+        close(pidfd);
+    if (opts->trace) {
+        if (sigfd >= 0)
+            close(sigfd);
+        sigprocmask(SIG_SETMASK, &saved, NULL);
+    }
     kill(-pid, SIGKILL); /* leftovers of the group, if any; ESRCH is the norm */
     res->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
     res->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
     res->maxrss_kib = (uint64_t)ru.ru_maxrss;
+    res->minflt = (uint64_t)ru.ru_minflt;
+    res->majflt = (uint64_t)ru.ru_majflt;
+    res->nvcsw = (uint64_t)ru.ru_nvcsw;
+    res->nivcsw = (uint64_t)ru.ru_nivcsw;
 
     if (child_errno != 0) {
         res->outcome = HL_RUN_SPAWN_FAILED;
-        snprintf(res->err, sizeof res->err, "cannot run %s: %s", opts->path,
-                 strerror(child_errno));
+        snprintf(res->err, sizeof res->err, "cannot run %s%s%s: %s", opts->path,
+                 opts->cwd ? " in " : "", opts->cwd ? opts->cwd : "", strerror(child_errno));
         return;
     }
     if (killed) {

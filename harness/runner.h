@@ -16,6 +16,23 @@
  *                 polled limit cannot do is stop a spike shorter than one
  *                 poll interval; the ru_maxrss check still reports it.
  *
+ * The parent sleeps in poll(2) on a pidfd of the child (pidfd_open, Linux
+ * 5.3), so it wakes the instant the child exits and the wall time it
+ * reports is that of the child (fork to reap), not of the polling; between
+ * wake-ups for the limits it waits 1 ms at first, backing off to 10 ms.
+ * Without pidfds (older kernels) it falls back to sleeping, and wall times
+ * are then up to 10 ms long.
+ *
+ * Tracing (opts.trace): the child asks to be traced (PTRACE_TRACEME) before
+ * its exec, and the runner follows only two events, never system calls:
+ * every further exec of the child (so a program that replaces itself is
+ * known to have done so), and its exit, where the child stops once more
+ * with /proc/PID still intact; the caller's at_exit reads what it needs
+ * there (a command cell: which libraries the final image has mapped).
+ * Signals the child receives are passed on unchanged.  While tracing,
+ * the runner also wakes on SIGCHLD (signalfd), so that a stop costs the
+ * child microseconds, not a poll interval.
+ *
  * SIGINT/SIGTERM delivered to the driver while a child runs kill the child's
  * group and make hl_runner_run return HL_RUN_INTERRUPTED.
  *
@@ -45,9 +62,21 @@ typedef enum hl_run_outcome {
     HL_RUN_SPAWN_FAILED /* fork/exec/redirect failed: see err */
 } hl_run_outcome;
 
+/* What tracing saw (see above); the runner fills it. */
+typedef struct hl_run_trace {
+    void (*at_exit)(int pid, void *arg); /* at the exit stop, or NULL */
+    void *arg;
+    bool active;              /* the child was traced from its first exec */
+    unsigned execs;           /* execs after the first one */
+    bool exit_stop;           /* it stopped at its exit (at_exit ran) */
+    int pid;
+} hl_run_trace;
+
 typedef struct hl_run_opts {
     const char *path;         /* program; searched in PATH when it has no '/' */
     char *const *argv;        /* argv[0] included, NULL-terminated */
+    const char *stdin_path;   /* NULL: /dev/null */
+    const char *cwd;          /* NULL: the parent's */
     const char *stdout_path;  /* NULL: /dev/null */
     const char *stderr_path;  /* NULL: /dev/null */
     double timeout_s;         /* <= 0: none */
@@ -58,6 +87,7 @@ typedef struct hl_run_opts {
                                * (personality ADDR_NO_RANDOMIZE), so that
                                * instruction counts do not depend on where
                                * mmap places arenas */
+    hl_run_trace *trace;      /* follow execs and the exit (above); NULL: no */
 } hl_run_opts;
 
 typedef struct hl_run_result {
@@ -67,6 +97,8 @@ typedef struct hl_run_result {
     double wall_s;
     double user_s, sys_s;     /* from wait4's rusage */
     uint64_t maxrss_kib;      /* ru_maxrss */
+    uint64_t minflt, majflt;  /* page faults without and with I/O */
+    uint64_t nvcsw, nivcsw;   /* voluntary and involuntary context switches */
     uint64_t polled_rss_kib;  /* largest VmRSS seen by polling */
     char err[256];            /* HL_RUN_SPAWN_FAILED */
 } hl_run_result;

@@ -84,7 +84,7 @@ static void make_plan(hl_plan *p, size_t n, unsigned reps, uint64_t seed)
         snprintf(p->cells[i].backend, sizeof p->cells[i].backend, "%s", i % 2 ? "pool" : "system");
         snprintf(p->cells[i].variant, sizeof p->cells[i].variant, "system");
         snprintf(p->cells[i].workload, sizeof p->cells[i].workload, "w%zu", i);
-        snprintf(p->cells[i].id, sizeof p->cells[i].id, "w%zu--%s--t1", i, p->cells[i].backend);
+        snprintf(p->cells[i].id, sizeof p->cells[i].id, "w%zu--%s--t1", i, i % 2 ? "pool" : "system");
         p->cells[i].threads = 1;
     }
     hl_plan_order(p);
