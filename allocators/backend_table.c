@@ -162,6 +162,76 @@ bool hl_backend_row_has_own_options(const hl_backend_row *r)
     return false;
 }
 
+/* The column word for key ("align=none|arena" for "align"), or NULL. */
+static const char *option_word(const hl_backend_row *r, const char *key, size_t keylen,
+                               size_t *wordlen)
+{
+    for (const char *p = r->options; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len > keylen && strncmp(p, key, keylen) == 0 && p[keylen] == '=') {
+            *wordlen = len;
+            return p;
+        }
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return NULL;
+}
+
+static bool value_fits(const char *spec, size_t speclen, const char *value)
+{
+    if (speclen == 4 && strncmp(spec, "NAME", 4) == 0)
+        return value[0] != '\0'; /* raw=: the registry resolves it */
+    if (speclen == 1 && spec[0] == 'N') {
+        if (value[0] == '\0')
+            return false;
+        for (const char *v = value; *v; v++)
+            if (*v < '0' || *v > '9')
+                return false;
+        return true;
+    }
+    for (const char *p = spec; p < spec + speclen;) {
+        size_t len = strcspn(p, "|");
+        if (len > (size_t)(spec + speclen - p))
+            len = (size_t)(spec + speclen - p);
+        if (strlen(value) == len && strncmp(p, value, len) == 0)
+            return true;
+        p += len + 1;
+    }
+    return false;
+}
+
+int hl_backend_check_own_options(const hl_backend_row *r, const char *options, char *err,
+                                 size_t errlen)
+{
+    for (const char *p = options; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        size_t wl;
+        const char *word = eq ? option_word(r, p, (size_t)(eq - p), &wl) : NULL;
+        if (!word || word[eq - p + 1] == '$') {
+            snprintf(err, errlen, "backend '%s' has no option '%.*s'%s%s%s", r->name,
+                     (int)(eq ? eq - p : (ptrdiff_t)len), p,
+                     r->options[0] ? " (it takes " : " (it takes none)",
+                     r->options[0] ? r->options : "", r->options[0] ? ")" : "");
+            return -1;
+        }
+        char value[128];
+        snprintf(value, sizeof value, "%.*s", (int)(p + len - eq - 1), eq + 1);
+        const char *vs = word + (eq - p) + 1;
+        if (!value_fits(vs, wl - (size_t)(eq - p) - 1, value)) {
+            snprintf(err, errlen, "backend '%s': %.*s=%s: give %.*s", r->name, (int)(eq - p), p,
+                     value, (int)wl, word);
+            return -1;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
 int hl_backend_env_split(const hl_backend_row *r, const char *options, hl_backend_env *out,
                          char *err, size_t errlen)
 {

@@ -105,6 +105,16 @@ typedef struct hl_backend_env {
  * options column that are not environment options)? */
 bool hl_backend_row_has_own_options(const hl_backend_row *r);
 
+/* Checks options the backend's open parses (the rest of
+ * hl_backend_env_split) against the row's options column, so that the
+ * driver refuses a bad spec before it plans anything: every key must be a
+ * word of the column ("align=none|arena|unaligned"), and its value one of
+ * the listed choices, or a whole number where the column says N.  The
+ * backend's open still checks everything (ranges, combinations).  0, or -1
+ * with one line in err. */
+int hl_backend_check_own_options(const hl_backend_row *r, const char *options, char *err,
+                                 size_t errlen);
+
 /* Splits the options of a spec ("NAME:OPTIONS", or just OPTIONS when the
  * row is given) into the environment they set and the rest.  0, or -1 with
  * one line in err (a malformed or repeated variable, an entry too long). */

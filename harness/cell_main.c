@@ -28,6 +28,7 @@
 #include "cell.h"
 
 #include "fsutil.h"
+#include "registry.h"
 #include "gc.h"
 #include "runtime.h"
 #include "timeline.h"
@@ -295,6 +296,30 @@ static int measure(hl_cell *c)
     return hl_cell_measure_time(c);
 }
 
+/* A fault-injection backend (kind FAULT) that injected no fault measured a
+ * sound allocator: true, with why, when the cell must not count. */
+static bool injected_nothing(const hl_cell *c, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < c->n_alloc; i++) {
+        const hl_backend_row *row = hl_registry_row(c->alloc[i].backend);
+        if (!row || row->kind != HL_KIND_FAULT)
+            continue;
+        char stat[64];
+        snprintf(stat, sizeof stat, "%s.injected", row->name);
+        const hl_alloc_stats *s = &c->stats_end[i];
+        for (size_t k = 0; k < s->n_native; k++)
+            if (strcmp(s->native[k].name, stat) == 0 && s->native[k].value == 0) {
+                snprintf(why, whylen, "%s injected no fault in this cell: the workload keeps "
+                                      "no block live across allocator calls at these "
+                                      "parameters, so there was nothing to corrupt; not a "
+                                      "measurement (give fail_every=N, or a workload or "
+                                      "parameters that keep blocks live)", row->name);
+                return true;
+            }
+    }
+    return false;
+}
+
 /* After measuring: figures, verification, metrics, tear-down. */
 static void finish(hl_cell *c)
 {
@@ -304,6 +329,9 @@ static void finish(hl_cell *c)
         take_memory_figures(c);
     if (c->wl->verify(c->ctx, err, sizeof err) != 0) {
         c->status = HL_CELL_STATUS_VERIFY_FAILED;
+        snprintf(c->message, sizeof c->message, "%s", err);
+    } else if (injected_nothing(c, err, sizeof err)) {
+        c->status = HL_CELL_STATUS_BENCH_ERROR;
         snprintf(c->message, sizeof c->message, "%s", err);
     }
     if (c->wl->metrics != NULL)

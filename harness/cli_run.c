@@ -139,7 +139,7 @@ static bool starts_spec(const char *item)
 
 /* --backends: a comma splits backends, except that an item that does not
  * start a spec continues the options of the spec before it: "guard:raw=x,
- * fill=1" is one spec, and so is "jemalloc:conf=narenas:1,tcache:false"
+ * quarantine=64" is one spec, and so is "jemalloc:conf=narenas:1,tcache:false"
  * (MALLOC_CONF is itself a comma list). */
 static int parse_backends(run_opts *o, const char *flag, const char *value)
 {

@@ -98,8 +98,9 @@ const char *hl_route_variant(const char *spec, char *err, size_t errlen)
     if (!opts)
         return r->variant;
     opts++;
-    /* Options are comma separated k=v; only raw= matters for routing, the
-     * cell validates the rest. */
+    /* Options are comma separated k=v; raw= decides the variant, the others
+     * are checked against the table here and in full by the cell. */
+    const char *variant = r->variant;
     for (const char *p = opts; *p;) {
         size_t len = strcspn(p, ",");
         if (len >= 4 && strncmp(p, "raw=", 4) == 0) {
@@ -118,7 +119,7 @@ const char *hl_route_variant(const char *spec, char *err, size_t errlen)
                          hl_backend_row_list(list, sizeof list, "raw=", row_is_process));
                 return NULL;
             }
-            return x->variant;
+            variant = x->variant;
         }
         p += len;
         if (*p == ',')
@@ -136,7 +137,9 @@ const char *hl_route_variant(const char *spec, char *err, size_t errlen)
             snprintf(err, errlen, "backend '%s' takes no options (got '%s')", name, opts);
         return NULL;
     }
-    return r->variant;
+    if (env.rest[0] && hl_backend_check_own_options(r, env.rest, err, errlen) != 0)
+        return NULL;
+    return variant;
 }
 
 /* The test hook is honoured only when it names an absolute executable. */

@@ -1,7 +1,7 @@
 /* route.h - which cell executable runs a backend spec.
  *
  * A backend spec is NAME[:OPTIONS] ("pool", "pool:raw=jemalloc",
- * "guard:raw=mimalloc,fill=1").  The variant is the process malloc the cell
+ * "guard:raw=mimalloc,quarantine=64").  The variant is the process malloc the cell
  * needs, read from the table of backends (allocators/backends.def):
  *
  *     a PROCESS or REFERENCE backend      -> its own variant

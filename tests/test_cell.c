@@ -561,6 +561,20 @@ TEST(faulty_backend_fails_verification)
                         NULL};
     run_cell(&r, "sound", NULL, ok);
     CHECK(r.status == 0);
+
+    /* pairs at its defaults frees every block before the next allocation:
+     * faulty finds nothing to corrupt, and that is an error, not a result */
+    snprintf(dir, sizeof dir, "%s/faulty-idle", tmpdir);
+    const char *idle[] = {"--backend", "faulty", "--workload", "pairs", "--min-time", "0.01",
+                          "--quiet", "--out", dir, NULL};
+    run_cell(&r, "faulty-idle", NULL, idle);
+    CHECK_MSG(r.status == 3, "exit %d", r.status);
+    CHECK(one_line(r.errf, line, sizeof line) && strstr(line, "injected no fault") != NULL);
+    snprintf(path, sizeof path, "%s/cell.json", dir);
+    doc = hl_json_parse_file(path, err, sizeof err);
+    REQUIRE(doc != NULL);
+    CHECK_STR(hl_json_get_str(doc, "status", NULL), "benchmark_error");
+    hl_json_free(doc);
 }
 
 /* ---- instructions mode under callgrind ----------------------------------------------- */

@@ -429,11 +429,19 @@ static int wrapper_open(const hl_backend *w, const char *options, char *err, siz
 
 /* ---- guard: its detections, in forked children --------------------------- */
 
-typedef enum { FAULT_OVERFLOW, FAULT_UNDERFLOW, FAULT_DOUBLE_FREE, FAULT_SIZED } guard_fault;
+typedef enum {
+    FAULT_OVERFLOW,
+    FAULT_OVERFLOW_9,
+    FAULT_UNDERFLOW,
+    FAULT_DOUBLE_FREE,
+    FAULT_SIZED,
+    FAULT_USE_AFTER_FREE,
+    FAULT_STALE_REALLOC,
+    FAULT_NONE_AFTER_FREE,
+} guard_fault;
 
-/* Runs one fault in a child; returns true when the child died of SIGABRT and
- * its stderr contains `expect`. */
-static bool guard_dies(guard_fault fault, const char *expect)
+/* Runs one fault in a child; returns its wait status and its stderr in buf. */
+static int guard_child(guard_fault fault, char *buf, size_t buflen)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -448,6 +456,26 @@ static bool guard_dies(guard_fault fault, const char *expect)
         case FAULT_OVERFLOW:
             p[32] = 0; /* one past the end: the trailing pad */
             G->free(GC, p);
+            break;
+        case FAULT_OVERFLOW_9:
+            p[32 + 8] = 0; /* 9 bytes out: past CPython's 8-byte pad */
+            G->free(GC, p);
+            break;
+        case FAULT_USE_AFTER_FREE:
+            G->free(GC, p);
+            p[5] = 7; /* a write through the stale pointer */
+            G->trim(GC); /* the block leaves the quarantine */
+            break;
+        case FAULT_STALE_REALLOC: {
+            unsigned char *q = G->realloc(GC, p, 64);
+            p[0] = 1; /* the pointer realloc made stale */
+            G->free(GC, q);
+            G->trim(GC);
+            break;
+        }
+        case FAULT_NONE_AFTER_FREE:
+            G->free(GC, p);
+            G->trim(GC); /* nothing written: must pass */
             break;
         case FAULT_UNDERFLOW:
             p[-1] = 0;
@@ -464,15 +492,22 @@ static bool guard_dies(guard_fault fault, const char *expect)
         _exit(0); /* not detected */
     }
     close(fds[1]);
-    char buf[1024];
     size_t len = 0;
     ssize_t got;
-    while (len < sizeof buf - 1 && (got = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0)
+    while (len < buflen - 1 && (got = read(fds[0], buf + len, buflen - 1 - len)) > 0)
         len += (size_t)got;
     buf[len] = '\0';
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
+    return status;
+}
+
+/* True when the fault's child died of SIGABRT with `expect` on stderr. */
+static bool guard_dies(guard_fault fault, const char *expect)
+{
+    char buf[1024];
+    int status = guard_child(fault, buf, sizeof buf);
     bool ok = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT && strstr(buf, expect) != NULL;
     if (!ok)
         printf("  child status %d, stderr: %s\n", status, buf);
@@ -482,16 +517,18 @@ static bool guard_dies(guard_fault fault, const char *expect)
 TEST(guard_detects)
 {
     CHECK(guard_dies(FAULT_OVERFLOW, "heap buffer overflow"));
+    CHECK(guard_dies(FAULT_OVERFLOW_9, "heap buffer overflow"));
     CHECK(guard_dies(FAULT_UNDERFLOW, "heap buffer underflow"));
     CHECK(guard_dies(FAULT_SIZED, "wrong size in sized free"));
-#ifdef HL_SANITIZE
-    /* Reading the freed header is itself a use-after-free that ASan reports
-     * first (when the raw allocator is ASan's malloc); guard's own check is
-     * tested in the plain build. */
-    printf("     (double free: checked in non-sanitizer builds only)\n");
-#else
+    /* the quarantine keeps freed blocks from the raw allocator (ASan's
+     * malloc too), so these read no freed memory in any build */
     CHECK(guard_dies(FAULT_DOUBLE_FREE, "double free"));
-#endif
+    CHECK(guard_dies(FAULT_USE_AFTER_FREE, "use after free"));
+    CHECK(guard_dies(FAULT_STALE_REALLOC, "use after free"));
+    char buf[1024];
+    int status = guard_child(FAULT_NONE_AFTER_FREE, buf, sizeof buf);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf[0] == '\0', "%d %s", status,
+              buf);
 }
 
 TEST(guard_fills)

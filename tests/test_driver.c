@@ -345,11 +345,11 @@ TEST(dry_run_expands_matrix)
     free(first);
     free(o);
     /* options continue the previous spec; faulty is not in the default suite */
-    rc = heaplab("run", "--backends", "guard:raw=system,fill=1,pool", "--workloads", "pairs",
+    rc = heaplab("run", "--backends", "guard:raw=system,quarantine=64,pool", "--workloads", "pairs",
                  "--repetitions", "1", "--dry-run", NULL);
     o = slurp(out_path);
     CHECK(rc == 0);
-    CHECK_MSG(strstr(o, "pairs--guard_raw=system+fill=1--t1") != NULL, "%s", o);
+    CHECK_MSG(strstr(o, "pairs--guard_raw=system+quarantine=64--t1") != NULL, "%s", o);
     CHECK(strstr(o, "2 cells x 1 repetitions") != NULL);
     free(o);
     rc = heaplab("run", "quick", "--dry-run", NULL);

@@ -32,12 +32,29 @@ TEST(route_table)
     CHECK_STR(hl_route_variant("tcmalloc", err, sizeof err), "tcmalloc");
     CHECK_STR(hl_route_variant("cpython", err, sizeof err), "cpython");
     CHECK_STR(hl_route_variant("pool:raw=jemalloc", err, sizeof err), "jemalloc");
-    CHECK_STR(hl_route_variant("guard:fill=1,raw=mimalloc", err, sizeof err), "mimalloc");
+    CHECK_STR(hl_route_variant("guard:quarantine=64,raw=mimalloc", err, sizeof err), "mimalloc");
     CHECK_STR(hl_route_variant("faulty:raw=tcmalloc,fail_every=3", err, sizeof err), "tcmalloc");
     CHECK(hl_route_variant("pool:raw=cpython", err, sizeof err) == NULL);
     CHECK(strstr(err, "not a process allocator") != NULL);
     CHECK(hl_route_variant("pool:raw=", err, sizeof err) == NULL);
     CHECK(hl_route_variant("jemalloc:raw=system", err, sizeof err) == NULL);
+    /* options are checked against the table before anything is planned */
+    CHECK(hl_route_variant("pool:bogus=1", err, sizeof err) == NULL);
+    CHECK_MSG(strstr(err, "backend 'pool' has no option 'bogus'") != NULL, "%s", err);
+    CHECK(hl_route_variant("guard:raw=mimalloc,fill=1", err, sizeof err) == NULL);
+    CHECK_MSG(strstr(err, "has no option 'fill'") != NULL, "%s", err);
+    CHECK(hl_route_variant("pool:align=sideways", err, sizeof err) == NULL);
+    CHECK_MSG(strstr(err, "give align=none|arena|unaligned") != NULL, "%s", err);
+    CHECK(hl_route_variant("pool:keep_free=x", err, sizeof err) == NULL);
+    CHECK(hl_route_variant("faulty:fail_every=-1", err, sizeof err) == NULL);
+    CHECK_STR(hl_route_variant("pool:align=arena,keep_free=2", err, sizeof err), "system");
+    CHECK_STR(hl_route_variant("jemalloc:conf=narenas:1,tcache:false", err, sizeof err),
+              "jemalloc");
+    CHECK(hl_route_variant("jemalloc:conf=", err, sizeof err) != NULL); /* MALLOC_CONF= */
+    CHECK(hl_route_variant("mimalloc:env=FOO=1", err, sizeof err) == NULL);
+    CHECK(hl_route_variant("system:nope=1", err, sizeof err) == NULL);
+    CHECK(hl_route_variant("cpython:x=1", err, sizeof err) == NULL);
+    CHECK_MSG(strstr(err, "takes no options") != NULL, "%s", err);
     CHECK(hl_route_variant("nosuch", err, sizeof err) == NULL);
     CHECK(strstr(err, "unknown backend 'nosuch'") != NULL);
     CHECK(hl_route_variant("", err, sizeof err) == NULL);
