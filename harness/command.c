@@ -193,13 +193,16 @@ static int placeholder(const char *body, const hl_command_vars *v, char *out, si
         }
         char *end;
         errno = 0;
-        long k = (*op == '*' || *op == '/') ? strtol(op + 1, &end, 10) : 0;
+        const char *num = *op == '*' || *op == '/' ? op + 1
+                          : op[0] == '<' && op[1] == '=' ? op + 2
+                                                         : NULL;
+        long k = num && isdigit((unsigned char)*num) ? strtol(num, &end, 10) : 0;
         if (k <= 0 || errno || *end != '\0' || k > 1024) {
-            snprintf(err, errlen, "{%s}: write {nproc}, {nproc*K} or {nproc/K} with K a "
-                                  "positive integer", body);
+            snprintf(err, errlen, "{%s}: write {nproc}, {nproc*K}, {nproc/K} or {nproc<=K} "
+                                  "with K a positive integer", body);
             return -1;
         }
-        long r = *op == '*' ? n * k : n / k;
+        long r = *op == '*' ? n * k : *op == '/' ? n / k : (n < k ? n : k);
         snprintf(out, outlen, "%ld", r < 1 ? 1 : r);
         return 0;
     }
@@ -235,7 +238,7 @@ static int placeholder(const char *body, const hl_command_vars *v, char *out, si
         return -1;
     }
     snprintf(err, errlen, "unknown placeholder {%s}: use {nproc}, {nproc*K}, {nproc/K}, "
-                          "{bench}, {bench-src}, {suite} or {python}", body);
+                          "{nproc<=K}, {bench}, {bench-src}, {suite} or {python}", body);
     return -1;
 }
 

@@ -12,6 +12,7 @@
  *     {nproc}      the number of online CPUs (sysconf), so that thread
  *                  counts scale with the machine; {nproc*K} and {nproc/K}
  *                  (K a positive integer, integer division, at least 1)
+ *                  and {nproc<=K}, at most K (programs with a thread limit)
  *     {bench}      the directory given with --bench-dir
  *     {bench-src}  the source folder those programs were built from
  *                  (--bench-src; a suite file finds it in the build

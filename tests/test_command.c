@@ -61,8 +61,8 @@ TEST(placeholders_expand_or_name_the_fix)
     hl_command c;
     hl_command_init(&c);
     char err[200];
-    CHECK(hl_command_split(&c, "{bench}/larson {nproc} {nproc*3} {nproc/4} x{nproc}y", err,
-                           sizeof err) == 0);
+    CHECK(hl_command_split(&c, "{bench}/larson {nproc} {nproc*3} {nproc/4} x{nproc}y "
+                               "{nproc<=4} {nproc<=16}", err, sizeof err) == 0);
     CHECK(hl_command_add_env(&c, "THREADS={nproc*2}", err, sizeof err) == 0);
     hl_command_vars v = {.nproc = 6, .bench_dir = "/b"};
     CHECK(hl_command_expand(&c, &v, err, sizeof err) == 0);
@@ -71,6 +71,8 @@ TEST(placeholders_expand_or_name_the_fix)
     CHECK_STR(c.argv[2], "18");
     CHECK_STR(c.argv[3], "1"); /* 6/4 = 1, and never below 1 */
     CHECK_STR(c.argv[4], "x6y");
+    CHECK_STR(c.argv[5], "4");
+    CHECK_STR(c.argv[6], "6");
     CHECK_STR(c.env[0], "THREADS=12");
     CHECK(!c.python);
     hl_command_free(&c);
@@ -79,6 +81,9 @@ TEST(placeholders_expand_or_name_the_fix)
         {"prog {nprco}", "unknown placeholder {nprco}"},
         {"prog {nproc*0}", "{nproc*0}"},
         {"prog {nproc+1}", "{nproc+1}"},
+        {"prog {nproc<16}", "{nproc<16}"},
+        {"prog {nproc<=-2}", "{nproc<=-2}"},
+        {"prog {nproc*+2}", "{nproc*+2}"},
         {"{bench}/x", "--bench-dir"},
         {"prog {python}", "first word"},
         {"prog {nproc", "without a matching"},
