@@ -218,7 +218,8 @@ static int placeholder(const char *body, const hl_command_vars *v, char *out, si
     if (strcmp(body, "bench-src") == 0) {
         if (!v || !v->bench_src) {
             snprintf(err, errlen, "{bench-src} needs the source folder the programs were "
-                                  "built from: give --bench-src DIR");
+                                  "built from: give --bench-src DIR, or a CMake build "
+                                  "folder as --bench-dir");
             return -1;
         }
         snprintf(out, outlen, "%s", v->bench_src);
