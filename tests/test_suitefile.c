@@ -1,7 +1,9 @@
 /* test_suitefile.c - suite files (harness/suitefile.h): a file with every
  * key, CRLF, comments and blanks; quick against full; placeholders; every
  * error with its line; the file checks of hl_suitefile_load; the program
- * checks. */
+ * checks; and workloads/suites/mimalloc-bench.suite itself, whose
+ * throughput patterns are tried on output the programs printed
+ * (tests/data/mimalloc-bench-output/, see its README). */
 #include "fsutil.h"
 #include "hl_test.h"
 #include "suitefile.h"
@@ -11,6 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef SUITE_FILE
+#error "SUITE_FILE (workloads/suites/mimalloc-bench.suite) must be defined"
+#endif
+#ifndef DATA_DIR
+#error "DATA_DIR must be defined"
+#endif
 #ifndef TMP_DIR
 #error "TMP_DIR must be defined"
 #endif
@@ -453,6 +461,119 @@ TEST(programs_and_paths)
     hl_suitefile_free(c, n);
 }
 
+/* ---- the mimalloc-bench suite ------------------------------------------------- */
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 16];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+static const char *const mb_names[] = {
+    "cfrac",          "espresso",       "barnes",        "larsonN",       "larsonN-sized",
+    "mstressN",       "rptestN",        "xmalloc-testN", "cache-scratch1", "cache-scratchN",
+    "cache-thrash1",  "cache-thrashN",  "glibc-simple",  "glibc-thread",  "alloc-test1",
+    "alloc-testN",    "malloc-large",   "mleak10",       "mleak100",
+};
+#define MB_N (sizeof mb_names / sizeof mb_names[0])
+
+TEST(the_mimalloc_bench_suite)
+{
+    char err[600];
+    hl_command *full, *quick;
+    size_t nf, nq;
+    hl_suitefile_opts o = {.vars = {.nproc = 2, .bench_dir = "/B", .bench_src = "/S"}};
+    CHECK_MSG(hl_suitefile_load(SUITE_FILE, &o, &full, &nf, err, sizeof err) == 0, "%s", err);
+    o.quick = true;
+    CHECK_MSG(hl_suitefile_load(SUITE_FILE, &o, &quick, &nq, err, sizeof err) == 0, "%s", err);
+    CHECK_EQ_U64(nf, MB_N);
+    for (size_t i = 0; i < MB_N; i++) {
+        const hl_command *c = find(full, nf, mb_names[i]);
+        CHECK_MSG(c != NULL, "%s missing", mb_names[i]);
+        if (!c)
+            continue;
+        /* every program is one mimalloc-bench built, named as its target */
+        CHECK_MSG(strncmp(c->argv[0], "/B/", 3) == 0 && !strchr(c->argv[0] + 3, '/'), "%s",
+                  c->argv[0]);
+        CHECK_MSG(c->description != NULL, "%s has no description", mb_names[i]);
+    }
+    /* bench.sh's command lines, with procs = nproc = 2 */
+    static const char *const lines[][2] = {
+        {"larsonN", "/B/larson 5 8 1000 5000 100 4141 2"},
+        {"xmalloc-testN", "/B/xmalloc-test -w 2 -t 5 -s 64"},
+        {"rptestN", "/B/rptest 2 0 1 2 500 1000 100 8 16000"},
+        {"cache-scratchN", "/B/cache-scratch 2 1000 1 2000000 2"},
+        {"alloc-testN", "/B/alloc-test 2"},
+        {"espresso", "/B/espresso /S/espresso/largest.espresso"},
+        {"mleak100", "/B/mleak 50"},
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        const hl_command *c = find(full, nf, lines[i][0]);
+        char joined[600] = "";
+        for (size_t a = 0; c && a < c->argc; a++)
+            snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s%s",
+                     a ? " " : "", c->argv[a]);
+        CHECK_MSG(strcmp(joined, lines[i][1]) == 0, "%s: '%s'", lines[i][0], joined);
+    }
+    const hl_command *b = find(full, nf, "barnes");
+    CHECK(b && b->stdin_path && strcmp(b->stdin_path, "/S/barnes/input") == 0);
+    /* the quick suite: the skipped ones gone, the inputs shipped next to the file */
+    for (size_t i = 0; i < nq; i++)
+        CHECK_MSG(find(full, nf, quick[i].name) != NULL, "%s", quick[i].name);
+    CHECK(find(quick, nq, "rptestN") == NULL && find(quick, nq, "alloc-test1") == NULL);
+    CHECK(find(quick, nq, "larsonN") != NULL);
+    b = find(quick, nq, "barnes");
+    CHECK(b && b->stdin_path && strstr(b->stdin_path, "/mimalloc-bench/barnes-quick.input"));
+    if (b && b->stdin_path)
+        CHECK_MSG(hl_is_regular_file(b->stdin_path), "%s", b->stdin_path);
+    const hl_command *e = find(quick, nq, "espresso");
+    CHECK(e && e->argc == 2 && strstr(e->argv[1], "/mimalloc-bench/mul4x5.pla"));
+    if (e && e->argc == 2)
+        CHECK_MSG(hl_is_regular_file(e->argv[1]), "%s", e->argv[1]);
+
+    /* The throughput patterns on the programs' own output: the expected
+     * figure is the number in the sample times the scale. */
+    static const struct {
+        const char *name, *sample;
+        double ops;
+    } tp[] = {
+        {"larsonN", "larson.out", 3854108},
+        {"larsonN-sized", "larson-sized.out", 1928607},
+        {"xmalloc-testN", "xmalloc-test.out", 6.704e6},
+        {"rptestN", "rptest.out", 676875},
+        {"glibc-thread", "glibc-thread.out", 10633013 / 2.0},
+    };
+    size_t with_throughput = 0;
+    for (size_t i = 0; i < nf; i++)
+        with_throughput += full[i].throughput != NULL;
+    CHECK_EQ_U64(with_throughput, sizeof tp / sizeof tp[0]);
+    for (size_t i = 0; i < sizeof tp / sizeof tp[0]; i++) {
+        const hl_command *c = find(full, nf, tp[i].name);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/mimalloc-bench-output/%s", DATA_DIR, tp[i].sample);
+        const char *text = read_all(path);
+        CHECK_MSG(text != NULL, "%s", path);
+        double v = 0;
+        CHECK_MSG(c && text && hl_command_throughput(c, text, &v, err, sizeof err) == 0 &&
+                      v > tp[i].ops * (1 - 1e-9) && v < tp[i].ops * (1 + 1e-9),
+                  "%s: %g (%s)", tp[i].name, v, err);
+        /* and not on another program's output */
+        snprintf(path, sizeof path, "%s/mimalloc-bench-output/%s", DATA_DIR,
+                 tp[(i + 2) % (sizeof tp / sizeof tp[0])].sample);
+        text = read_all(path);
+        CHECK_MSG(c && text && hl_command_throughput(c, text, &v, err, sizeof err) != 0, "%s",
+                  tp[i].name);
+    }
+    hl_suitefile_free(full, nf);
+    hl_suitefile_free(quick, nq);
+}
+
 int main(void)
 {
     RUN(a_suite_with_every_key);
@@ -463,5 +584,6 @@ int main(void)
     RUN(bounds);
     RUN(load_refuses_what_is_not_a_suite_file_and_fills_its_folders);
     RUN(programs_and_paths);
+    RUN(the_mimalloc_bench_suite);
     return hl_test_summary();
 }
