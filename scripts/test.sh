@@ -3,9 +3,9 @@
 # a Debug build with -Werror (assertions and validators on; preset "debug",
 # build-test/), then the same tests under AddressSanitizer +
 # UndefinedBehaviorSanitizer (preset "asan", build-asan/).  Between the two,
-# when clang is installed, 20 s of libFuzzer on the trace parser (preset
-# "fuzz", build-fuzz/; skipped without clang and libclang-rt-14-dev).  The
-# presets are in CMakePresets.json.  Needs the packages scripts/setup.sh
+# when clang is installed, 20 s of libFuzzer on the trace parser and 15 s on
+# the suite file parser (preset "fuzz", build-fuzz/; skipped without clang
+# and libclang-rt-14-dev).  The presets are in CMakePresets.json.  Needs the packages scripts/setup.sh
 # installs.
 #
 #   scripts/test.sh            every pass
@@ -36,6 +36,14 @@ if command -v clang >/dev/null && command -v clang++ >/dev/null; then
   cmake --build --preset fuzz --target fuzz_trace -j"$jobs"
   mkdir -p build-fuzz/corpus
   build-fuzz/fuzz_trace -max_total_time=20 -seed=1 -print_final_stats=1 build-fuzz/corpus
+  # The suite file parser (tests/fuzz_suitefile.c), seeded with its
+  # mutation test's seeds (the mimalloc-bench suite among them).
+  echo "== build-fuzz: libFuzzer on the suite file parser, 15 s"
+  cmake --build --preset fuzz --target fuzz_suitefile test_fuzz_suitefile -j"$jobs"
+  mkdir -p build-fuzz/corpus-suitefile
+  build-fuzz/tests/test_fuzz_suitefile --corpus build-fuzz/corpus-suitefile
+  build-fuzz/fuzz_suitefile -max_total_time=15 -seed=1 -max_len=16384 -print_final_stats=1 \
+    build-fuzz/corpus-suitefile
 else
   echo "== build-fuzz: skipped (no clang; apt-get install clang libclang-rt-14-dev)"
 fi
