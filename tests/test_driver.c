@@ -643,6 +643,29 @@ TEST(trace_reaches_replay_only_when_given)
     free(o);
 }
 
+TEST(a_trace_with_nothing_to_replay_is_refused_at_plan_time)
+{
+    /* Well formed, but nothing to replay: the plan-time check refuses it by
+     * the rule the replay workload applies in the cell (hl_trace_load), so
+     * no result directory is made for cells that would all fail set-up. */
+    char trace[600];
+    snprintf(trace, sizeof trace, "%s/empty.hlt", tmpdir);
+    size_t len = 0;
+    uint8_t *img = hl_trace_synthesize(7, 0, 1, &len);
+    REQUIRE(img != NULL);
+    FILE *tf = fopen(trace, "wb");
+    REQUIRE(tf != NULL);
+    CHECK(fwrite(img, 1, len, tf) == len);
+    fclose(tf);
+    free(img);
+    BAD("nothing to replay", "run", "--backends", "system", "--workloads", "replay", "--trace",
+        trace, "--out", "empty-trace");
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/empty-trace", tmpdir);
+    struct stat st;
+    CHECK(stat(dir, &st) != 0);
+}
+
 TEST(resume_from_plan_only)
 {
     /* killed after plan.json but before the first results.json */
@@ -1155,6 +1178,7 @@ int main(void)
     RUN(sigkill_then_resume_runs_exactly_the_missing_jobs);
     RUN(sigint_stops_and_resume_finishes);
     RUN(trace_reaches_replay_only_when_given);
+    RUN(a_trace_with_nothing_to_replay_is_refused_at_plan_time);
     RUN(resume_from_plan_only);
     RUN(out_dir_is_not_overwritten);
     RUN(default_out_dir_and_show);
