@@ -99,12 +99,14 @@ static int write_corpus(const char *dir)
         char path[4096];
         snprintf(path, sizeof path, "%s/seed-%02u.hlt", dir, k);
         FILE *f = fopen(path, "wb");
-        if (img == NULL || f == NULL || fwrite(img, 1, len, f) != len) {
+        bool ok = img != NULL && f != NULL && fwrite(img, 1, len, f) == len;
+        if (f)
+            fclose(f);
+        free(img);
+        if (!ok) {
             fprintf(stderr, "fuzz_trace: cannot write %s\n", path);
             return 2;
         }
-        fclose(f);
-        free(img);
     }
     return 0;
 }
