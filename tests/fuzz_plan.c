@@ -62,6 +62,23 @@ static void check_same(const hl_plan *a, const hl_plan *b)
              strcmp(a->build.build_type, b->build.build_type) == 0 &&
              a->build.protocol == b->build.protocol,
          "the build");
+    SAME(a->n_commands == b->n_commands && a->n_preloads == b->n_preloads &&
+             a->n_interps == b->n_interps && a->warmup_runs == b->warmup_runs,
+         "the commands, their backends or interpreters, or warmup_runs");
+    for (size_t k = 0; k < a->n_commands; k++) {
+        const hl_plan_command *x = &a->commands[k], *y = &b->commands[k];
+        bool same = strcmp(x->cmd.name, y->cmd.name) == 0 && x->cmd.argc == y->cmd.argc &&
+                    x->cmd.n_env == y->cmd.n_env && x->cmd.expect_exit == y->cmd.expect_exit &&
+                    x->cmd.python == y->cmd.python && strcmp(x->program, y->program) == 0 &&
+                    strcmp(x->sha256, y->sha256) == 0 && x->size == y->size &&
+                    same_num(x->cmd.throughput_scale, y->cmd.throughput_scale) &&
+                    same_num(x->cmd.timeout_s, y->cmd.timeout_s);
+        for (size_t i = 0; same && i < x->cmd.argc; i++)
+            same = strcmp(x->cmd.argv[i], y->cmd.argv[i]) == 0;
+        for (size_t i = 0; same && i < x->cmd.n_env; i++)
+            same = strcmp(x->cmd.env[i], y->cmd.env[i]) == 0;
+        SAME(same, x->cmd.name);
+    }
     for (size_t c = 0; c < a->n_cells; c++) {
         const hl_plan_cell *x = &a->cells[c], *y = &b->cells[c];
         SAME(strcmp(x->id, y->id) == 0 && strcmp(x->backend, y->backend) == 0 &&

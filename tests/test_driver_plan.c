@@ -207,6 +207,14 @@ TEST(plan_json_round_trip)
          "[[0,0]]", "the identity of trace '/t.hlt', but the plan's trace is ''"},
         {"\"repetitions\":1,\"trace\":\"/u.hlt\",\"inputs\":{\"trace\":{\"path\":\"/t.hlt\"}}", "",
          "[[0,0]]", "but the plan's trace is '/u.hlt'"},
+        /* the same for a command's program and a command backend's library */
+        {"\"repetitions\":1,\"warmup_runs\":0,\"commands\":[{\"name\":\"c\",\"argv\":[\"true\"],"
+         "\"env\":[],\"throughput_scale\":1,\"expect_exit\":0,\"timeout_s\":0,\"python\":false,"
+         "\"sha256\":\"ab\"}]",
+         "", "[[0,0]]", "commands[0]: a sha256 but no program"},
+        {"\"repetitions\":1,\"warmup_runs\":0,\"commands\":[],\"command_backends\":[{\"spec\":"
+         "\"system\",\"expect_malloc\":\"x\",\"env\":[],\"sha256\":\"ab\"}]",
+         "", "[[0,0]]", "command_backends[0]: a sha256 but no library"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         FILE *f = fopen(path, "w");
