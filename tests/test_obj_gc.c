@@ -1,6 +1,7 @@
 /* test_obj_gc.c - the cycle collector.
  *
- * Property test: thousands of random object graphs (lists, dicts with str and
+ * Property test (--graphs N, default 5,000; 10,000 in ctest's "long"
+ * label): thousands of random object graphs (lists, dicts with str and
  * int keys, tuples, instances of classes with no finalizer / a recording
  * finalizer / a resurrecting finalizer / a finalizer that breaks its own
  * references, str leaves; cycles and self references), mutated and partly
@@ -341,13 +342,17 @@ static bool one_graph(uint64_t seed_in, int graph)
     return ok;
 }
 
+/* Graphs of the property test: --graphs N (ctest's "long" label runs 10,000),
+ * else fewer under the sanitizers. */
+#ifdef HL_SANITIZE
+static int prop_graphs = 2000;
+#else
+static int prop_graphs = 5000;
+#endif
+
 TEST(random_graphs_match_reachability_model)
 {
-#ifdef HL_SANITIZE
-    const int graphs = 2000;
-#else
-    const int graphs = 5000;
-#endif
+    const int graphs = prop_graphs;
     int failed = 0;
     for (int g = 0; g < graphs && failed < 3; g++)
         if (!one_graph(0x1234567ull + (uint64_t)g * 7919, g))
@@ -704,6 +709,23 @@ TEST(tuples_of_atomic_items_get_untracked)
 
 int main(int argc, char **argv)
 {
+    /* --graphs N is ours; the rest (--backend NAME) is tobj_init's. */
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--graphs") == 0 && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || n < 1 || n > 10000000) {
+                fprintf(stderr, "--graphs '%s': give a number of graphs from 1 to 10000000\n",
+                        argv[i]);
+                return 2;
+            }
+            prop_graphs = (int)n;
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argc = kept;
     tobj_init(argc, argv);
     RUN(simple_cycles_and_survivors);
     RUN(finalizer_resurrection_3_9_semantics);
