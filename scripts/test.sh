@@ -9,29 +9,29 @@
 # libclang-rt-14-dev).  The presets are in CMakePresets.json.  Needs the packages scripts/setup.sh
 # installs.
 #
-#   scripts/test.sh            every pass
-#   scripts/test.sh --no-asan  the Debug pass only
-#   scripts/test.sh --long     every pass, each also running the tests
+#   scripts/test.sh            every pass, each also running the tests
 #                              labelled "long" (the soak test: a suite
 #                              SIGKILLed 50 times and resumed; the
-#                              collector's property test at 10,000 graphs);
-#                              about 1 min more in Debug, 2 min in ASan.
-#                              .ci/run uses it.
+#                              collector's property test at 10,000 graphs;
+#                              about 1 min in Debug, 2 min in ASan)
+#   scripts/test.sh --no-long  the same without the long tests
+#   scripts/test.sh --no-asan  the Debug pass only (with its long tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 asan=1
-long=0
+long=1
 for arg in "$@"; do
   case "$arg" in
     --no-asan) asan=0 ;;
-    --long) long=1 ;;
-    *) echo "test.sh: unknown option '$arg': use --no-asan or --long" >&2; exit 2 ;;
+    --no-long) long=0 ;;
+    --long) long=1 ;; # the default; accepted for older scripts
+    *) echo "test.sh: unknown option '$arg': use --no-asan or --no-long" >&2; exit 2 ;;
   esac
 done
 
-# One pass: configure the CMakePresets.json preset, build, ctest (then the
-# preset's long tests with --long).
+# One pass: configure the CMakePresets.json preset, build, ctest, then the
+# preset's long tests (unless --no-long).
 run_pass() {
   local preset=$1
   echo "== preset $preset: configure and build"
