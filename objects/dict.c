@@ -118,11 +118,18 @@ static size_t keys_block_size(unsigned log2_size, int kind)
            (size_t)usable_max(log2_size) * entry_size(kind);
 }
 
+/* PyObject_Malloc in 3.11 and 3.12, PyMem_Malloc in 3.13
+ * (Objects/dictobject.c new_keys_object). */
+static inline hl_allocator *keys_mem(hl_rt *rt)
+{
+    return rt->prof->keys_in_item_mem ? rt->item_mem : rt->obj_mem;
+}
+
 static dk_keys *keys_new(hl_rt *rt, unsigned log2_size, int kind)
 {
     unsigned width_log2 = log2_size <= 7 ? 0 : log2_size <= 15 ? 1 : log2_size <= 31 ? 2 : 3;
     size_t bytes = keys_block_size(log2_size, kind);
-    dk_keys *k = hl_malloc(rt->item_mem, bytes);
+    dk_keys *k = hl__mem_malloc(rt, keys_mem(rt), bytes);
     if (k == NULL)
         return NULL;
     k->log2_size = (uint8_t)log2_size;
@@ -233,7 +240,7 @@ static int dict_resize(hl_rt *rt, hl_dict *d, unsigned log2, int kind)
             set_index(nk, find_free_slot(nk, hash), n);
             n++;
         }
-        hl_free(rt->item_mem, ok, ok->block_size);
+        hl__mem_free(rt, keys_mem(rt), ok, ok->block_size);
     }
     nk->nentries = n;
     nk->usable -= n;
@@ -362,7 +369,7 @@ static void dict_clear(hl_rt *rt, hl_obj *o)
         hl_obj_decref(rt, *entry_key(k, ix));
         hl_obj_decref(rt, *entry_value(k, ix));
     }
-    hl_free(rt->item_mem, k, k->block_size);
+    hl__mem_free(rt, keys_mem(rt), k, k->block_size);
 }
 
 static void dict_dealloc(hl_rt *rt, hl_obj *o)

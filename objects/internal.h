@@ -96,6 +96,39 @@ struct hl_class {
 #define HL_SMALL_INT_MAX 256
 #define HL_N_SMALL_INTS (HL_SMALL_INT_MAX - HL_SMALL_INT_MIN + 1)
 
+/* ---- profiles (profile.c) ------------------------------------------------- *
+ * What differs between the CPython versions modelled, one row per version,
+ * each field cited where it is used. */
+typedef enum hl_inst_kind {
+    HL_INSTK_DICT,     /* what-if instances=dict: 48 bytes + an attribute dict */
+    HL_INSTK_VALUES,   /* 3.11/3.12: object + values array (item_mem) */
+    HL_INSTK_INLINE    /* 3.13: values inline after the object */
+} hl_inst_kind;
+
+typedef struct hl_profile {
+    hl_py_profile id;
+    const char *name;          /* "3.11" */
+    uint32_t threshold[3];     /* _PyInterpreterState_INIT's gc generations */
+    unsigned str_data_offset;  /* sizeof(PyASCIIObject): 48 with wstr (3.11), 40 */
+    unsigned tuple_pop_max;    /* largest tuple size maybe_freelist_pop serves */
+    bool immortal;             /* PEP 683: singletons immortal, update_refs moves
+                                  immortal containers to the permanent generation */
+    bool interned_immortal;    /* interned identifiers immortal (3.12, 3.13) */
+    bool constants_immortal;   /* interned literal constants immortal (3.12 only) */
+    bool gc_deferred;          /* collections at the next eval-breaker check */
+    bool keys_in_item_mem;     /* dict key tables from PyMem (3.13) */
+    size_t inst_basic;         /* instance block before any values (GC header included) */
+    hl_inst_kind inst;         /* the profile's instance layout */
+    unsigned trash_depth;      /* dealloc nesting before the trashcan defers */
+    unsigned trash_resume;     /* nesting below which the deferred chain is freed */
+} hl_profile;
+
+const hl_profile *hl__profile_get(hl_py_profile id); /* NULL when unknown */
+
+/* ---- the allocator call stream (callstats.c) --------------------------------- */
+typedef enum hl_call_kind { HL_CALL_MALLOC, HL_CALL_CALLOC, HL_CALL_REALLOC, HL_CALL_FREE } hl_call_kind;
+void hl__calls_count(hl_callstats *s, hl_call_kind kind, size_t n);
+
 /* Invariants: tracked == objects on gens[0..2] + permanent lists;
  * outside a collection and the dealloc drain, tracked + gc_untracked == live
  * containers (minus the empty-tuple singleton);
@@ -104,6 +137,10 @@ struct hl_class {
 struct hl_rt {
     hl_allocator *obj_mem, *item_mem;
     hl_rc_mode rc;
+    const hl_profile *prof;
+    hl_rt_config cfg;          /* as given, thresholds resolved */
+    hl_callstats *calls;       /* non-NULL while counting (hl_rt_callstats_start) */
+    hl_callstats calls_store;
 
     /* cycle GC (gc.c) */
     hl_gen gens[HL_GC_GENERATIONS];
@@ -140,6 +177,43 @@ struct hl_rt {
     void *dealloc_hook_ctx;
     bool entered;
 };
+
+/* ---- allocator calls ---------------------------------------------------------
+ * Every call of the object layer to obj_mem or item_mem goes through these,
+ * so that the call stream can be counted. */
+static inline void *hl__mem_malloc(hl_rt *rt, hl_allocator *a, size_t n)
+{
+    void *p = hl_malloc(a, n);
+    if (__builtin_expect(rt->calls != NULL, 0) && p != NULL)
+        hl__calls_count(rt->calls, HL_CALL_MALLOC, n);
+    return p;
+}
+
+static inline void *hl__mem_calloc(hl_rt *rt, hl_allocator *a, size_t count, size_t n)
+{
+    void *p = hl_calloc(a, count, n);
+    if (__builtin_expect(rt->calls != NULL, 0) && p != NULL)
+        hl__calls_count(rt->calls, HL_CALL_CALLOC, count * n);
+    return p;
+}
+
+static inline void *hl__mem_realloc(hl_rt *rt, hl_allocator *a, void *p, size_t old_size,
+                                    size_t n)
+{
+    void *q = hl_realloc(a, p, old_size, n);
+    if (__builtin_expect(rt->calls != NULL, 0) && (q != NULL || n == 0))
+        hl__calls_count(rt->calls, HL_CALL_REALLOC, n);
+    return q;
+}
+
+static inline void hl__mem_free(hl_rt *rt, hl_allocator *a, void *p, size_t size)
+{
+    if (p == NULL)
+        return;
+    hl_free(a, p, size);
+    if (__builtin_expect(rt->calls != NULL, 0))
+        hl__calls_count(rt->calls, HL_CALL_FREE, size);
+}
 
 /* ---- referent spans, for the collector's inlined traversal (gc.c) ---------- *
  * A collection visits every referent of every container twice; going through
@@ -185,6 +259,8 @@ void hl__gc_fini(hl_rt *rt);
 
 /* The count reached zero: free now or defer (runtime.c). */
 void hl__dealloc(hl_rt *rt, hl_obj *o);
+
+size_t hl__int_getsizeof(const hl_obj *o); /* sys.getsizeof: 24 + 4 * digits */
 
 /* Singletons, created by hl_rt_new and released by hl_rt_free. */
 int hl__int_init_cache(hl_rt *rt);

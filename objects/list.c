@@ -63,7 +63,7 @@ static void list_clear(hl_rt *rt, hl_obj *o)
     l->allocated = 0;
     for (int64_t i = 0; i < n; i++)
         hl_obj_decref(rt, items[i]);
-    hl_free(rt->item_mem, items, (size_t)allocated * sizeof(hl_obj *));
+    hl__mem_free(rt, rt->item_mem, items, (size_t)allocated * sizeof(hl_obj *));
 }
 
 static void list_dealloc(hl_rt *rt, hl_obj *o)
@@ -88,10 +88,10 @@ static int list_resize(hl_rt *rt, hl_list *l, int64_t newsize)
         new_allocated = 0;
     size_t old_bytes = (size_t)l->allocated * sizeof(hl_obj *);
     if (new_allocated == 0) {
-        hl_free(rt->item_mem, l->items, old_bytes);
+        hl__mem_free(rt, rt->item_mem, l->items, old_bytes);
         l->items = NULL;
     } else {
-        hl_obj **items = hl_realloc(rt->item_mem, l->items, old_bytes,
+        hl_obj **items = hl__mem_realloc(rt, rt->item_mem, l->items, old_bytes,
                                     (size_t)new_allocated * sizeof(hl_obj *));
         if (items == NULL)
             return -1;

@@ -62,33 +62,6 @@ int hl__objvec_push(hl_objvec *vec, hl_obj *o)
     return 0;
 }
 
-/* ---- configuration -------------------------------------------------------- */
-
-void hl_rt_config_default(hl_rt_config *cfg)
-{
-    /* CPython 3.8-3.12 defaults (gcmodule.c _PyGC_InitState). */
-    cfg->threshold[0] = 700;
-    cfg->threshold[1] = 10;
-    cfg->threshold[2] = 10;
-    cfg->refcount = HL_RC_PLAIN;
-    cfg->gc_enabled = true;
-    cfg->untrack_tuples = true;
-}
-
-int hl_rc_mode_parse(const char *s, hl_rc_mode *out, char *err, size_t errlen)
-{
-    if (s != NULL && strcmp(s, "plain") == 0) {
-        *out = HL_RC_PLAIN;
-        return 0;
-    }
-    if (s != NULL && strcmp(s, "atomic") == 0) {
-        *out = HL_RC_ATOMIC;
-        return 0;
-    }
-    snprintf(err, errlen, "unknown refcount mode '%s': use plain or atomic", s ? s : "(null)");
-    return -1;
-}
-
 /* ---- creation and teardown -------------------------------------------------- */
 
 hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_config *cfg,
@@ -108,8 +81,19 @@ hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_conf
                  (int)cfg->refcount);
         return NULL;
     }
+    const hl_profile *prof = hl__profile_get(cfg->profile);
+    if (prof == NULL) {
+        snprintf(err, errlen, "hl_rt_new: unknown CPython profile %d (use HL_PY_311, HL_PY_312 "
+                 "or HL_PY_313)", (int)cfg->profile);
+        return NULL;
+    }
+    if ((unsigned)cfg->instances > HL_INST_DICT || (unsigned)cfg->gc_passes > HL_GC_PASSES_FUSED ||
+        (unsigned)cfg->dealloc > HL_DEALLOC_DEFERRED) {
+        snprintf(err, errlen, "hl_rt_new: an option of the configuration is out of range");
+        return NULL;
+    }
     for (int i = 0; i < HL_GC_GENERATIONS; i++) {
-        if (cfg->threshold[i] > 1000000000u) {
+        if (cfg->threshold[i] > 1000000000u && cfg->threshold[i] != HL_GC_THRESHOLD_PROFILE) {
             snprintf(err, errlen,
                      "hl_rt_new: GC threshold %d = %u is too large (use at most 1000000000)", i,
                      cfg->threshold[i]);
@@ -124,7 +108,12 @@ hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_conf
     rt->obj_mem = obj_mem;
     rt->item_mem = item_mem;
     rt->rc = cfg->refcount;
-    hl__gc_init(rt, cfg);
+    rt->prof = prof;
+    rt->cfg = *cfg;
+    for (int i = 0; i < HL_GC_GENERATIONS; i++)
+        if (rt->cfg.threshold[i] == HL_GC_THRESHOLD_PROFILE)
+            rt->cfg.threshold[i] = prof->threshold[i];
+    hl__gc_init(rt, &rt->cfg);
     /* No collection may run while the caches are built. */
     rt->collecting = true;
     rt->none = hl__obj_alloc(rt, &hl__none_type, sizeof(hl_obj));
@@ -235,6 +224,14 @@ void hl_rt_leave(hl_rt *rt)
 hl_allocator *hl_rt_obj_mem(hl_rt *rt) { return rt->obj_mem; }
 hl_allocator *hl_rt_item_mem(hl_rt *rt) { return rt->item_mem; }
 hl_rc_mode hl_rt_refcount_mode(const hl_rt *rt) { return rt->rc; }
+hl_py_profile hl_rt_profile(const hl_rt *rt) { return rt->prof->id; }
+
+void hl_rt_get_config(const hl_rt *rt, hl_rt_config *out)
+{
+    *out = rt->cfg;
+    hl_gc_get_threshold(rt, out->threshold);
+    out->gc_enabled = rt->gc_enabled;
+}
 
 void hl_rt_set_dealloc_hook(hl_rt *rt, hl_dealloc_hook fn, void *ctx)
 {
@@ -290,7 +287,7 @@ hl_obj *hl__obj_alloc(hl_rt *rt, const hl_type *type, size_t size)
      * collection never sees a live container that is not tracked yet. */
     if (type->is_gc)
         hl__gc_on_alloc(rt);
-    void *block = hl_malloc(rt->obj_mem, size);
+    void *block = hl__mem_malloc(rt, rt->obj_mem, size);
     if (block == NULL) {
         if (type->is_gc && rt->gens[0].count > 0)
             rt->gens[0].count--;
@@ -326,7 +323,7 @@ void hl__obj_free_forced(hl_rt *rt, hl_obj *o)
 #ifdef HL_DEBUG
     o->refcnt = 0; /* a later use trips HL_OBJ_CHECK if the block is not reused */
 #endif
-    hl_free(rt->obj_mem, block, size);
+    hl__mem_free(rt, rt->obj_mem, block, size);
 }
 
 void hl__obj_free(hl_rt *rt, hl_obj *o)
@@ -451,6 +448,8 @@ void hl__dealloc(hl_rt *rt, hl_obj *o)
 size_t hl_obj_sizeof(const hl_obj *o)
 {
     switch (o->type->kind) {
+    case HL_KIND_INT:
+        return hl__int_getsizeof(o);
     case HL_KIND_LIST:
         return o->type->size(o) + 8 * hl_list_allocated(o);
     case HL_KIND_DICT:

@@ -4,9 +4,14 @@
  * ------------
  * None is a 16-byte header.  An int stores its magnitude in 30-bit digits
  * after a signed digit count (CPython's longobject.c layout since 3.1:
- * ob_size holds the sign and the digit count), so the block is
+ * ob_size holds the sign and the digit count).  sys.getsizeof says
  * 24 + 4 * digits bytes: 28 below 2^30, 32 below 2^60, 36 for the rest of
- * int64.  Zero keeps one digit, as getsizeof(0) == 28 in 3.11+.  The ints
+ * int64; zero keeps one digit, as getsizeof(0) == 28 in 3.11+.  The block
+ * really allocated differs for one digit: PyLong_FromLongLong gives every
+ * int below 2^30 to _PyLong_FromMedium, which allocates
+ * sizeof(PyLongObject) = 32 bytes (Objects/longobject.c, 3.11-3.13;
+ * measured: tests/data/cpython), while _PyLong_New allocates 24 + 4n for
+ * n >= 2 digits.  The ints
  * -5..256 are preallocated immortal singletons (_PY_NSMALLNEGINTS /
  * _PY_NSMALLPOSINTS; immortal since 3.12, PEP 683).  A float is a header and
  * a double (24 bytes).  None of these own references, so they have no
@@ -33,10 +38,17 @@ typedef struct hl_float {
     double value;
 } hl_float;
 
+/* The block: _PyLong_FromMedium's sizeof(PyLongObject) for one digit,
+ * _PyLong_New's offsetof(PyLongObject, ob_digit) + 4n otherwise. */
 static size_t int_block_size(int64_t size)
 {
     int64_t n = size < 0 ? -size : size;
-    return offsetof(hl_int, digit) + 4 * (size_t)(n > 0 ? n : 1);
+    return n <= 1 ? 32 : offsetof(hl_int, digit) + 4 * (size_t)n;
+}
+
+size_t hl__int_getsizeof(const hl_obj *o)
+{
+    return offsetof(hl_int, digit) + 4 * (size_t)hl_int_ndigits(o);
 }
 
 static size_t none_size(const hl_obj *o) { return sizeof(hl_obj); }
