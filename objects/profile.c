@@ -43,7 +43,7 @@ static const hl_profile profiles[] = {
          * Include/internal/pycore_object.h _PyType_PreHeaderSize,
          * Objects/typeobject.c type_new_descriptors */
         .inst_basic = 56,
-        .inst = HL_INSTK_VALUES,
+        .inst = HL_INSTK_V311,
         /* Include/cpython/object.h _PyTrash_UNWIND_LEVEL 50; the chain is
          * destroyed when the nesting is back to 0 (Objects/object.c
          * _PyTrash_end) */
@@ -67,7 +67,7 @@ static const hl_profile profiles[] = {
         .keys_in_item_mem = false,
         /* 16 GC + 16 pre-header (dict-or-values, weakref) + 16 */
         .inst_basic = 48,
-        .inst = HL_INSTK_VALUES,
+        .inst = HL_INSTK_V312,
         .trash_depth = 50,
         .trash_resume = 1,
     },

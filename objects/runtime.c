@@ -1,36 +1,45 @@
 /* runtime.c - the runtime: creation and teardown, reference counting,
- * deallocation without unbounded recursion, roots, immortal objects.
+ * deallocation in CPython's order, roots, immortal objects.
  *
  * How it works
  * ------------
  * Reference counting follows CPython's Py_INCREF/Py_DECREF: an add or a
- * subtract on the header's count, lock-prefixed in the atomic mode (the cost
- * a free-threaded build pays, PEP 703), and nothing at all for immortal
- * objects (PEP 683: the check comes first so that an immortal object's memory
- * is never written, which keeps its page shared after fork()).
+ * subtract on the header's count, lock-prefixed in the atomic mode, and
+ * nothing at all for immortal objects (PEP 683, 3.12+: the check comes first
+ * so that an immortal object's memory is never written, which keeps its page
+ * shared after fork()).  In the 3.11 profile nothing is immortal: None, the
+ * small ints and the other singletons start with a count no program can
+ * bring to zero, and every incref and decref writes them, as in 3.11.
  *
- * Deallocation of a container could recurse without bound: freeing the head
- * of a 10-million-element chain frees its successor from inside its own
- * dealloc, and so on.  CPython bounds this with the "trashcan"
- * (Py_TRASHCAN_BEGIN, bpo-35983 for its later fixes): past a nesting depth it
- * parks objects on a list and frees them from the outermost level.  heaplab
- * does it its own way, without any depth counter: a container whose count
- * reaches zero is untracked and pushed on a LIFO stack threaded through its
- * own (now unused) GC header; the outermost decref drains the stack, and a
- * dealloc that drops further containers only pushes them.  The C stack depth
- * is therefore constant, whatever the shape of the garbage.  Atomic objects
- * (int, float, str) own no references and are freed on the spot.
+ * Deallocation (a count reached zero) follows CPython: a container is
+ * untracked, then its type's dealloc releases what it holds -- which frees
+ * the children first, recursively -- and then its own block (tupledealloc
+ * and list_dealloc release their items from the end, dict_dealloc and
+ * subtype_dealloc their entries in order).  Recursion is bounded by
+ * CPython's trashcan (Include/cpython/object.h Py_TRASHCAN_BEGIN,
+ * Objects/object.c _PyTrash_begin / _PyTrash_end /
+ * _PyTrash_thread_destroy_chain): a container dealloc nested deeper than the
+ * profile's trash_depth (50 in 3.11 and 3.12) is not run but deposited on a
+ * chain threaded through its GC header; when the nesting falls back below
+ * trash_resume the chain is destroyed, last deposited first.  So the C stack
+ * stays bounded whatever the shape of the garbage, and the order of frees --
+ * which decides which addresses the next allocations get -- is CPython's.
+ * Atomic objects (int, float, str) own no references and are freed on the
+ * spot.  The what-if option dealloc=deferred keeps heaplab's older order: a
+ * dying container goes on a LIFO stack, the outermost decref drains it, and
+ * a container is freed before the containers it held.
  *
- * A finalizer (instances of a class with one) runs from the drain, at most
- * once per object (PEP 442): the object is given a count of 1 while it runs
- * and, if the count is still above zero afterwards, it was resurrected and is
- * tracked again instead of being freed (CPython's
+ * A finalizer (instances of a class with one) runs first, at most once per
+ * object (PEP 442): the object is given a count of 1 while it runs and, if
+ * the count is still above zero afterwards, it was resurrected and is
+ * tracked again instead of being freed (CPython's subtype_dealloc and
  * PyObject_CallFinalizerFromDealloc).
  *
  * Teardown (hl_rt_free) releases the roots, then pins every tracked object,
  * clears them all (dropping every reference between them, which frees the
  * atomic objects they held), and frees the cleared containers directly, so
- * cycles and immortal containers go too.  Finalizers do not run at teardown.
+ * cycles and immortal containers go too; then the free lists, the interned
+ * strs and the classes.  Finalizers do not run at teardown.
  */
 #include "internal.h"
 
@@ -126,8 +135,23 @@ hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_conf
         hl_rt_free(rt);
         return NULL;
     }
-    rt->none->refcnt = HL_IMMORTAL_REFCNT;
+    hl__make_singleton(rt, rt->none);
     return rt;
+}
+
+void hl__make_singleton(hl_rt *rt, hl_obj *o)
+{
+    /* 3.12+: immortal (PEP 683).  3.11: static objects with counts in the
+     * billions (measured: sys.getrefcount(100) == 1000000015 on 3.11.2),
+     * written by every incref and decref. */
+    o->refcnt = rt->prof->immortal ? HL_IMMORTAL_REFCNT : HL_SINGLETON_REFCNT;
+}
+
+void hl__obj_teardown_free(hl_rt *rt, hl_obj *o)
+{
+    if (o->type->kind == HL_KIND_INST)
+        hl__inst_free_storage(rt, o);
+    hl__obj_free_forced(rt, o);
 }
 
 static void free_if(hl_rt *rt, hl_obj *o)
@@ -175,11 +199,21 @@ void hl_rt_free(hl_rt *rt)
         if (o->type->clear)
             o->type->clear(rt, o);
     }
-    /* Immortal atomic objects: nothing refers to them any more.  (Immortal
-     * containers are tracked and go with the rest below.) */
-    for (size_t i = 0; i < rt->immortals.n; i++)
-        if (!rt->immortals.v[i]->type->is_gc)
-            hl__obj_free_forced(rt, rt->immortals.v[i]);
+    /* Immortal containers that are not tracked (a lazily tracked dict of
+     * atomic values, an untracked tuple) hold only atomic or untracked
+     * objects: clear them too. */
+    for (size_t i = 0; i < rt->immortals.n; i++) {
+        hl_obj *o = rt->immortals.v[i];
+        if (o->type->is_gc && HL_AS_GC(o)->next == 0)
+            o->type->clear(rt, o);
+    }
+    /* Immortal objects that are not tracked: nothing refers to them any
+     * more.  (Tracked ones go with the rest below.) */
+    for (size_t i = 0; i < rt->immortals.n; i++) {
+        hl_obj *o = rt->immortals.v[i];
+        if (!o->type->is_gc || HL_AS_GC(o)->next == 0)
+            hl__obj_teardown_free(rt, o);
+    }
     while (all.next != (uintptr_t)&all) {
         hl_gc_head *g = HL_GC_NEXT(&all);
         hl_gc_head *next = HL_GC_NEXT(g);
@@ -187,8 +221,15 @@ void hl_rt_free(hl_rt *rt)
         hl__gc_set_prev(next, &all);
         g->next = 0;
         rt->tracked--;
-        hl__obj_free_forced(rt, HL_FROM_GC(g));
+        hl__obj_teardown_free(rt, HL_FROM_GC(g));
     }
+    /* the classes' shared keys and the intern table hold strs, which may be
+     * the one-character singletons */
+    for (hl_class *c = rt->classes, *next; c != NULL; c = next) {
+        next = c->next;
+        hl__class_free(rt, c);
+    }
+    hl__intern_fini(rt);
     for (int i = 0; i < HL_N_SMALL_INTS; i++)
         free_if(rt, rt->small_ints[i]);
     for (int i = 0; i < 128; i++)
@@ -196,11 +237,8 @@ void hl_rt_free(hl_rt *rt)
     free_if(rt, rt->empty_str);
     free_if(rt, rt->empty_tuple);
     free_if(rt, rt->none);
+    hl__freelists_clear(rt);
 
-    for (hl_class *c = rt->classes, *next; c != NULL; c = next) {
-        next = c->next;
-        free(c);
-    }
     hl__gc_fini(rt);
     free(rt->roots.v);
     free(rt->immortals.v);
@@ -299,6 +337,7 @@ hl_obj *hl__obj_alloc(hl_rt *rt, const hl_type *type, size_t size)
         g->next = 0;
         g->prev = 0;
         o = HL_FROM_GC(g);
+        rt->gc_untracked++;
     } else {
         o = block;
     }
@@ -328,8 +367,11 @@ void hl__obj_free_forced(hl_rt *rt, hl_obj *o)
 
 void hl__obj_free(hl_rt *rt, hl_obj *o)
 {
-    if (o->type->is_gc && rt->gens[0].count > 0)
-        rt->gens[0].count--; /* PyObject_GC_Del */
+    if (o->type->is_gc) {
+        if (rt->gens[0].count > 0)
+            rt->gens[0].count--; /* PyObject_GC_Del */
+        rt->gc_untracked--;
+    }
     hl__obj_free_forced(rt, o);
 }
 
@@ -398,8 +440,9 @@ int hl_obj_immortalize(hl_rt *rt, hl_obj *o)
     return 0;
 }
 
-/* A container's turn on the dealloc stack: run its finalizer once (it may
- * resurrect the object), then its type's dealloc. */
+/* A container's dealloc proper: its finalizer once (it may resurrect the
+ * object: subtype_dealloc's PyObject_CallFinalizerFromDealloc), then its
+ * type's dealloc.  Called with the object untracked. */
 static void dealloc_container(hl_rt *rt, hl_obj *o)
 {
     hl_gc_head *g = HL_AS_GC(o);
@@ -418,17 +461,42 @@ static void dealloc_container(hl_rt *rt, hl_obj *o)
     o->type->dealloc(rt, o);
 }
 
-void hl__dealloc(hl_rt *rt, hl_obj *o)
+/* _PyTrash_thread_destroy_chain: the deposited containers, last first, with
+ * the nesting raised so that their own children nest below it. */
+static void destroy_trash_chain(hl_rt *rt)
 {
-    if (!o->type->is_gc) {
-        o->type->dealloc(rt, o);
+    rt->trash_nesting++;
+    while (rt->trash_later != NULL) {
+        hl_gc_head *g = rt->trash_later;
+        rt->trash_later = HL_GC_PREV(g);
+        g->prev &= HL_GC_FINALIZED;
+        dealloc_container(rt, HL_FROM_GC(g));
+    }
+    rt->trash_nesting--;
+}
+
+/* CPython's order: Py_TRASHCAN_BEGIN / END around the type's dealloc. */
+static void dealloc_cpython(hl_rt *rt, hl_obj *o)
+{
+    if (rt->trash_nesting >= rt->prof->trash_depth) {
+        /* _PyTrash_thread_deposit_object: through the GC header's prev */
+        hl_gc_head *g = HL_AS_GC(o);
+        g->prev = (g->prev & HL_GC_FINALIZED) | (uintptr_t)rt->trash_later;
+        rt->trash_later = g;
         return;
     }
+    rt->trash_nesting++;
+    dealloc_container(rt, o);
+    rt->trash_nesting--;
+    if (rt->trash_later != NULL && rt->trash_nesting < rt->prof->trash_resume)
+        destroy_trash_chain(rt);
+}
+
+/* dealloc=deferred: a LIFO stack threaded through the GC headers, drained
+ * by the outermost call. */
+static void dealloc_deferred(hl_rt *rt, hl_obj *o)
+{
     hl_gc_head *g = HL_AS_GC(o);
-    if (g->next != 0)
-        hl__gc_untrack(rt, o);
-    else
-        rt->gc_untracked--; /* a tuple the collector had untracked */
     g->prev = (g->prev & HL_GC_FINALIZED) | (uintptr_t)rt->dealloc_stack;
     rt->dealloc_stack = g;
     if (rt->draining)
@@ -443,6 +511,21 @@ void hl__dealloc(hl_rt *rt, hl_obj *o)
     rt->draining = false;
 }
 
+void hl__dealloc(hl_rt *rt, hl_obj *o)
+{
+    if (!o->type->is_gc) {
+        o->type->dealloc(rt, o);
+        return;
+    }
+    /* PyObject_GC_UnTrack, first thing in every container's dealloc */
+    if (HL_AS_GC(o)->next != 0)
+        hl__gc_untrack(rt, o);
+    if (rt->cfg.dealloc == HL_DEALLOC_DEFERRED)
+        dealloc_deferred(rt, o);
+    else
+        dealloc_cpython(rt, o);
+}
+
 /* ---- generic object functions ---------------------------------------------- */
 
 size_t hl_obj_sizeof(const hl_obj *o)
@@ -454,6 +537,9 @@ size_t hl_obj_sizeof(const hl_obj *o)
         return o->type->size(o) + 8 * hl_list_allocated(o);
     case HL_KIND_DICT:
         return o->type->size(o) + hl__dict_table_bytes(o);
+    case HL_KIND_INST:
+        /* object.__sizeof__: the basic size, values excluded */
+        return ((const hl_class *)o->type)->layout == HL_INSTK_V311 ? 56 : 48;
     default:
         return o->type->size(o);
     }

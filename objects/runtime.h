@@ -230,6 +230,9 @@ bool hl_rt_is_root(const hl_rt *rt, const hl_obj *obj);
  * interned strs and caches included; blocks waiting on a free list are not
  * objects). */
 uint64_t hl_rt_live_objects(const hl_rt *rt);
+/* Of those, the interned strs the runtime keeps until hl_rt_free (names and
+ * literal keys made once, intern.c). */
+uint64_t hl_rt_interned_objects(const hl_rt *rt);
 
 /* Test hook: called when an object dies, just before its memory goes back to
  * obj_mem or onto a free list (after its referents were released).  NULL

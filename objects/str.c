@@ -94,14 +94,14 @@ int hl__str_init_cache(hl_rt *rt)
     if (rt->empty_str == NULL)
         return -1;
     ((hl_str *)rt->empty_str)->hash = hl_str_hash_bytes("", 0);
-    rt->empty_str->refcnt = HL_IMMORTAL_REFCNT;
+    hl__make_singleton(rt, rt->empty_str);
     for (int c = 0; c < 128; c++) {
         char ch = (char)c;
         hl_obj *o = str_alloc(rt, &ch, 1);
         if (o == NULL)
             return -1;
         ((hl_str *)o)->hash = hl_str_hash_bytes(&ch, 1); /* never written later */
-        o->refcnt = HL_IMMORTAL_REFCNT;
+        hl__make_singleton(rt, o);
         rt->char_strs[c] = o;
     }
     return 0;

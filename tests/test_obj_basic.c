@@ -92,10 +92,11 @@ TEST(sizes_match_cpython_312)
         hl_dict_set_str(rt, o, keys[i], hl_int_new(rt, i));
     CHECK_EQ_U64(hl_obj_sizeof(o), 272);
     hl_obj_decref(rt, o);
-    /* instance 48 (its attribute dict is a separate object) */
+    /* instance 48 (its attribute values are a separate block: for the first
+     * instance of a new class 264 bytes, room for 29 values) */
     hl_class *c = hl_class_new(rt, "C", NULL, NULL);
     BYTES_OF(rt, o = hl_inst_new(rt, c), b);
-    CHECK_EQ_U64(b, 48);
+    CHECK_EQ_U64(b, 48 + 264);
     CHECK_EQ_U64(hl_obj_sizeof(o), 48);
     hl_obj_decref(rt, o);
     CHECK_EQ_U64(hl_obj_sizeof(hl_none(rt)), 16);
@@ -104,7 +105,11 @@ TEST(sizes_match_cpython_312)
 
 TEST(singletons_are_immortal_and_cached)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    /* PEP 683: 3.12 and later */
+    hl_rt_config cfg;
+    hl_rt_config_default(&cfg);
+    cfg.profile = HL_PY_312;
+    hl_rt *rt = tobj_rt(&cfg);
     CHECK(hl_int_new(rt, -5) == hl_int_new(rt, -5));
     CHECK(hl_int_new(rt, 256) == hl_int_new(rt, 256));
     hl_obj *a = hl_int_new(rt, 257), *b = hl_int_new(rt, 257);
@@ -121,6 +126,21 @@ TEST(singletons_are_immortal_and_cached)
     for (int i = 0; i < 10; i++)
         hl_obj_decref(rt, hl_int_new(rt, 3)); /* decref of an immortal: harmless */
     CHECK(hl_int_value(hl_int_new(rt, 3)) == 3);
+    tobj_rt_free(rt);
+
+    /* 3.11: the same cached objects, mortal with counts in the billions,
+     * written by every incref and decref */
+    cfg.profile = HL_PY_311;
+    rt = tobj_rt(&cfg);
+    hl_obj *seven = hl_int_new(rt, 7);
+    CHECK(seven == hl_int_new(rt, 7) && !hl_obj_is_immortal(seven));
+    CHECK(!hl_obj_is_immortal(hl_none(rt)) && !hl_obj_is_immortal(hl_tuple_new(rt, 0)));
+    uint64_t before = hl_getrefcount(seven);
+    CHECK(before > 1000000 && before < HL_IMMORTAL_REFCNT);
+    hl_obj_incref(rt, seven);
+    CHECK_EQ_U64(hl_getrefcount(seven), before + 1);
+    hl_obj_decref(rt, seven);
+    CHECK_EQ_U64(hl_getrefcount(seven), before);
     tobj_rt_free(rt);
 }
 
@@ -321,9 +341,10 @@ TEST(dict_stress_against_model)
     tobj_rt_free(rt);
 }
 
-TEST(instances_and_attributes)
+/* Every layout: the profiles' values arrays and instances=dict. */
+static void instances_and_attributes_with(const hl_rt_config *cfg, bool dict_layout)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    hl_rt *rt = tobj_rt(cfg);
     hl_class *pt = hl_class_new(rt, "Point", NULL, NULL);
     hl_obj *p = hl_inst_new(rt, pt);
     CHECK(hl_inst_dict(p) == NULL);
@@ -339,11 +360,34 @@ TEST(instances_and_attributes)
     CHECK_STR(hl_obj_type_name(p), "Point");
     hl_inst_set_tag(p, 77);
     CHECK_EQ_U64(hl_inst_tag(p), 77);
-    CHECK(hl_gc_is_tracked(p) && hl_gc_is_tracked(hl_inst_dict(p)));
+    if (dict_layout) {
+        /* eager tracking keeps the dict tracked, as heaplab's older model */
+        CHECK(hl_gc_is_tracked(p) && hl_inst_dict(p) != NULL);
+        CHECK(hl_gc_is_tracked(hl_inst_dict(p)) == !cfg->lazy_dict_tracking);
+    } else {
+        CHECK(hl_gc_is_tracked(p) && hl_inst_dict(p) == NULL && hl_inst_has_values(p));
+    }
     CHECK(!hl_gc_is_tracked(hl_inst_getattr(p, "y")));
     hl_obj_decref(rt, p);
     CHECK_EQ_U64(hl_gc_tracked_count(rt), 0);
     tobj_rt_free(rt);
+}
+
+TEST(instances_and_attributes)
+{
+    hl_rt_config cfg;
+    hl_rt_config_default(&cfg);
+    cfg.instances = HL_INST_DICT;
+    cfg.lazy_dict_tracking = false;
+    instances_and_attributes_with(&cfg, true);
+    cfg.lazy_dict_tracking = true;
+    instances_and_attributes_with(&cfg, true);
+    hl_py_profile profiles[] = {HL_PY_311, HL_PY_312, HL_PY_313};
+    for (int i = 0; i < 3; i++) {
+        hl_rt_config_default(&cfg);
+        cfg.profile = profiles[i];
+        instances_and_attributes_with(&cfg, false);
+    }
 }
 
 TEST(tuple_api)

@@ -154,7 +154,8 @@ typedef struct outcome {
     uint64_t ops;
     size_t n_metrics;
     hl_metric metrics[MAX_METRICS];
-    uint64_t live_before, live_after; /* runtime objects around setup..teardown */
+    uint64_t live_before, live_after; /* runtime objects around setup..teardown, less
+                                         the interned strs the runtime keeps */
     char err[256];
 } outcome;
 
@@ -164,7 +165,7 @@ static outcome run_workload(const hl_workload *w, hl_rt *rt, const int64_t *para
     outcome o;
     memset(&o, 0, sizeof o);
     hl_wl_env env = {NULL, rt, 1, seed, params, NULL};
-    o.live_before = hl_rt_live_objects(rt);
+    o.live_before = hl_rt_live_objects(rt) - hl_rt_interned_objects(rt);
     hl_rt_enter(rt); /* as the cell does: it owns the runtime lock */
     void *ctx = w->setup(&env, o.err, sizeof o.err);
     if (ctx == NULL) {
@@ -179,7 +180,7 @@ static outcome run_workload(const hl_workload *w, hl_rt *rt, const int64_t *para
         o.n_metrics = w->metrics(ctx, o.metrics, MAX_METRICS);
     w->teardown(ctx);
     hl_rt_leave(rt);
-    o.live_after = hl_rt_live_objects(rt);
+    o.live_after = hl_rt_live_objects(rt) - hl_rt_interned_objects(rt);
     return o;
 }
 
