@@ -268,7 +268,7 @@ static size_t update_refs(hl_gc_head *young)
         hl_obj *o = HL_FROM_GC(g);
         HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
         g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
-                  ((uintptr_t)o->refcnt << HL_GC_REFS_SHIFT);
+                  ((uintptr_t)hl__refcnt(o) << HL_GC_REFS_SHIFT);
         n++;
     }
     return n;
@@ -313,7 +313,7 @@ static int visit_decref_whole_heap(hl_obj *o, void *arg)
     } else if (g->next != 0) {
         HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
         g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
-                  ((uintptr_t)(o->refcnt - 1) << HL_GC_REFS_SHIFT);
+                  ((uintptr_t)(hl__refcnt(o) - 1) << HL_GC_REFS_SHIFT);
     }
     return 0;
 }
@@ -327,7 +327,7 @@ static size_t update_and_subtract_refs(hl_gc_head *young)
         if (!(g->prev & HL_GC_COLLECTING)) {
             HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
             g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
-                      ((uintptr_t)o->refcnt << HL_GC_REFS_SHIFT);
+                      ((uintptr_t)hl__refcnt(o) << HL_GC_REFS_SHIFT);
         }
         GC_TRAVERSE(o, visit_decref_whole_heap, NULL);
         n++;
@@ -534,7 +534,7 @@ static void cp_update_refs(hl_rt *rt, hl_gc_head *containers)
         }
         HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
         g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
-                  ((uintptr_t)o->refcnt << HL_GC_REFS_SHIFT);
+                  ((uintptr_t)hl__refcnt(o) << HL_GC_REFS_SHIFT);
         g = next;
     }
 }
@@ -742,8 +742,12 @@ static void record_pause(hl_rt *rt, int generation, uint64_t ns)
 static size_t collect(hl_rt *rt, int generation)
 {
     uint64_t t0 = hl__now_ns();
+    /* free-threaded CPython merges every queued refcount during a
+     * collection (Python/brc.c): the counts read below are then true */
+    if (rt->rc == HL_RC_BIASED)
+        hl__brc_merge_queued(rt);
     rt->collecting = true;
-    rt->gc_pending = false;
+    __atomic_fetch_and(&rt->eval_breaker, ~HL_EVAL_GC, __ATOMIC_RELAXED);
 
     if (generation + 1 < HL_GC_GENERATIONS)
         rt->gens[generation + 1].count++;
@@ -806,7 +810,7 @@ void hl__gc_on_alloc(hl_rt *rt)
     if (!may_collect(rt))
         return;
     if (rt->prof->gc_deferred)
-        rt->gc_pending = true;
+        __atomic_fetch_or(&rt->eval_breaker, HL_EVAL_GC, __ATOMIC_RELAXED);
     else
         collect_generations(rt);
 }
@@ -815,7 +819,7 @@ void hl__gc_on_alloc(hl_rt *rt)
  * (gc_select_generation may find none). */
 void hl__gc_run_pending(hl_rt *rt)
 {
-    rt->gc_pending = false;
+    __atomic_fetch_and(&rt->eval_breaker, ~HL_EVAL_GC, __ATOMIC_RELAXED);
     if (may_collect(rt))
         collect_generations(rt);
 }

@@ -8,6 +8,7 @@
 #include "object.h"
 #include "runtime.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -273,7 +274,13 @@ struct hl_rt {
     hl_gc_head permanent;
     bool gc_enabled;
     bool collecting;
-    bool gc_pending; /* 3.12+: a collection scheduled for the eval breaker */
+    /* the eval breaker's requests (HL_EVAL_*), set by allocations (3.12+
+     * collections) and by other threads (biased refcount merges) */
+    int eval_breaker;
+    /* biased reference counting (refcount.c): objects other threads queued
+     * for the owner to merge, under brc_lock */
+    pthread_mutex_t brc_lock;
+    hl_objvec brc_queue;
     bool validate_each;
     bool untrack_tuples;
     uint64_t long_lived_total, long_lived_pending;
@@ -416,12 +423,30 @@ void hl__gc_untrack(hl_rt *rt, hl_obj *o);
 /* Called on allocation of a container (gen-0 count, automatic collection). */
 void hl__gc_on_alloc(hl_rt *rt);
 void hl__gc_run_pending(hl_rt *rt);
-/* The eval-breaker check (3.12+ _Py_HandlePending -> _Py_RunGC), which
- * heaplab makes at the end of every container constructor. */
+
+/* The eval breaker (Python/ceval_gil.c _Py_HandlePending): requests an
+ * interpreter serves at its next check, which heaplab makes at the end of
+ * every container constructor and in hl_rt_check_eval_breaker. */
+#define HL_EVAL_GC 1                 /* 3.12+: _Py_ScheduleGC */
+#define HL_EVAL_MERGE_REFCOUNTS 2    /* biased refcounts: _PY_EVAL_EXPLICIT_MERGE_BIT */
+extern _Thread_local hl_rt *hl__brc_owner; /* the runtime this thread entered */
+void hl__brc_merge_queued(hl_rt *rt);
+void hl__eval_breaker_slow(hl_rt *rt);
 static inline void hl__gc_eval_breaker(hl_rt *rt)
 {
-    if (__builtin_expect(rt->gc_pending, 0))
-        hl__gc_run_pending(rt);
+    if (__builtin_expect(__atomic_load_n(&rt->eval_breaker, __ATOMIC_RELAXED) != 0, 0))
+        hl__eval_breaker_slow(rt);
+}
+
+/* The true reference count in every mode: plain and atomic counts stay
+ * below 2^32 in the low half, biased ones add local (low half) and shared
+ * (high half, shifted by its two state bits). */
+static inline uint64_t hl__refcnt(const hl_obj *o)
+{
+    uint64_t w = o->refcnt;
+    uint32_t local = (uint32_t)w;
+    int32_t shared = (int32_t)(uint32_t)(w >> 32);
+    return local == UINT32_MAX ? (uint64_t)UINT32_MAX : (uint64_t)((int64_t)local + (shared >> 2));
 }
 void hl__gc_init(hl_rt *rt, const hl_rt_config *cfg);
 void hl__gc_fini(hl_rt *rt);

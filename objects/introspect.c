@@ -20,7 +20,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-uint64_t hl_getrefcount(const hl_obj *o) { return o->refcnt; }
 
 /* ---- referents / referrers -------------------------------------------------- */
 

@@ -139,7 +139,9 @@ hl_obj *hl_obj_newref(hl_rt *rt, hl_obj *o);
  * never freed before hl_rt_free.  A container stays tracked (so what it
  * refers to stays alive).  Returns 0, or -1 when out of memory. */
 int hl_obj_immortalize(hl_rt *rt, hl_obj *o);
-static inline bool hl_obj_is_immortal(const hl_obj *o) { return o->refcnt >= HL_IMMORTAL_REFCNT; }
+/* PEP 683's encoding in every refcount mode: the low 32 bits all ones (a
+ * biased count keeps its shared half above them). */
+static inline bool hl_obj_is_immortal(const hl_obj *o) { return (uint32_t)o->refcnt == UINT32_MAX; }
 
 /* sys.getsizeof-like size: the block from obj_mem plus owned item storage
  * (list item array, non-empty dict table), GC header included. */

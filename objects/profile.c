@@ -162,11 +162,19 @@ int hl_rc_mode_parse(const char *s, hl_rc_mode *out, char *err, size_t errlen)
         *out = HL_RC_ATOMIC;
         return 0;
     }
-    snprintf(err, errlen, "unknown refcount mode '%s': use plain or atomic", s ? s : "(null)");
+    if (s != NULL && strcmp(s, "biased") == 0) {
+        *out = HL_RC_BIASED;
+        return 0;
+    }
+    snprintf(err, errlen, "unknown refcount mode '%s': use plain, atomic or biased",
+             s ? s : "(null)");
     return -1;
 }
 
-static const char *rc_name(hl_rc_mode m) { return m == HL_RC_ATOMIC ? "atomic" : "plain"; }
+static const char *rc_name(hl_rc_mode m)
+{
+    return m == HL_RC_ATOMIC ? "atomic" : m == HL_RC_BIASED ? "biased" : "plain";
+}
 
 /* on/off, also true/false and 1/0. */
 static int parse_switch(const char *name, const char *v, bool *out, char *err, size_t errlen)

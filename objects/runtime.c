@@ -1,15 +1,13 @@
-/* runtime.c - the runtime: creation and teardown, reference counting,
- * deallocation in CPython's order, roots, immortal objects.
+/* runtime.c - the runtime: creation and teardown, allocation, deallocation
+ * in CPython's order, roots, the eval breaker.
  *
  * How it works
  * ------------
- * Reference counting follows CPython's Py_INCREF/Py_DECREF: an add or a
- * subtract on the header's count, lock-prefixed in the atomic mode, and
- * nothing at all for immortal objects (PEP 683, 3.12+: the check comes first
- * so that an immortal object's memory is never written, which keeps its page
- * shared after fork()).  In the 3.11 profile nothing is immortal: None, the
- * small ints and the other singletons start with a count no program can
- * bring to zero, and every incref and decref writes them, as in 3.11.
+ * Reference counting itself is refcount.c (plain, atomic, biased).  In the
+ * 3.11 profile nothing is immortal: None, the small ints and the other
+ * singletons start with a count no program can bring to zero, and every
+ * incref and decref writes them, as in 3.11; from 3.12 they are immortal
+ * (PEP 683).
  *
  * Deallocation (a count reached zero) follows CPython: a container is
  * untracked, then its type's dealloc releases what it holds -- which frees
@@ -85,8 +83,9 @@ hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_conf
         snprintf(err, errlen, "hl_rt_new: both obj_mem and item_mem must be open allocators");
         return NULL;
     }
-    if (cfg->refcount != HL_RC_PLAIN && cfg->refcount != HL_RC_ATOMIC) {
-        snprintf(err, errlen, "hl_rt_new: refcount mode %d is neither plain nor atomic",
+    if (cfg->refcount != HL_RC_PLAIN && cfg->refcount != HL_RC_ATOMIC &&
+        cfg->refcount != HL_RC_BIASED) {
+        snprintf(err, errlen, "hl_rt_new: refcount mode %d is not plain, atomic or biased",
                  (int)cfg->refcount);
         return NULL;
     }
@@ -117,6 +116,7 @@ hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_conf
     rt->obj_mem = obj_mem;
     rt->item_mem = item_mem;
     rt->rc = cfg->refcount;
+    pthread_mutex_init(&rt->brc_lock, NULL);
     rt->prof = prof;
     rt->cfg = *cfg;
     for (int i = 0; i < HL_GC_GENERATIONS; i++)
@@ -164,6 +164,10 @@ void hl_rt_free(hl_rt *rt)
 {
     if (rt == NULL)
         return;
+    /* the thread tearing down acts as the objects' owner (biased counts) */
+    hl_rt *owner_before = hl__brc_owner;
+    hl__brc_owner = rt;
+    hl__brc_merge_queued(rt);
     rt->collecting = true; /* no automatic collection during teardown */
 
     for (size_t i = 0; i < rt->roots.n; i++)
@@ -239,7 +243,10 @@ void hl_rt_free(hl_rt *rt)
     free_if(rt, rt->none);
     hl__freelists_clear(rt);
 
+    hl__brc_owner = owner_before == rt ? NULL : owner_before;
     hl__gc_fini(rt);
+    pthread_mutex_destroy(&rt->brc_lock);
+    free(rt->brc_queue.v);
     free(rt->roots.v);
     free(rt->immortals.v);
     free(rt);
@@ -250,11 +257,16 @@ void hl_rt_enter(hl_rt *rt)
     HL_OBJ_ASSERT(!rt->entered, NULL, "hl_rt_enter: runtime already entered");
     hl_gil_acquire();
     rt->entered = true;
+    hl__brc_owner = rt;
 }
 
 void hl_rt_leave(hl_rt *rt)
 {
     HL_OBJ_ASSERT(rt->entered, NULL, "hl_rt_leave without hl_rt_enter");
+    if (rt->rc == HL_RC_BIASED)
+        hl__brc_merge_queued(rt);
+    if (hl__brc_owner == rt)
+        hl__brc_owner = NULL;
     rt->entered = false;
     hl_gil_release();
 }
@@ -270,6 +282,17 @@ void hl_rt_get_config(const hl_rt *rt, hl_rt_config *out)
     hl_gc_get_threshold(rt, out->threshold);
     out->gc_enabled = rt->gc_enabled;
 }
+
+void hl__eval_breaker_slow(hl_rt *rt)
+{
+    int req = __atomic_load_n(&rt->eval_breaker, __ATOMIC_ACQUIRE);
+    if (req & HL_EVAL_MERGE_REFCOUNTS)
+        hl__brc_merge_queued(rt);
+    if (req & HL_EVAL_GC)
+        hl__gc_run_pending(rt);
+}
+
+void hl_rt_check_eval_breaker(hl_rt *rt) { hl__gc_eval_breaker(rt); }
 
 void hl_rt_set_dealloc_hook(hl_rt *rt, hl_dealloc_hook fn, void *ctx)
 {
@@ -373,71 +396,6 @@ void hl__obj_free(hl_rt *rt, hl_obj *o)
         rt->gc_untracked--;
     }
     hl__obj_free_forced(rt, o);
-}
-
-/* ---- reference counting ------------------------------------------------------ */
-
-void hl_obj_incref(hl_rt *rt, hl_obj *o)
-{
-    if (o == NULL)
-        return;
-    if (rt->rc == HL_RC_ATOMIC) {
-        uint64_t c = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
-        if (c >= HL_IMMORTAL_REFCNT) {
-            HL_OBJ_ASSERT(c == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
-            return;
-        }
-        HL_OBJ_CHECK(o);
-        __atomic_fetch_add(&o->refcnt, 1, __ATOMIC_RELAXED);
-        return;
-    }
-    if (o->refcnt >= HL_IMMORTAL_REFCNT) {
-        HL_OBJ_ASSERT(o->refcnt == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
-        return;
-    }
-    HL_OBJ_CHECK(o);
-    o->refcnt++;
-}
-
-void hl_obj_decref(hl_rt *rt, hl_obj *o)
-{
-    if (o == NULL)
-        return;
-    if (rt->rc == HL_RC_ATOMIC) {
-        uint64_t c = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
-        if (c >= HL_IMMORTAL_REFCNT) {
-            HL_OBJ_ASSERT(c == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
-            return;
-        }
-        HL_OBJ_CHECK(o);
-        if (__atomic_sub_fetch(&o->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
-            hl__dealloc(rt, o);
-        return;
-    }
-    if (o->refcnt >= HL_IMMORTAL_REFCNT) {
-        HL_OBJ_ASSERT(o->refcnt == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
-        return;
-    }
-    HL_OBJ_CHECK(o);
-    if (--o->refcnt == 0)
-        hl__dealloc(rt, o);
-}
-
-hl_obj *hl_obj_newref(hl_rt *rt, hl_obj *o)
-{
-    hl_obj_incref(rt, o);
-    return o;
-}
-
-int hl_obj_immortalize(hl_rt *rt, hl_obj *o)
-{
-    if (hl_obj_is_immortal(o))
-        return 0;
-    HL_OBJ_CHECK(o);
-    if (hl__objvec_push(&rt->immortals, o) != 0)
-        return -1;
-    o->refcnt = HL_IMMORTAL_REFCNT;
-    return 0;
 }
 
 /* A container's dealloc proper: its finalizer once (it may resurrect the

@@ -78,9 +78,10 @@
  * hold it across all runs: it takes the process-wide hl_gil (gil.h), so a
  * backend that is not thread safe (pool) sees every call made under the lock,
  * exactly as pymalloc relies on CPython's GIL.  The refcount modes (below)
- * change only what incref/decref cost; other threads may take and drop
- * references (incref/decref of objects they do not free last) but must not
- * call anything else.
+ * change only what incref/decref cost; in the atomic and biased modes other
+ * threads may take and drop references (incref/decref of objects they do not
+ * free last), while the owner does not collect, but must not call anything
+ * else.  The entering thread owns the objects for HL_RC_BIASED.
  *
  * Usage:
  *
@@ -130,7 +131,15 @@ typedef enum hl_rc_mode {
      * shared count: naive atomic reference counting, an upper bound on what
      * thread-safe counting costs.  It is not free-threaded CPython's cost:
      * PEP 703 rejects this scheme for biased reference counting. */
-    HL_RC_ATOMIC = 1
+    HL_RC_ATOMIC = 1,
+    /* Biased reference counting (PEP 703, "Biased Reference Counting";
+     * CPython 3.13t Include/object.h, Objects/object.c, Python/brc.c): the
+     * thread that entered the runtime owns the objects and counts on a
+     * local 32-bit count with plain loads and stores; other threads add and
+     * subtract atomically on a shared count with two state bits; a shared
+     * count that would go negative queues the object to its owner, which
+     * merges the two counts at its next eval-breaker check (refcount.c). */
+    HL_RC_BIASED = 2
 } hl_rc_mode;
 
 /* How a collection walks the heap (see the header comment). */
@@ -178,8 +187,8 @@ typedef struct hl_rt_config {
 /* The default profile with CPython's rules and plain refcounts. */
 void hl_rt_config_default(hl_rt_config *cfg);
 
-/* Applies one "name=value" option: profile=3.12, refcount=plain|atomic,
- * gc_threshold=A,B,C, untrack_tuples=on|off, or a what-if option of the
+/* Applies one "name=value" option: profile=3.12,
+ * refcount=plain|atomic|biased, gc_threshold=A,B,C, untrack_tuples=on|off, or a what-if option of the
  * header comment.  0, or -1 with one line in err. */
 int hl_rt_config_set(hl_rt_config *cfg, const char *option, char *err, size_t errlen);
 
@@ -187,7 +196,7 @@ int hl_rt_config_set(hl_rt_config *cfg, const char *option, char *err, size_t er
  * spaces ("" when none): what a report records next to the profile. */
 void hl_rt_config_describe(const hl_rt_config *cfg, char *out, size_t outlen);
 
-/* Parses "plain" / "atomic".  Returns 0, or -1 with one line in
+/* Parses "plain" / "atomic" / "biased".  Returns 0, or -1 with one line in
  * err. */
 int hl_rc_mode_parse(const char *s, hl_rc_mode *out, char *err, size_t errlen);
 
@@ -214,6 +223,10 @@ hl_allocator *hl_rt_obj_mem(hl_rt *rt);
 hl_allocator *hl_rt_item_mem(hl_rt *rt);
 hl_rc_mode hl_rt_refcount_mode(const hl_rt *rt);
 hl_py_profile hl_rt_profile(const hl_rt *rt);
+/* The interpreter's periodic check (the eval breaker), which container
+ * constructors also make: runs a collection scheduled by an allocation
+ * (3.12+) and merges the refcounts other threads queued (biased mode). */
+void hl_rt_check_eval_breaker(hl_rt *rt);
 /* The configuration the runtime was made with, thresholds resolved. */
 void hl_rt_get_config(const hl_rt *rt, hl_rt_config *out);
 

@@ -511,6 +511,70 @@ TEST(atomic_refcounts_from_threads)
     tobj_rt_free(rt);
 }
 
+/* PEP 703's biased counts: the owner's operations on the local half, the
+ * other threads' atomic ones on the shared half, merged by the owner. */
+static void *drop_one(void *arg)
+{
+    void **a = arg;
+    hl_obj_decref(a[0], a[1]);
+    return NULL;
+}
+
+TEST(biased_refcounts_from_threads)
+{
+    hl_rt_config cfg;
+    hl_rt_config_default(&cfg);
+    cfg.refcount = HL_RC_BIASED;
+    hl_rt *rt = tobj_rt(&cfg);
+    CHECK(hl_rt_refcount_mode(rt) == HL_RC_BIASED);
+    /* other threads: shared +1 / -1, never negative: no merge needed */
+    hl_obj *o = hl_float_new(rt, 1.0);
+    uint64_t word0 = o->refcnt;
+    void *arg[2] = {rt, o};
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, hammer, arg);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    CHECK_EQ_U64(hl_getrefcount(o), 1);
+    CHECK_EQ_U64(o->refcnt, word0); /* local 1, shared 0: nothing merged */
+    /* the owner's own operations touch only the local half */
+    hl_obj_incref(rt, o);
+    CHECK_EQ_U64(o->refcnt, word0 + 1);
+    hl_obj_decref(rt, o);
+    /* a reference the owner took, dropped by another thread: the shared
+     * count would go negative, so the object is queued to the owner, which
+     * merges at its next eval-breaker check */
+    hl_obj_incref(rt, o);
+    hl_obj_incref(rt, o); /* local 3 */
+    tobj_tracker *t = calloc(1, sizeof *t);
+    hl_rt_set_dealloc_hook(rt, tobj_hook, t);
+    size_t id = tobj_track(t, o);
+    for (int i = 0; i < 2; i++) {
+        pthread_t one;
+        pthread_create(&one, NULL, drop_one, arg);
+        pthread_join(one, NULL);
+    }
+    CHECK_EQ_U64(hl_getrefcount(o), 2); /* 3 local, shared -1 (queued) */
+    hl_rt_check_eval_breaker(rt);       /* merge: (-1) + 3 - 1 (the queue's) + 1 */
+    CHECK_EQ_U64(hl_getrefcount(o), 1);
+    CHECK(!t->freed[id]);
+    CHECK((uint32_t)o->refcnt == 0); /* merged: local 0, all in shared */
+    hl_obj_decref(rt, o);            /* merged objects count on shared: 0 frees */
+    CHECK(t->freed[id]);
+    hl_rt_set_dealloc_hook(rt, NULL, NULL);
+    free(t);
+    /* immortal objects are never written, the collector sees true counts */
+    hl_obj *l = hl_list_new(rt);
+    for (int i = 0; i < 1000; i++)
+        hl_list_append(rt, l, hl_list_new(rt));
+    hl_list_append(rt, l, hl_obj_newref(rt, l));
+    hl_obj_decref(rt, l);
+    CHECK(hl_gc_collect(rt, 2) == 1001);
+    CHECK(hl_obj_is_immortal(hl_none(rt)) == (cfg.profile >= HL_PY_312));
+    tobj_rt_free(rt);
+}
+
 TEST(config_errors_and_teardown)
 {
     char err[256];
@@ -535,6 +599,7 @@ TEST(config_errors_and_teardown)
     hl_rc_mode m;
     CHECK(hl_rc_mode_parse("atomic", &m, err, sizeof err) == 0 && m == HL_RC_ATOMIC);
     CHECK(hl_rc_mode_parse("plain", &m, err, sizeof err) == 0 && m == HL_RC_PLAIN);
+    CHECK(hl_rc_mode_parse("biased", &m, err, sizeof err) == 0 && m == HL_RC_BIASED);
     CHECK(hl_rc_mode_parse("fast", &m, err, sizeof err) == -1);
     CHECK(strstr(err, "'fast'") != NULL);
 
@@ -605,6 +670,7 @@ int main(int argc, char **argv)
     RUN(tuple_api);
     RUN(immortal_memory_is_never_written);
     RUN(atomic_refcounts_from_threads);
+    RUN(biased_refcounts_from_threads);
     RUN(config_errors_and_teardown);
     RUN(refcount_invariant_violation_aborts);
     return hl_test_summary();

@@ -235,8 +235,9 @@ static bool one_graph(uint64_t seed_in, int graph)
     cfg.threshold[0] = (uint32_t)(r % 4 == 0 ? 0 : 3 + r % 40); /* 0: no automatic GC */
     cfg.threshold[1] = (uint32_t)(1 + (r >> 8) % 4);
     cfg.threshold[2] = (uint32_t)(1 + (r >> 16) % 4);
-    cfg.refcount = (r >> 24) & 1 ? HL_RC_ATOMIC : HL_RC_PLAIN;
-    cfg.untrack_tuples = (r >> 25) & 1;
+    static const hl_rc_mode modes[] = {HL_RC_PLAIN, HL_RC_ATOMIC, HL_RC_BIASED, HL_RC_PLAIN};
+    cfg.refcount = modes[(r >> 24) & 3];
+    cfg.untrack_tuples = (r >> 34) & 1;
     /* every profile, and the what-if options in every combination */
     static const hl_py_profile profiles[] = {HL_PY_311, HL_PY_312, HL_PY_313};
     cfg.profile = profiles[(r >> 26) % 3];
