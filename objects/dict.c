@@ -407,6 +407,14 @@ size_t hl__dict_table_bytes(const hl_obj *o)
 
 hl_vals *hl__dict_values(const hl_obj *o) { return ((const hl_dict *)o)->values; }
 
+void hl__dict_values_changed(hl_obj *o)
+{
+    hl_dict *d = (hl_dict *)o;
+    d->used = d->values->count;
+    d->version++;
+    dict_check(d);
+}
+
 /* As dict_traverse: a str-keyed or split table visits its values only (str
  * keys can not be part of a cycle), a general one keys and values, a split
  * table embedded in a 3.13 instance nothing.  The table kind is tested

@@ -393,7 +393,11 @@ int hl_inst_setattr(hl_rt *rt, hl_obj *o, const char *name, hl_obj *value)
     if (value == NULL)
         return -1;
     size_t len = strlen(name);
-    hl_vals *vals = get_vals(v);
+    /* 3.13 stores into valid inline values even when a dict points into them
+     * (store_instance_attr_lock_held); 3.13.0 does not MAINTAIN_TRACKING that
+     * dict there (measured; gh-125608 added the dict watcher and tracking
+     * code to this path in 3.13.1) */
+    hl_vals *vals = visited_vals(v);
     if (vals != NULL) {
         int64_t ix = hl__shared_keys_add(rt, cls_of(o)->shared, name, len);
         if (ix == -2) {
@@ -406,12 +410,14 @@ int hl_inst_setattr(hl_rt *rt, hl_obj *o, const char *name, hl_obj *value)
             *slot = value;
             if (old == NULL)
                 hl__vals_order_add(vals, (unsigned)ix);
+            if (get_dict(v) != NULL)
+                hl__dict_values_changed(get_dict(v));
             hl_obj_decref(rt, old);
             return 0;
         }
-        /* no room for the name: the instance gets a dict, which a new key
-         * then rebuilds as a combined table */
-        if (materialise(rt, v) != 0) {
+        /* no room for the name: the instance gets a dict (if it has none
+         * yet), which a new key then rebuilds as a combined table */
+        if (get_dict(v) == NULL && materialise(rt, v) != 0) {
             hl_obj_decref(rt, value);
             return -1;
         }

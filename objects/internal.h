@@ -205,6 +205,8 @@ hl_obj *hl__shared_keys_name(const struct dk_keys *k, int64_t ix);
  * memory. */
 hl_obj *hl__dict_new_split(hl_rt *rt, struct dk_keys *shared, hl_vals *values);
 hl_vals *hl__dict_values(const hl_obj *d); /* NULL for a combined table */
+/* Its values were stored into directly (3.13's inline values). */
+void hl__dict_values_changed(hl_obj *d);
 /* 3.13 _PyDict_DetachFromObject: the dict's embedded values copied to a
  * separate block, the inline ones left empty.  0, or -1 out of memory. */
 int hl__dict_detach_values(hl_rt *rt, hl_obj *d);
