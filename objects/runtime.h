@@ -26,7 +26,9 @@
  *     ASCII str block          49 + n (wstr)      41 + n (PEP 623)   41 + n
  *     int block                32 for 1 digit (_PyLong_FromMedium), 24 + 4n else
  *     instance                 56 + values array  48 + values array  one block, inline values
- *     values array             round_up(k+3, 8) + 8(k+1) from item_mem (k names, steady state)
+ *     values (k names, steady) round_up(k+3, 8) + 8(k+1) from item_mem;   3.13: inline,
+ *                                                    8(k+2) + round_up(k+1, 8)
+ *     instance __dict__        only when read (hl_inst_get_dict) or a name does not fit
  *     shared keys per class    64 slots, room 30, shrinking by one per instance made
  *     free lists               float 100; tuples of 1..20 items 2000 each (popped for
  *                              1..19 in 3.11/3.12.1, 1..20 in 3.13); list 80; dict 80;
@@ -42,7 +44,8 @@
  *     GC thresholds            700, 10, 10        700, 10, 10        2000, 10, 10
  *     automatic collection     in the allocation  at the next eval-breaker check
  *     dealloc order            children first, tuple and list items from the end,
- *                              trashcan past 50 levels (3.13: a C-recursion budget)
+ *                              trashcan past 50 levels (3.13: a C-recursion budget,
+ *                              capped at 1000 levels here)
  *     collection               update_refs, subtract_refs, move_unreachable,
  *                              untrack_tuples, untrack_dicts (full), gc_list_size; on the
  *                              garbage: legacy-finalizer pass, weakref pass,
@@ -66,7 +69,8 @@
  *                          subtract_refs fused on full collections, tuples
  *                          untracked inside move_unreachable, survivors counted
  *                          on the way, no untrack_dicts, no finalizer / weakref /
- *                          resurrection walks when no finalizer is due, referents
+ *                          resurrection walks when no finalizer is due, immortal
+ *                          containers kept in their generation, referents
  *                          visited from inlined spans with software prefetch
  *     dealloc=deferred     a dying container is freed before its children, which
  *                          go on a LIFO stack drained by the outermost decref
