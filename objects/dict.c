@@ -548,7 +548,7 @@ static void dict_dealloc(hl_rt *rt, hl_obj *o)
 }
 
 const hl_type hl__dict_type = {"dict", HL_KIND_DICT, true, dict_dealloc, dict_traverse,
-                               dict_clear, dict_size};
+                               dict_clear, dict_size, dict_traverse};
 
 /* new_dict: from the free list or a new block; not tracked (the lazy rule)
  * unless dict_tracking=eager. */

@@ -543,7 +543,7 @@ static void cp_subtract_refs(hl_gc_head *containers)
 {
     for (hl_gc_head *g = HL_GC_NEXT(containers); g != containers; g = HL_GC_NEXT(g)) {
         hl_obj *o = HL_FROM_GC(g);
-        (void)o->type->traverse(o, visit_decref, o);
+        (void)o->type->gc_traverse(o, visit_decref, o);
     }
 }
 
@@ -556,7 +556,7 @@ static void cp_move_unreachable(hl_gc_head *young, hl_gc_head *unreachable)
     while (g != young) {
         if (gc_refs(g) > 0) {
             hl_obj *o = HL_FROM_GC(g);
-            (void)o->type->traverse(o, visit_reachable, young);
+            (void)o->type->gc_traverse(o, visit_reachable, young);
             g->prev = (g->prev & HL_GC_FINALIZED) | (uintptr_t)prev;
             prev = g;
         } else {
@@ -975,6 +975,32 @@ static int visit_span_check(hl_obj *o, void *arg)
     return 0;
 }
 
+/* gc_traverse must visit what traverse visits (in its own order), plus at
+ * most the non-container stand-in of an instance's class: compared as
+ * counts and sums of the container referents' addresses. */
+typedef struct visit_sum {
+    size_t n;
+    uintptr_t sum;
+} visit_sum;
+
+static int visit_sum_gc(hl_obj *o, void *arg)
+{
+    visit_sum *s = arg;
+    if (o->type->is_gc || o->type->kind != HL_KIND_NONE || o->type->dealloc != NULL) {
+        s->n++;
+        s->sum += (uintptr_t)o;
+    }
+    return 0;
+}
+
+static bool gc_traverse_matches(hl_obj *o)
+{
+    visit_sum a = {0, 0}, b = {0, 0};
+    o->type->traverse(o, visit_sum_gc, &a);
+    o->type->gc_traverse(o, visit_sum_gc, &b);
+    return a.n == b.n && a.sum == b.sum;
+}
+
 static bool refspan_matches_traverse(hl_obj *o)
 {
     span_check c = {.i = 0, .ok = true};
@@ -1020,6 +1046,11 @@ int hl_gc_validate(hl_rt *rt, char *err, size_t errlen)
                 snprintf(err, errlen,
                          "list %d, object #%zu: dead object or non-container on a list", l,
                          total);
+                rc = -1;
+            } else if (o->type->gc_traverse == NULL || !gc_traverse_matches(o)) {
+                snprintf(err, errlen,
+                         "list %d, object #%zu (%s): gc_traverse differs from traverse", l,
+                         total, o->type->name);
                 rc = -1;
             } else if (!refspan_matches_traverse(o)) {
                 snprintf(err, errlen,

@@ -193,6 +193,19 @@ static int inst_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
     return d != NULL ? visit(d, arg) : 0;
 }
 
+/* subtype_traverse for the collector: the values or the dict, then the
+ * heap type ("the instances count as references to the type"). */
+static const hl_type class_type = {"type", HL_KIND_NONE, false, NULL, hl__atomic_traverse,
+                                   hl__atomic_clear, NULL, NULL};
+
+static int inst_gc_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
+{
+    int r = inst_traverse(o, visit, arg);
+    if (r)
+        return r;
+    return visit(&((hl_class *)o->type)->type_obj, arg);
+}
+
 bool hl__inst_refspan(hl_obj *o, hl_refspan *span)
 {
     hl_inst *v = (hl_inst *)o;
@@ -275,6 +288,7 @@ void hl__inst_type_init(hl_type *t, const char *name)
     t->traverse = inst_traverse;
     t->clear = inst_clear;
     t->size = inst_size;
+    t->gc_traverse = inst_gc_traverse;
 }
 
 /* ---- classes ---------------------------------------------------------------------- */
@@ -289,6 +303,8 @@ hl_class *hl_class_new(hl_rt *rt, const char *name, hl_finalize_fn finalize, voi
     hl__inst_type_init(&c->type, c->name);
     c->finalize = finalize;
     c->finalize_ctx = ctx;
+    c->type_obj.refcnt = HL_IMMORTAL_REFCNT;
+    c->type_obj.type = &class_type;
     c->layout = rt->cfg.instances == HL_INST_DICT ? HL_INSTK_DICT : rt->prof->inst;
     if (c->layout != HL_INSTK_DICT) {
         c->shared = hl__shared_keys_new(rt);

@@ -102,6 +102,11 @@ struct hl_class {
     struct hl_class *next;
     hl_inst_kind layout;
     struct dk_keys *shared;
+    /* What subtype_traverse's Py_VISIT(type) visits for a heap type: a
+     * stand-in header (not an object of the runtime, never counted), so the
+     * collector makes that visit too; the class is not a container here,
+     * so the visit stops at it. */
+    hl_obj type_obj;
     char name[];
 };
 

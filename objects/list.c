@@ -58,6 +58,18 @@ static int list_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
     return 0;
 }
 
+/* list_traverse: from the last item to the first */
+static int list_gc_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
+{
+    hl_list *l = (hl_list *)o;
+    for (int64_t i = l->size - 1; i >= 0; i--) {
+        int r = visit(l->items[i], arg);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
 bool hl__list_refspan(hl_obj *o, hl_refspan *span)
 {
     hl_list *l = (hl_list *)o;
@@ -96,7 +108,7 @@ static void list_dealloc(hl_rt *rt, hl_obj *o)
 }
 
 const hl_type hl__list_type = {"list", HL_KIND_LIST, true, list_dealloc, list_traverse,
-                               list_clear, list_size};
+                               list_clear, list_size, list_gc_traverse};
 
 static int list_resize(hl_rt *rt, hl_list *l, int64_t newsize)
 {
@@ -166,7 +178,7 @@ static void listiter_dealloc(hl_rt *rt, hl_obj *o)
 }
 
 const hl_type hl__listiter_type = {"list_iterator", HL_KIND_LISTITER, true, listiter_dealloc,
-                                   listiter_traverse, listiter_clear, listiter_size};
+                                   listiter_traverse, listiter_clear, listiter_size, listiter_traverse};
 
 hl_obj *hl_list_iter(hl_rt *rt, hl_obj *l)
 {

@@ -112,7 +112,10 @@ typedef int (*hl_visit_fn)(hl_obj *referent, void *arg);
  *          atomic types visit nothing.
  * clear:   drop references that may form cycles (tp_clear); a no-op for
  *          atomic types.
- * size:    bytes of the object block as allocated from obj_mem. */
+ * size:    bytes of the object block as allocated from obj_mem.
+ * gc_traverse: the same referents in CPython's tp_traverse order, which the
+ *          collector uses (tupletraverse and list_traverse go from the last
+ *          item to the first); NULL: traverse's order. */
 struct hl_type {
     const char *name;
     hl_kind kind;
@@ -121,6 +124,7 @@ struct hl_type {
     int (*traverse)(hl_obj *o, hl_visit_fn visit, void *arg);
     void (*clear)(hl_rt *rt, hl_obj *o);
     size_t (*size)(const hl_obj *o);
+    int (*gc_traverse)(hl_obj *o, hl_visit_fn visit, void *arg);
 };
 
 static inline hl_kind hl_obj_kind(const hl_obj *o) { return o->type->kind; }

@@ -71,11 +71,11 @@ static void float_dealloc(hl_rt *rt, hl_obj *o)
 }
 
 const hl_type hl__none_type = {"NoneType", HL_KIND_NONE, false, atomic_dealloc,
-                               hl__atomic_traverse, hl__atomic_clear, none_size};
+                               hl__atomic_traverse, hl__atomic_clear, none_size, NULL};
 const hl_type hl__int_type = {"int", HL_KIND_INT, false, atomic_dealloc, hl__atomic_traverse,
-                              hl__atomic_clear, int_size};
+                              hl__atomic_clear, int_size, NULL};
 const hl_type hl__float_type = {"float", HL_KIND_FLOAT, false, float_dealloc,
-                                hl__atomic_traverse, hl__atomic_clear, float_size};
+                                hl__atomic_traverse, hl__atomic_clear, float_size, NULL};
 
 hl_obj *hl_none(hl_rt *rt) { return rt->none; }
 

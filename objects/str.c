@@ -47,7 +47,7 @@ static size_t str_size(const hl_obj *o)
 static void str_dealloc(hl_rt *rt, hl_obj *o) { hl__obj_free(rt, o); }
 
 const hl_type hl__str_type = {"str", HL_KIND_STR, false, str_dealloc, hl__atomic_traverse,
-                              hl__atomic_clear, str_size};
+                              hl__atomic_clear, str_size, NULL};
 
 int64_t hl_str_hash_bytes(const char *s, size_t len)
 {

@@ -49,6 +49,20 @@ static int tuple_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
     return 0;
 }
 
+/* tupletraverse: `for (i = Py_SIZE(o); --i >= 0; ) Py_VISIT(o->ob_item[i])` */
+static int tuple_gc_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
+{
+    hl_tuple *t = (hl_tuple *)o;
+    for (int64_t i = t->size - 1; i >= 0; i--) {
+        if (t->items[i] != NULL) {
+            int r = visit(t->items[i], arg);
+            if (r)
+                return r;
+        }
+    }
+    return 0;
+}
+
 bool hl__tuple_refspan(hl_obj *o, hl_refspan *span)
 {
     hl_tuple *t = (hl_tuple *)o;
@@ -87,7 +101,7 @@ static void tuple_dealloc(hl_rt *rt, hl_obj *o)
 }
 
 const hl_type hl__tuple_type = {"tuple", HL_KIND_TUPLE, true, tuple_dealloc, tuple_traverse,
-                                tuple_clear, tuple_size};
+                                tuple_clear, tuple_size, tuple_gc_traverse};
 
 static hl_obj *tuple_alloc(hl_rt *rt, size_t n)
 {
