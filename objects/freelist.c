@@ -200,12 +200,3 @@ void hl__freelists_clear(hl_rt *rt)
     while (fl->nkeys > 0)
         hl__mem_free(rt, hl__keys_mem(rt), fl->keys[--fl->nkeys], HL_DICT_MIN_STR_KEYS_BYTES);
 }
-
-size_t hl__freelists_blocks(const hl_rt *rt)
-{
-    const hl_freelists *fl = &rt->fl;
-    size_t n = fl->nfloats + fl->nlists + fl->ndicts + fl->nkeys;
-    for (size_t i = 0; i < HL_FL_TUPLE_SIZES; i++)
-        n += fl->ntuples[i];
-    return n;
-}

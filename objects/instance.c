@@ -257,18 +257,6 @@ static void inst_clear(hl_rt *rt, hl_obj *o)
     }
 }
 
-static void inst_dealloc(hl_rt *rt, hl_obj *o)
-{
-    hl_inst *v = (hl_inst *)o;
-    inst_clear(rt, o);
-    hl_vals *vals = get_vals(v);
-    if (vals != NULL && cls_of(o)->layout != HL_INSTK_INLINE) {
-        set_vals(v, NULL);
-        hl__vals_free(rt, vals);
-    }
-    hl__obj_free(rt, o);
-}
-
 void hl__inst_free_storage(hl_rt *rt, hl_obj *o)
 {
     hl_inst *v = (hl_inst *)o;
@@ -277,6 +265,15 @@ void hl__inst_free_storage(hl_rt *rt, hl_obj *o)
         set_vals(v, NULL);
         hl__vals_free(rt, vals);
     }
+}
+
+/* subtype_dealloc: the dict or the values (slot order), the values array,
+ * then the object. */
+static void inst_dealloc(hl_rt *rt, hl_obj *o)
+{
+    inst_clear(rt, o);
+    hl__inst_free_storage(rt, o);
+    hl__obj_free(rt, o);
 }
 
 void hl__inst_type_init(hl_type *t, const char *name)

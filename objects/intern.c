@@ -119,7 +119,6 @@ hl_obj *hl_str_intern(hl_rt *rt, const char *s, size_t len)
     return o;
 }
 
-size_t hl__intern_count(const hl_rt *rt) { return rt->interned.n; }
 uint64_t hl_rt_interned_objects(const hl_rt *rt) { return rt->interned.n; }
 
 void hl__intern_fini(hl_rt *rt)

@@ -202,7 +202,6 @@ int64_t hl__shared_keys_find(const struct dk_keys *k, const char *name, size_t l
 /* insert_into_dictkeys: the name's index, added (the keys take an interned
  * str) while there is room; -1 when there is none, -2 out of memory. */
 int64_t hl__shared_keys_add(hl_rt *rt, struct dk_keys *k, const char *name, size_t len);
-hl_obj *hl__shared_keys_name(const struct dk_keys *k, int64_t ix);
 
 /* A dict over an instance's values (make_dict_from_instance_attributes): it
  * takes the values (separate, or embedded in the instance: 3.13) and refers
@@ -409,7 +408,6 @@ void *hl__keys_pop(hl_rt *rt);
 bool hl__keys_push(hl_rt *rt, void *block);
 /* Frees every block (full collections, teardown). */
 void hl__freelists_clear(hl_rt *rt);
-size_t hl__freelists_blocks(const hl_rt *rt);
 
 /* PyObject_Malloc in 3.11 and 3.12, PyMem_Malloc in 3.13
  * (Objects/dictobject.c new_keys_object). */
@@ -482,7 +480,6 @@ void hl__obj_free_forced(hl_rt *rt, hl_obj *o);
 /* the intern table (intern.c): the str for a name (identifier) or a literal
  * key, made once and held by the runtime; borrowed; NULL out of memory */
 hl_obj *hl__intern(hl_rt *rt, const char *s, size_t len, bool identifier);
-size_t hl__intern_count(const hl_rt *rt);
 void hl__intern_fini(hl_rt *rt);
 
 /* dict internals shared with instance.c, gc.c and introspect.c */
