@@ -73,19 +73,19 @@ TEST(nested_lists_and_dicts)
 
 /* Instances have an attribute dict each with instances=dict, none in the
  * profiles' layouts (values arrays). */
-static void instance_next_chain_with(const hl_rt_config *cfg, bool dict_layout)
+static void instance_next_chain_with(const hl_rt_config *cfg, bool dict_layout, long chain)
 {
     hl_rt *rt = quiet_rt_with(cfg);
     hl_class *node = hl_class_new(rt, "Node", NULL, NULL);
     hl_obj *head = hl_none(rt);
-    for (long i = 0; i < CHAIN; i++) {
+    for (long i = 0; i < chain; i++) {
         hl_obj *n = hl_inst_new(rt, node);
         hl_inst_setattr(rt, n, "next", head);
         head = n;
     }
     /* instance + its dict: the dict of a dict layout holds an instance, so
      * it is tracked even with lazy tracking */
-    CHECK_EQ_U64(hl_gc_tracked_count(rt), (dict_layout ? 2 : 1) * (uint64_t)CHAIN - dict_layout);
+    CHECK_EQ_U64(hl_gc_tracked_count(rt), (dict_layout ? 2 : 1) * (uint64_t)chain - dict_layout);
     hl_obj_decref(rt, head);
     CHECK_EQ_U64(hl_gc_tracked_count(rt), 0);
     tobj_rt_free(rt);
@@ -98,23 +98,23 @@ TEST(instance_next_chain)
     for (int p = 0; p < 3; p++) {
         hl_rt_config_default(&cfg);
         cfg.profile = profiles[p];
-        instance_next_chain_with(&cfg, false);
+        instance_next_chain_with(&cfg, false, p == 0 ? CHAIN : CHAIN / 4);
     }
     hl_rt_config_default(&cfg);
     cfg.instances = HL_INST_DICT;
-    instance_next_chain_with(&cfg, true);
+    instance_next_chain_with(&cfg, true, CHAIN / 4);
 }
 
 static int finalized;
 static void count_fin(hl_rt *rt, hl_obj *self, void *ctx) { finalized++; }
 
-static void deep_cycle_with(const hl_rt_config *cfg, bool dict_layout)
+static void deep_cycle_with(const hl_rt_config *cfg, bool dict_layout, long chain)
 {
     hl_rt *rt = quiet_rt_with(cfg);
     hl_class *node = hl_class_new(rt, "FinNode", count_fin, NULL);
     hl_obj *first = hl_list_new(rt);
     hl_obj *cur = hl_obj_newref(rt, first);
-    for (long i = 0; i < CHAIN; i++) {
+    for (long i = 0; i < chain; i++) {
         hl_obj *n = (i % 100 == 0) ? hl_inst_new(rt, node) : hl_list_new(rt);
         if (hl_obj_kind(n) == HL_KIND_INST)
             hl_inst_setattr(rt, n, "next", cur);
@@ -127,8 +127,8 @@ static void deep_cycle_with(const hl_rt_config *cfg, bool dict_layout)
     finalized = 0;
     size_t n = hl_gc_collect(rt, 2);
     /* lists, instances, their dicts (instances=dict) */
-    CHECK_EQ_U64(n, CHAIN + 1 + (dict_layout ? CHAIN / 100 : 0));
-    CHECK_EQ_U64(finalized, CHAIN / 100);
+    CHECK_EQ_U64(n, chain + 1 + (dict_layout ? chain / 100 : 0));
+    CHECK_EQ_U64(finalized, chain / 100);
     CHECK_EQ_U64(hl_gc_tracked_count(rt), 0);
     CHECK(tobj_valid(rt));
     tobj_rt_free(rt);
@@ -141,13 +141,13 @@ TEST(deep_cycle_freed_by_the_collector)
     for (int p = 0; p < 3; p++) {
         hl_rt_config_default(&cfg);
         cfg.profile = profiles[p];
-        deep_cycle_with(&cfg, false);
+        deep_cycle_with(&cfg, false, p == 0 ? CHAIN : CHAIN / 4);
     }
     hl_rt_config_default(&cfg);
     cfg.instances = HL_INST_DICT;
     cfg.gc_passes = HL_GC_PASSES_FUSED;
     cfg.dealloc = HL_DEALLOC_DEFERRED;
-    deep_cycle_with(&cfg, true);
+    deep_cycle_with(&cfg, true, CHAIN / 4);
 }
 
 int main(int argc, char **argv)
