@@ -18,9 +18,11 @@ object.
 default: 3.11 = /usr/bin/python3, and 3.12 / 3.13 from pyenv
 (~/.pyenv/versions/3.12.*/bin/python3.12, ...) when installed.
 --model-option passes a what-if option to hl-gcbench (gc_passes=fused:
-heaplab's older two-walk collection).  The backend should be pool to
-compare with CPython's own allocator (pymalloc), which lays the heap out
-the same way.
+heaplab's older two-walk collection).  The allocator lays the heap out, and
+the collector's walks are bound by how densely they find their objects, so
+compare like with like: --backend pool (heaplab's pymalloc) against
+CPython's default allocator, or --backend system against CPython run with
+--pythonmalloc malloc (PYTHONMALLOC=malloc: glibc for every object).
 
 Rounds alternate CPython and heaplab runs, model after model; the reported
 figure per side is the median over rounds (the machine may be shared:
@@ -86,8 +88,8 @@ def parse(text):
     return out
 
 
-def run(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
+def run(cmd, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.stderr.write("gc_vs_cpython: %s failed (status %d): %s\n"
                          % (cmd[0], p.returncode, p.stderr.strip()))
@@ -113,6 +115,8 @@ def main():
                     help="V=PYTHON: the interpreter of CPython version V (3.11, 3.12, 3.13)")
     ap.add_argument("--model-option", action="append", default=[])
     ap.add_argument("--backend", default="system")
+    ap.add_argument("--pythonmalloc", default=None,
+                    help="PYTHONMALLOC for CPython (malloc: glibc, as --backend system)")
     ap.add_argument("--groups", type=int, default=200000)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
@@ -135,17 +139,21 @@ def main():
     cp = {v: {k: [] for k in keys} for v in models}
     hl = {v: {k: [] for k in keys} for v in models}
     info = {}
+    env = dict(os.environ)
+    if a.pythonmalloc:
+        env["PYTHONMALLOC"] = a.pythonmalloc
     for _ in range(a.rounds):
         for v in sorted(models):
-            c = run([models[v], "-c", CHILD, str(a.groups), str(a.reps)])
+            c = run([models[v], "-c", CHILD, str(a.groups), str(a.reps)], env)
             h = run([a.gcbench, "--backend", a.backend, "--groups", str(a.groups),
                      "--reps", str(a.reps), "--python-model", v] + opts)
             info[v] = (c, h)
             for k in keys:
                 cp[v][k].append(float(c[k]))
                 hl[v][k].append(float(h[k]))
-    print("shape: %d groups x (instance, its dict, tuple, dict, list); backend %s; %d rounds, "
-          "%d collections each; medians" % (a.groups, a.backend, a.rounds, a.reps))
+    print("shape: %d groups x (instance, its dict, tuple, dict, list); heaplab backend %s, "
+          "CPython PYTHONMALLOC=%s; %d rounds, %d collections each; medians"
+          % (a.groups, a.backend, a.pythonmalloc or "(default)", a.rounds, a.reps))
     if a.model_option:
         print("heaplab model options: %s" % " ".join(a.model_option))
     print("%-6s %-8s %-20s %10s %10s %8s" % ("model", "CPython", "ns per tracked object",
