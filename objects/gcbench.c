@@ -65,11 +65,12 @@ static hl_obj *build(hl_rt *rt, hl_class *rec, long groups)
     hl_obj *root = hl_list_new(rt);
     hl_obj *prev = hl_none(rt);
     for (long i = 0; i < groups; i++) {
+        hl_obj *iobj = hl_int_new(rt, i); /* range()'s i, one object shared below */
         hl_obj *r = hl_inst_new(rt, rec);
         (void)hl_inst_get_dict(rt, r); /* r.__dict__ */
-        hl_obj *t = hl_tuple_pack(rt, 2, hl_int_new(rt, i), hl_obj_newref(rt, root));
+        hl_obj *t = hl_tuple_pack(rt, 2, hl_obj_newref(rt, iobj), hl_obj_newref(rt, root));
         hl_obj *meta = hl_dict_new(rt);
-        hl_dict_set_str(rt, meta, "id", hl_int_new(rt, i));
+        hl_dict_set_str(rt, meta, "id", iobj);
         hl_dict_set_str(rt, meta, "pair", hl_obj_newref(rt, t));
         hl_obj *kids = hl_list_pack(rt, 2, t, hl_obj_newref(rt, meta));
         hl_inst_setattr(rt, r, "kids", kids);
