@@ -25,9 +25,11 @@ CPython's default allocator, or --backend system against CPython run with
 --pythonmalloc malloc (PYTHONMALLOC=malloc: glibc for every object).
 
 Rounds alternate CPython and heaplab runs, model after model; the reported
-figure per side is the median over rounds (the machine may be shared:
-interleaving spreads the noise over both sides).  Exit status 2 on bad
-options.
+figure per side is the median over rounds, and the ratio column the
+median of the rounds' own ratios (each heaplab run against the CPython run
+just before it) with their range, which a drifting load disturbs less (the
+machine may be shared: interleaving spreads the noise over both sides).
+Exit status 2 on bad options.
 """
 import argparse
 import glob
@@ -156,14 +158,16 @@ def main():
           % (a.groups, a.backend, a.pythonmalloc or "(default)", a.rounds, a.reps))
     if a.model_option:
         print("heaplab model options: %s" % " ".join(a.model_option))
-    print("%-6s %-8s %-20s %10s %10s %8s" % ("model", "CPython", "ns per tracked object",
-                                             "CPython", "heaplab", "ratio"))
+    print("%-6s %-8s %-20s %10s %10s %8s %s" % ("model", "CPython", "ns per tracked object",
+                                                "CPython", "heaplab", "ratio", "(rounds)"))
     for v in sorted(models):
         c, h = info[v]
         for k in keys:
             cm, hm = statistics.median(cp[v][k]), statistics.median(hl[v][k])
-            print("%-6s %-8s %-20s %10.1f %10.1f %8.2f"
-                  % (v, c["python"], k.replace("_ns_per_object", ""), cm, hm, hm / cm))
+            ratios = [x / y for x, y in zip(hl[v][k], cp[v][k])]
+            print("%-6s %-8s %-20s %10.1f %10.1f %8.2f (%.2f..%.2f)"
+                  % (v, c["python"], k.replace("_ns_per_object", ""), cm, hm,
+                     statistics.median(ratios), min(ratios), max(ratios)))
         print("%-6s tracked objects: CPython %s (%s before building), heaplab %s"
               % (v, c["tracked_objects"], c["interpreter_objects"], h["tracked_objects"]))
     return 0
