@@ -20,7 +20,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-uint64_t hl_getrefcount(const hl_obj *o) { return o->refcnt; }
 
 /* ---- referents / referrers -------------------------------------------------- */
 
@@ -334,7 +333,7 @@ size_t hl_get_leaking_objects(hl_rt *rt, hl_obj **out, size_t max)
 /* ---- type counts and growth --------------------------------------------------- */
 
 static const char *const builtin_names[HL_KIND_COUNT] = {
-    "NoneType", "int", "float", "str", "tuple", "list", "dict", NULL};
+    "NoneType", "int", "float", "str", "tuple", "list", "dict", NULL, "list_iterator"};
 
 static int count_cmp(const void *a, const void *b)
 {
