@@ -32,6 +32,8 @@ static void usage(FILE *out)
             "  export DIR --format gbench|benchres|csv     in Google Benchmark's or\n"
             "                                              mimalloc-bench's format\n"
             "  check                                       is this machine quiet enough?\n"
+            "  reproduce [ID...|all] [--quick] [--list]    published claims, judged on this\n"
+            "                                              machine\n"
             "\n"
             "Each command has --help.  Documentation: docs/cli.md.\n");
 }
@@ -74,15 +76,17 @@ int main(int argc, char **argv)
         return hl_cli_export(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return hl_cli_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "reproduce") == 0)
+        return hl_cli_reproduce(argc - 1, argv + 1);
     static const char *const commands[] = {"list", "run", "show", "compare", "plot", "export",
-                                           "check"};
+                                           "check", "reproduce"};
     const char *near = hl_cli_suggest(cmd, commands, sizeof commands / sizeof commands[0]);
     if (near) {
         fprintf(stderr, "heaplab: unknown command '%s': did you mean '%s'? (heaplab --help)\n",
                 cmd, near);
         return HL_EXIT_USAGE;
     }
-    fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare, plot, export or check "
-                    "(heaplab --help)\n", cmd);
+    fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare, plot, export, check or "
+                    "reproduce (heaplab --help)\n", cmd);
     return HL_EXIT_USAGE;
 }
