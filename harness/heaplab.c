@@ -35,6 +35,8 @@ static void usage(FILE *out)
             "  check                                       is this machine quiet enough?\n"
             "  inspect WORKLOAD [--backend B] [--type T]   gc stats, objgraph and memory over\n"
             "                                              the run of an object-layer workload\n"
+            "  reproduce [ID...|all] [--quick] [--list]    published claims, judged on this\n"
+            "                                              machine\n"
             "\n"
             "Each command has --help.  Documentation: docs/cli.md.\n");
 }
@@ -79,8 +81,10 @@ int main(int argc, char **argv)
         return hl_cli_check(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0)
         return hl_cli_inspect(argc - 1, argv + 1);
-    static const char *const commands[] = {"list", "run",   "show",  "compare",
-                                           "plot", "export", "check", "inspect"};
+    if (strcmp(cmd, "reproduce") == 0)
+        return hl_cli_reproduce(argc - 1, argv + 1);
+    static const char *const commands[] = {"list",   "run",   "show",    "compare",  "plot",
+                                           "export", "check", "inspect", "reproduce"};
     const char *near = hl_cli_suggest(cmd, commands, sizeof commands / sizeof commands[0]);
     if (near) {
         fprintf(stderr, "heaplab: unknown command '%s': did you mean '%s'? (heaplab --help)\n",
@@ -88,6 +92,6 @@ int main(int argc, char **argv)
         return HL_EXIT_USAGE;
     }
     fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare, plot, export, "
-                    "check or inspect (heaplab --help)\n", cmd);
+                    "check, inspect or reproduce (heaplab --help)\n", cmd);
     return HL_EXIT_USAGE;
 }

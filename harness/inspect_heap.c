@@ -327,10 +327,18 @@ static void via(const hl_obj *from, const hl_obj *to, char *out, size_t outlen)
         }
         break;
     }
-    case HL_KIND_INST:
+    case HL_KIND_INST: {
+        size_t pos = 0;
+        hl_obj *k, *v;
+        while (hl_inst_next_value(from, &pos, &k, &v))
+            if (v == to) {
+                snprintf(out, outlen, ".%.40s", hl_str_data(k));
+                return;
+            }
         if (hl_inst_dict(from) == to)
             snprintf(out, outlen, "__dict__");
         break;
+    }
     default:
         break;
     }

@@ -887,6 +887,11 @@ void hl__shared_keys_instance_made(dk_keys *k)
 unsigned hl__shared_keys_usable_size(const dk_keys *k) { return (unsigned)(k->nentries + k->usable); }
 int64_t hl__shared_keys_nentries(const dk_keys *k) { return k->nentries; }
 
+hl_obj *hl__shared_keys_name(const dk_keys *k, int64_t ix)
+{
+    return *entry_key((dk_keys *)k, ix);
+}
+
 int64_t hl__shared_keys_find(const dk_keys *k, const char *name, size_t len)
 {
     probe p = str_probe(name, len);

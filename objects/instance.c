@@ -490,3 +490,23 @@ uint64_t hl_inst_tag(const hl_obj *o) { return *tag_slot((hl_inst *)o); }
 void hl_inst_set_tag(hl_obj *o, uint64_t tag) { *tag_slot((hl_inst *)o) = tag; }
 
 bool hl_inst_has_values(const hl_obj *o) { return get_vals((const hl_inst *)o) != NULL; }
+
+bool hl_inst_next_value(const hl_obj *o, size_t *pos, hl_obj **name, hl_obj **value)
+{
+    HL_OBJ_ASSERT(o->type->kind == HL_KIND_INST, o, "hl_inst_next_value on a non-instance");
+    const hl_inst *v = (const hl_inst *)o;
+    hl_vals *vals = get_vals(v);
+    if (vals == NULL)
+        return false;
+    const struct dk_keys *keys = cls_of(o)->shared;
+    size_t n = (size_t)hl__shared_keys_nentries(keys);
+    hl_obj **slots = hl__vals_slots(vals);
+    for (; *pos < n; (*pos)++) {
+        if (slots[*pos] != NULL) {
+            *name = hl__shared_keys_name(keys, (int64_t)*pos);
+            *value = slots[(*pos)++];
+            return true;
+        }
+    }
+    return false;
+}

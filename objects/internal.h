@@ -199,6 +199,8 @@ void hl__shared_keys_instance_made(struct dk_keys *k);  /* if usable > 1: usable
 unsigned hl__shared_keys_usable_size(const struct dk_keys *k); /* nentries + usable */
 int64_t hl__shared_keys_nentries(const struct dk_keys *k);
 int64_t hl__shared_keys_find(const struct dk_keys *k, const char *name, size_t len);
+/* The interned str naming entry ix (0 <= ix < nentries); borrowed. */
+hl_obj *hl__shared_keys_name(const struct dk_keys *k, int64_t ix);
 /* insert_into_dictkeys: the name's index, added (the keys take an interned
  * str) while there is room; -1 when there is none, -2 out of memory. */
 int64_t hl__shared_keys_add(hl_rt *rt, struct dk_keys *k, const char *name, size_t len);

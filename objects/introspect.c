@@ -509,10 +509,17 @@ static void for_each_edge(hl_obj *o, edge_fn fn, void *arg)
         }
         break;
     }
-    case HL_KIND_INST:
+    case HL_KIND_INST: {
+        size_t pos = 0;
+        hl_obj *k, *v;
+        while (hl_inst_next_value(o, &pos, &k, &v)) {
+            snprintf(label, sizeof label, ".%.40s", hl_str_data(k));
+            fn(arg, v, label);
+        }
         if (hl_inst_dict(o) != NULL)
             fn(arg, hl_inst_dict(o), "__dict__");
         break;
+    }
     default:
         break;
     }

@@ -261,6 +261,11 @@ hl_obj *hl_inst_dict(const hl_obj *inst);
 hl_obj *hl_inst_get_dict(hl_rt *rt, hl_obj *inst);
 /* Whether the attributes are in a values array (no dict yet). */
 bool hl_inst_has_values(const hl_obj *inst);
+/* The attributes held in the values array, in slot order, for introspection
+ * (gc.get_referents of an instance without a dict visits these):
+ * start with *pos = 0; returns false when done or when the instance has no
+ * values (then its attributes are in hl_inst_dict).  Borrowed name and value. */
+bool hl_inst_next_value(const hl_obj *inst, size_t *pos, hl_obj **name, hl_obj **value);
 /* 8 bytes per instance free for the program (where CPython 3.12 keeps the
  * weakref list pointer; heaplab has no weakrefs).  Tests store ids here. */
 uint64_t hl_inst_tag(const hl_obj *inst);
