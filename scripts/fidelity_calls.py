@@ -26,9 +26,11 @@ with the targets of issue 11 for the 3.11 profile (ratio within 10%, TVD
 at most 0.1).  Recorded traces can be reused with --cpython-stats V=DIR
 (a directory of NAME.stats.json as record-twin-traces.sh writes).
 
-Defaults: --build build, --out build/fidelity, --model
+Defaults: --build build, --out build/fidelity, and without --model:
 3.11=/usr/bin/python3, and 3.12 / 3.13 from pyenv
-(~/.pyenv/versions/3.12.*/bin/python3.12, 3.13.*) when installed.
+(~/.pyenv/versions/3.12.*/bin/python3.12, 3.13.*) when installed.  Given
+--model options are the versions compared (heaplab validate gives the one
+of its interpreter).
 --model-option passes a what-if option to every heaplab cell (e.g.
 freelists=off, to see what a rule is worth).
 
@@ -133,7 +135,7 @@ def cpython_stats(out, model, py, stats_dirs, build):
 def main(argv):
     build = os.path.join(ROOT, "build")
     out = None
-    models = default_models()
+    models = {}
     stats_dirs = {}
     options = []
     json_out = None
@@ -164,6 +166,8 @@ def main(argv):
             if k not in ("3.11", "3.12", "3.13"):
                 fail("%s: model %s is not 3.11, 3.12 or 3.13" % (a, k))
             (models if a == "--model" else stats_dirs)[k] = p
+    if not models:
+        models = default_models()
     out = out or os.path.join(build, "fidelity")
     if not os.path.exists(os.path.join(build, "heaplab-cell-system")):
         fail("no %s/heaplab-cell-system: build heaplab first (cmake --build %s)" % (build, build))

@@ -38,6 +38,7 @@ Exit status: 0, or 2 with one line on stderr for bad input.
 import json
 import re
 import struct
+import zlib
 import sys
 
 MAGIC = b"HLTRACE\0"
@@ -55,16 +56,25 @@ class BadInput(Exception):
 
 
 def read_trace(path):
-    """The file's bytes, checked against the header (version 1, complete)."""
+    """The file's bytes, checked against the header (version 1 or 2,
+    complete; version 2's CRC-32s of header and payload, docs/trace-format.md
+    and workloads/crc32.h: the CRC of zlib.crc32)."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 64 or data[:8] != MAGIC:
         raise BadInput("%s: not a heaplab trace (bad magic or too short)" % path)
     version, header_size, flags, count = struct.unpack_from("<HHIQ", data, 8)
     payload = struct.unpack_from("<Q", data, 40)[0]
-    if version != 1 or header_size != 64:
-        raise BadInput("%s: trace version %d / header %d, this reader knows 1 / 64"
+    if version not in (1, 2) or header_size != 64:
+        raise BadInput("%s: trace version %d / header %d, this reader knows 1 or 2 / 64"
                        % (path, version, header_size))
+    if version == 2:
+        payload_crc, header_crc = struct.unpack_from("<I", data, 52)[0], \
+            struct.unpack_from("<I", data, 60)[0]
+        if zlib.crc32(data[:60]) != header_crc:
+            raise BadInput("%s: header checksum does not match (a damaged trace)" % path)
+        if flags & 1 and zlib.crc32(data[64:]) != payload_crc:
+            raise BadInput("%s: payload checksum does not match (a damaged trace)" % path)
     if not flags & 1:
         raise BadInput("%s: trace is incomplete (the recorded process did not exit normally)"
                        % path)
