@@ -160,11 +160,27 @@ int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *js
             continue;
         hl_catalog_parse_workload(&cat->workloads[cat->n_workloads++], w);
     }
+    const hl_json *pm = hl_json_get(doc, "python_models");
+    if (cat->n_python_models == 0)
+        for (size_t i = 0; i < hl_json_len(pm) && i < HL_CAT_MAX_MODELS; i++) {
+            const char *v = hl_json_str(hl_json_at(pm, i), NULL);
+            if (v && strlen(v) < sizeof cat->python_models[0])
+                copy_str(cat->python_models[cat->n_python_models++],
+                         sizeof cat->python_models[0], v);
+        }
     int vi = hl_catalog_variant_index(variant);
     if (vi >= 0)
         cat->have_variant[vi] = true;
     hl_json_free(doc);
     return 0;
+}
+
+bool hl_catalog_has_python_model(const hl_catalog *cat, const char *v)
+{
+    for (size_t i = 0; i < cat->n_python_models; i++)
+        if (strcmp(cat->python_models[i], v) == 0)
+            return true;
+    return false;
 }
 
 /* The whole of an open (unlinked) file, from its start; NULL on failure. */

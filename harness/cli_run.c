@@ -77,6 +77,8 @@ static const char *const run_usage =
     "  --label TEXT            a name for this run, in every output file (compare prints it)\n"
     "  --reference BACKEND     the backend rankings divide by (default: the fastest that\n"
     "                          is not a debug backend)\n"
+    "  --python-model V        the CPython version the object-layer cells model: 3.11,\n"
+    "                          3.12 or 3.13 (default: the build machine's python3)\n"
     "external programs (command cells; README \"Benchmark your own program or allocator\"):\n"
     "  --command CMD           run CMD (words split like a shell, no shell) under every\n"
     "                          process allocator; repeatable\n"
@@ -376,6 +378,10 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
             CHECK_R();
             o->req.reference = v;
             o->matrix_given = true;
+        } else if (OPT("--python-model")) {
+            CHECK_R();
+            o->req.python_model = v;
+            o->matrix_given = true;
         } else if (OPT("--out")) {
             CHECK_R();
             if (check_dir_arg("--out", v) != 0)
@@ -397,7 +403,7 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
                 "--backends", "--workloads", "--threads", "--param", "--repetitions",
                 "--min-time", "--warmup-time", "--seed", "--timeout", "--memory-limit",
                 "--measure", "--iterations", "--fixed-ops", "--trace", "--label", "--reference",
-                "--out", "--resume", "--plot", "--dry-run"};
+                "--python-model", "--out", "--resume", "--plot", "--dry-run"};
             const char *all[sizeof flags / sizeof flags[0] + 16];
             size_t n_all = 0;
             for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)

@@ -82,6 +82,10 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
     ja_add(ja, "%s", plan->suite_size);
     ja_add(ja, "--measure");
     ja_add(ja, "%s", plan->measure);
+    if (c->python_model[0]) {
+        ja_add(ja, "--python-model");
+        ja_add(ja, "%s", c->python_model);
+    }
     if (!instr && plan->fixed_ops) {
         ja_add(ja, "--fixed-ops");
         ja_add(ja, "%" PRIu64, plan->fixed_ops);

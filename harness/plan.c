@@ -287,6 +287,15 @@ static int plan_settings(plan_build *pb)
                                       "drop it or add --measure instructions");
         return -1;
     }
+    if (req->python_model && !hl_catalog_has_python_model(pb->cat, req->python_model)) {
+        char list[64] = "";
+        for (size_t i = 0; i < pb->cat->n_python_models; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     pb->cat->python_models[i]);
+        snprintf(pb->err, pb->errlen, "--python-model %s: this build models CPython %s",
+                 req->python_model, list[0] ? list : "(no version: rebuild the cells)");
+        return -1;
+    }
     plan->seed = choose_seed(req, instr);
     if (req->reference)
         snprintf(plan->reference, sizeof plan->reference, "%s", req->reference);
@@ -523,6 +532,8 @@ static int add_point(plan_build *pb, const hl_cat_workload *wl, const hl_plan_sw
             snprintf(c.variant, sizeof c.variant, "%s", pb->variants[b]);
             snprintf(c.workload, sizeof c.workload, "%s", wl->name);
             snprintf(c.data, sizeof c.data, "%s", wl->data);
+            if (pb->req->python_model && strcmp(wl->layer, "objects") == 0)
+                snprintf(c.python_model, sizeof c.python_model, "%s", pb->req->python_model);
             c.threaded = wl->threaded;
             c.threads = wl->threaded ? pb->threads[t] : 1;
             for (size_t s = 0; s < n_applies; s++) {
@@ -586,6 +597,16 @@ int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *pl
         rc = hl_plan_add_commands(cat, req, plan, &pb->cap, err, errlen);
     if (rc == 0)
         rc = check_backends_used(req, plan, err, errlen);
+    if (rc == 0 && req->python_model) {
+        bool used = false;
+        for (size_t c = 0; c < plan->n_cells && !used; c++)
+            used = plan->cells[c].python_model[0] != '\0';
+        if (!used) {
+            snprintf(err, errlen, "--python-model applies to object-layer workloads; none is "
+                                  "selected (heaplab list workloads)");
+            rc = -1;
+        }
+    }
     free(pb);
     if (rc != 0) {
         hl_plan_free(plan);
@@ -791,6 +812,8 @@ void hl_plan_write_cell(hl_jw *w, const hl_plan_cell *c)
     hl_jw_str(w, "variant", c->variant);
     hl_jw_str(w, "workload", c->workload);
     hl_jw_str(w, "data", c->data[0] ? c->data : NULL);
+    if (c->python_model[0])
+        hl_jw_str(w, "python_model", c->python_model);
     hl_jw_uint(w, "threads", c->threads);
     hl_jw_bool(w, "threaded", c->threaded);
     hl_jw_obj_begin(w, "params");
@@ -924,6 +947,8 @@ int hl_plan_read_cell(hl_jread *r, const hl_json *o, const char *path, hl_plan_c
     hl_jread_str(r, o, path, "variant", true, false, pc->variant, sizeof pc->variant);
     hl_jread_str(r, o, path, "workload", true, false, pc->workload, sizeof pc->workload);
     hl_jread_str(r, o, path, "data", false, true, pc->data, sizeof pc->data);
+    hl_jread_str(r, o, path, "python_model", false, false, pc->python_model,
+                 sizeof pc->python_model);
     hl_jread_int(r, o, path, "threads", true, 1, 1024, &threads);
     hl_jread_bool(r, o, path, "threaded", false, &pc->threaded);
     pc->threads = (unsigned)threads;

@@ -60,6 +60,8 @@ typedef struct hl_plan_cell {
     char data[16];       /* the data file the workload reads: "" or "trace" */
     unsigned threads;    /* 1 for workloads that are not threaded */
     bool threaded;
+    char python_model[8]; /* object-layer cells: the CPython version modelled
+                           * (--python-model), "" for the cell's default */
     size_t n_params;     /* explicit overrides only; the rest come from suite_size */
     hl_plan_param params[HL_CAT_MAX_PARAMS];
 } hl_plan_cell;
@@ -151,6 +153,7 @@ typedef struct hl_plan_request {
     uint64_t fixed_ops;                /* time mode; default by suite, 0 = no pass */
     const char *trace;                 /* trace file for replay workloads, or NULL */
     const char *reference;             /* --reference BACKEND, or NULL */
+    const char *python_model;          /* --python-model V for object-layer cells, or NULL */
     /* Command cells (plan_commands.c): the commands (expanded and checked),
      * the --python interpreters, the warm-up runs (default 1). */
     size_t n_commands;

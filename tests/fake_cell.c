@@ -37,7 +37,8 @@ static void describe(void)
 {
     const char *natives = strcmp(variant, "system") == 0 ? "system" : variant;
     printf("{\"format\":\"%s\",\"format_version\":%d,\"protocol\":%d,\"variant\":\"%s\","
-           "\"process_check\":{\"ok\":true,\"message\":null},\"backends\":[",
+           "\"process_check\":{\"ok\":true,\"message\":null},"
+           "\"python_models\":[\"3.11\",\"3.12\"],\"backends\":[",
            HL_DESCRIBE_FORMAT, HL_DESCRIBE_VERSION, HL_PROTOCOL_VERSION, variant);
     printf("{\"name\":\"%s\",\"summary\":\"fake native\",\"version\":\"9.9.%d\","
            "\"kind\":\"process\",\"thread_safe\":true,\"native\":true},",
@@ -96,7 +97,8 @@ int main(int argc, char **argv)
     if (strncmp(base, "heaplab-cell-", 13) == 0)
         variant = base + 13;
 
-    const char *backend = NULL, *workload = NULL, *out = ".", *trace = NULL;
+    const char *backend = NULL, *workload = NULL, *out = ".", *trace = NULL,
+               *python_model = NULL;
     long size = -1, depth = -1, threads = 1;
     int describe_flag = 0;
     for (int i = 1; i < argc; i++) {
@@ -126,6 +128,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--threads") == 0 && v) {
             threads = atol(v);
             i++;
+        } else if (strcmp(a, "--python-model") == 0 && v) {
+            python_model = v;
+            i++;
         } else if (strcmp(a, "--trace") == 0 && v) {
             trace = v;
             i++;
@@ -148,6 +153,8 @@ int main(int argc, char **argv)
     }
     if (!backend || !workload)
         return bad("--backend and --workload are required", NULL);
+    if (python_model && strcmp(workload, "tree") != 0)
+        return bad("--python-model applies to object-layer workloads only: ", workload);
     char name[32];
     snprintf(name, sizeof name, "%.*s", (int)strcspn(backend, ":"), backend);
     int hosted = strcmp(name, "pool") == 0 || strcmp(name, "guard") == 0 ||

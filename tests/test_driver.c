@@ -257,6 +257,10 @@ TEST(bad_run_flags)
         unlink(bogus);
     }
     BAD("--iterations applies to --measure instructions only", "run", "--iterations", "5");
+    BAD("--python-model 3.10: this build models CPython 3.11, 3.12", "run", "--python-model",
+        "3.10");
+    BAD("--python-model applies to object-layer workloads", "run", "--workloads", "pairs",
+        "--python-model", "3.12");
     BAD("--iterations 0: out of range", "run", "--measure", "instructions", "--iterations", "0");
 }
 
@@ -649,6 +653,29 @@ TEST(trace_reaches_replay_only_when_given)
     char *o = slurp(out_path);
     CHECK(rc == 0 && strstr(o, "24 cells") != NULL && strstr(o, "replay") == NULL);
     free(o);
+}
+
+TEST(python_model_reaches_object_cells_only)
+{
+    int rc = heaplab("run", "--backends", "system", "--workloads", "pairs,tree", "--threads", "1",
+                     "--python-model", "3.12", "--repetitions", "1", "--out", "model", NULL);
+    CHECK(rc == 0);
+    hl_json *doc = load_results("model");
+    REQUIRE(doc != NULL);
+    CHECK_STR(hl_json_get_str(find_cell(doc, "tree--system--t1"), "python_model", "(none)"),
+              "3.12");
+    CHECK_STR(hl_json_get_str(find_cell(doc, "pairs--system--t1"), "python_model", "(none)"),
+              "(none)");
+    CHECK_STR(rep_status(doc, "tree--system--t1", 0), "ok");
+    hl_json_free(doc);
+    /* plan.json holds it for --resume (and the fake cell refuses it on raw workloads, as
+     * the real one does, so pairs' "ok" shows it was not passed there) */
+    CHECK(rc == 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/model/plan.json", tmpdir);
+    char *plan = slurp(path);
+    CHECK_MSG(count_str(plan, "\"python_model\": \"3.12\"") == 1, "%s", plan);
+    free(plan);
 }
 
 TEST(a_trace_with_nothing_to_replay_is_refused_at_plan_time)
@@ -1446,6 +1473,7 @@ int main(int argc, char **argv)
     RUN(sigkill_then_resume_runs_exactly_the_missing_jobs);
     RUN(sigint_stops_and_resume_finishes);
     RUN(trace_reaches_replay_only_when_given);
+    RUN(python_model_reaches_object_cells_only);
     RUN(a_trace_with_nothing_to_replay_is_refused_at_plan_time);
     RUN(resume_from_plan_only);
     RUN(out_dir_is_not_overwritten);
