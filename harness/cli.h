@@ -25,6 +25,7 @@ int hl_cli_export(int argc, char **argv);
 int hl_cli_check(int argc, char **argv);
 int hl_cli_inspect(int argc, char **argv);
 int hl_cli_reproduce(int argc, char **argv);
+int hl_cli_validate(int argc, char **argv);
 
 /* Prints "heaplab CMD: message" (one line) to stderr; returns HL_EXIT_USAGE. */
 int hl_cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -54,5 +55,22 @@ const char *hl_cli_suggest(const char *word, const char *const *candidates, size
 /* Splits a comma-separated list in place (s is modified); empty items are
  * an error.  Returns the count, or -1 after printing the error. */
 int hl_cli_split(const char *cmd, const char *flag, char *s, const char **items, size_t max);
+
+/* Shared by the commands that run `heaplab run` children (reproduce,
+ * validate). */
+/* The source tree this heaplab was built from (the parent of the plots/
+ * its build recorded). */
+void hl_cli_source_dir(char *out, size_t outlen);
+/* CLOCK_MONOTONIC, in seconds. */
+double hl_cli_now_s(void);
+/* The last non-empty line of a file, "" when it cannot be read. */
+void hl_cli_last_line(const char *path, char *out, size_t outlen);
+/* A word quoted for a --command line (split like a POSIX shell's words,
+ * command.h): as is when plain, else single-quoted. */
+void hl_cli_quote_word(const char *w, char *out, size_t outlen);
+/* A fresh results/<YYYY-MM-DD>-WHAT[-quick][-N]; 0, or -1 when none is free. */
+int hl_cli_default_out(const char *what, bool quick, char *out, size_t outlen);
+/* Does the directory hold nothing (but dot files)? */
+bool hl_cli_dir_empty(const char *dir);
 
 #endif

@@ -1,13 +1,18 @@
 /* cli_common.c - option helpers shared by the commands; see cli.h. */
 #include "cli.h"
 
+#include "build_info.h"
+#include "fsutil.h"
+
 #include <errno.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int hl_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -166,4 +171,86 @@ const char *hl_cli_suggest(const char *word, const char *const *candidates, size
         }
     }
     return best;
+}
+
+void hl_cli_source_dir(char *out, size_t outlen)
+{
+    /* The build records its source tree's plots/; the tree is its parent. */
+    snprintf(out, outlen, "%s", hl_build_info.plots_dir);
+    size_t n = strlen(out);
+    if (n > 6 && strcmp(out + n - 6, "/plots") == 0)
+        out[n - 6] = '\0';
+}
+
+double hl_cli_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void hl_cli_last_line(const char *path, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    size_t len = 0;
+    char *text = hl_read_file(path, &len);
+    if (!text)
+        return;
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+        text[--len] = '\0';
+    char *nl = strrchr(text, '\n');
+    snprintf(out, outlen, "%s", nl ? nl + 1 : text);
+    free(text);
+}
+
+void hl_cli_quote_word(const char *w, char *out, size_t outlen)
+{
+    if (w[0] && !strpbrk(w, " \t'\"\\$`()[]*?;&|<>{}#~")) {
+        snprintf(out, outlen, "%s", w);
+        return;
+    }
+    size_t k = 0;
+    if (k + 1 < outlen)
+        out[k++] = '\'';
+    for (const char *p = w; *p && k + 5 < outlen; p++) {
+        if (*p == '\'') {
+            memcpy(out + k, "'\\''", 4);
+            k += 4;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    if (k + 1 < outlen)
+        out[k++] = '\'';
+    out[k] = '\0';
+}
+
+int hl_cli_default_out(const char *what, bool quick, char *out, size_t outlen)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char date[16];
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    for (int n = 1; n < 10000; n++) {
+        if (n == 1)
+            snprintf(out, outlen, "results/%s-%s%s", date, what, quick ? "-quick" : "");
+        else
+            snprintf(out, outlen, "results/%s-%s%s-%d", date, what, quick ? "-quick" : "", n);
+        if (!hl_path_exists(out))
+            return 0;
+    }
+    return -1;
+}
+
+bool hl_cli_dir_empty(const char *dir)
+{
+    glob_t g;
+    char pat[4200];
+    snprintf(pat, sizeof pat, "%s/*", dir);
+    int rc = glob(pat, GLOB_NOSORT, NULL, &g);
+    bool empty = rc == GLOB_NOMATCH;
+    if (rc == 0)
+        globfree(&g);
+    return empty;
 }

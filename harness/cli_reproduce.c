@@ -105,15 +105,6 @@ typedef struct repro_opts {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static void src_dir(char *out, size_t outlen)
-{
-    /* The build records its source tree's plots/; the tree is its parent. */
-    bprintf(out, outlen, "%s", hl_build_info.plots_dir);
-    size_t n = strlen(out);
-    if (n > 6 && strcmp(out + n - 6, "/plots") == 0)
-        out[n - 6] = '\0';
-}
-
 static void cpu_model(char *out, size_t outlen)
 {
     bprintf(out, outlen, "unknown CPU");
@@ -142,28 +133,6 @@ static double load1(void)
     return getloadavg(l, 3) >= 1 ? l[0] : NAN;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The last non-empty line of a file, into out. */
-static void last_line(const char *path, char *out, size_t outlen)
-{
-    out[0] = '\0';
-    size_t len = 0;
-    char *text = hl_read_file(path, &len);
-    if (!text)
-        return;
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-        text[--len] = '\0';
-    char *nl = strrchr(text, '\n');
-    bprintf(out, outlen, "%s", nl ? nl + 1 : text);
-    free(text);
-}
-
 static int copy_file(const char *from, const char *to, char *err, size_t errlen)
 {
     size_t len = 0;
@@ -182,34 +151,11 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     return hl_atomic_commit(&af, false, err, errlen);
 }
 
-/* A word of a --command line, quoted for its shell-like splitting. */
-static void quote_word(const char *w, char *out, size_t outlen)
-{
-    if (w[0] && !strpbrk(w, " \t'\"\\$`()[]*?;&|<>{}#~")) {
-        bprintf(out, outlen, "%s", w);
-        return;
-    }
-    size_t k = 0;
-    if (k + 1 < outlen)
-        out[k++] = '\'';
-    for (const char *p = w; *p && k + 5 < outlen; p++) {
-        if (*p == '\'') {
-            memcpy(out + k, "'\\''", 4);
-            k += 4;
-        } else {
-            out[k++] = *p;
-        }
-    }
-    if (k + 1 < outlen)
-        out[k++] = '\'';
-    out[k] = '\0';
-}
-
 /* args with every {src} replaced by the (quoted) source tree. */
 static void expand_src(const char *args, const char *src, char *out, size_t outlen)
 {
     char q[4200];
-    quote_word(src, q, sizeof q);
+    hl_cli_quote_word(src, q, sizeof q);
     size_t k = 0;
     out[0] = '\0';
     for (const char *p = args; *p && k + 1 < outlen;) {
@@ -780,7 +726,7 @@ static void print_argv(const hl_repro_run *run, FILE *out)
 {
     for (size_t i = 0; i < run->argc; i++) {
         char q[4200];
-        quote_word(i == 0 ? "heaplab" : run->argv[i], q, sizeof q);
+        hl_cli_quote_word(i == 0 ? "heaplab" : run->argv[i], q, sizeof q);
         fprintf(out, "%s%s", i ? " " : "", q);
     }
     fputc('\n', out);
@@ -843,9 +789,9 @@ static bool execute(hl_repro *r, hl_repro_run *run, size_t index, size_t total)
     hl_run_opts ro = {.path = "/proc/self/exe", .argv = av, .stdout_path = out,
                       .stderr_path = errp};
     hl_run_result res;
-    double t0 = now_s();
+    double t0 = hl_cli_now_s();
     hl_runner_run(&ro, &res);
-    run->seconds = now_s() - t0;
+    run->seconds = hl_cli_now_s() - t0;
     if (res.outcome == HL_RUN_INTERRUPTED ||
         (res.outcome == HL_RUN_EXITED && res.exit_code == HL_EXIT_INTERRUPTED)) {
         run->state = HL_RR_FAILED;
@@ -854,7 +800,7 @@ static bool execute(hl_repro *r, hl_repro_run *run, size_t index, size_t total)
     }
     if (res.outcome == HL_RUN_EXITED && res.exit_code == HL_EXIT_USAGE) {
         char line[600];
-        last_line(errp, line, sizeof line);
+        hl_cli_last_line(errp, line, sizeof line);
         run->state = HL_RR_UNAVAILABLE;
         bprintf(run->why, sizeof run->why, "this heaplab cannot run it: %s",
                  line[0] ? line : "heaplab run refused its command line");
@@ -863,7 +809,7 @@ static bool execute(hl_repro *r, hl_repro_run *run, size_t index, size_t total)
     }
     if (res.outcome != HL_RUN_EXITED || (res.exit_code != 0 && res.exit_code != HL_EXIT_FAIL)) {
         char line[600];
-        last_line(errp, line, sizeof line);
+        hl_cli_last_line(errp, line, sizeof line);
         run->state = HL_RR_FAILED;
         bprintf(run->why, sizeof run->why, "heaplab run %s %d: %s",
                  res.outcome == HL_RUN_EXITED ? "exited with" : "died of signal",
@@ -1042,36 +988,6 @@ static void list_claims(const hl_repro *r)
 
 /* ---- the command ------------------------------------------------------------------------------- */
 
-static int default_out(bool quick, char *out, size_t outlen)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    char date[16];
-    strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    for (int n = 1; n < 10000; n++) {
-        if (n == 1)
-            bprintf(out, outlen, "results/%s-reproduce%s", date, quick ? "-quick" : "");
-        else
-            bprintf(out, outlen, "results/%s-reproduce%s-%d", date, quick ? "-quick" : "", n);
-        if (!hl_path_exists(out))
-            return 0;
-    }
-    return -1;
-}
-
-static bool dir_empty(const char *dir)
-{
-    glob_t g;
-    char pat[4200];
-    bprintf(pat, sizeof pat, "%s/*", dir);
-    int rc = glob(pat, GLOB_NOSORT, NULL, &g);
-    bool empty = rc == GLOB_NOMATCH;
-    if (rc == 0)
-        globfree(&g);
-    return empty;
-}
-
 static void free_repro(hl_repro *r)
 {
     for (size_t i = 0; i < r->n_runs; i++) {
@@ -1118,7 +1034,7 @@ int hl_cli_reproduce(int argc, char **argv)
     hl_json *plan_doc = NULL;
     char err[2048];
     int status = HL_EXIT_OK;
-    src_dir(r.src_dir, sizeof r.src_dir);
+    hl_cli_source_dir(r.src_dir, sizeof r.src_dir);
     if (o.resume) {
         bprintf(r.dir, sizeof r.dir, "%s", o.resume);
         if (load_plan(o.resume, &o, &plan_doc, r.command, sizeof r.command, err, sizeof err) != 0) {
@@ -1169,11 +1085,11 @@ int hl_cli_reproduce(int argc, char **argv)
         make_command(&r, &o);
         if (o.out)
             bprintf(r.dir, sizeof r.dir, "%s", o.out);
-        else if (default_out(r.quick, r.dir, sizeof r.dir) != 0) {
+        else if (hl_cli_default_out("reproduce", r.quick, r.dir, sizeof r.dir) != 0) {
             status = hl_cli_usage_error(CMD, "no free results/<date>-reproduce-N: give --out DIR");
             goto out;
         }
-        if (hl_path_exists(r.dir) && (!hl_is_dir(r.dir) || !dir_empty(r.dir))) {
+        if (hl_path_exists(r.dir) && (!hl_is_dir(r.dir) || !hl_cli_dir_empty(r.dir))) {
             status = hl_cli_usage_error(CMD, "--out %s already exists and is not empty: choose "
                                              "another DIR, or finish it with --resume %s",
                                         r.dir, r.dir);
@@ -1220,7 +1136,7 @@ int hl_cli_reproduce(int argc, char **argv)
                    : "each experiment's repetitions and sizes (reproduce.md lists them)");
     fflush(stdout);
     hl_runner_install_signal_handlers();
-    double t0 = now_s();
+    double t0 = hl_cli_now_s();
     size_t total = 0, k = 0;
     for (size_t i = 0; i < r.n_runs; i++)
         total += r.runs[i].state == HL_RR_PLANNED;
@@ -1230,7 +1146,7 @@ int hl_cli_reproduce(int argc, char **argv)
         if (!execute(&r, &r.runs[i], ++k, total))
             r.interrupted = true;
     }
-    r.seconds = now_s() - t0;
+    r.seconds = hl_cli_now_s() - t0;
     hl_metadata_now_iso(r.finished, sizeof r.finished);
     if (r.interrupted) {
         printf("\ninterrupted: finish it with heaplab reproduce --resume %s\n", r.dir);

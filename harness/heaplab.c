@@ -37,6 +37,8 @@ static void usage(FILE *out)
             "                                              the run of an object-layer workload\n"
             "  reproduce [ID...|all] [--quick] [--list]    published claims, judged on this\n"
             "                                              machine\n"
+            "  validate [--quick] [--python PATH]          heaplab's model against real CPython:\n"
+            "                                              ratios and the agreement score\n"
             "\n"
             "Each command has --help.  Documentation: docs/cli.md.\n");
 }
@@ -51,7 +53,7 @@ int main(int argc, char **argv)
     }
     if (argc < 2) {
         fprintf(stderr, "heaplab: no command: use list, run, show, compare, plot, export, "
-                        "check or inspect (heaplab --help)\n");
+                        "check, inspect, reproduce or validate (heaplab --help)\n");
         return HL_EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -83,8 +85,11 @@ int main(int argc, char **argv)
         return hl_cli_inspect(argc - 1, argv + 1);
     if (strcmp(cmd, "reproduce") == 0)
         return hl_cli_reproduce(argc - 1, argv + 1);
-    static const char *const commands[] = {"list",   "run",   "show",    "compare",  "plot",
-                                           "export", "check", "inspect", "reproduce"};
+    if (strcmp(cmd, "validate") == 0)
+        return hl_cli_validate(argc - 1, argv + 1);
+    static const char *const commands[] = {"list",   "run",   "show",      "compare", "plot",
+                                           "export", "check", "inspect",   "reproduce",
+                                           "validate"};
     const char *near = hl_cli_suggest(cmd, commands, sizeof commands / sizeof commands[0]);
     if (near) {
         fprintf(stderr, "heaplab: unknown command '%s': did you mean '%s'? (heaplab --help)\n",
@@ -92,6 +97,6 @@ int main(int argc, char **argv)
         return HL_EXIT_USAGE;
     }
     fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare, plot, export, "
-                    "check, inspect or reproduce (heaplab --help)\n", cmd);
+                    "check, inspect, reproduce or validate (heaplab --help)\n", cmd);
     return HL_EXIT_USAGE;
 }

@@ -28,7 +28,8 @@ static const char query_script[] =
     "print('debug=%d' % bool(c('Py_DEBUG')))\n"
     "print('free_threaded=%d' % bool(c('Py_GIL_DISABLED')))\n"
     "print('pymalloc=%d' % bool(c('WITH_PYMALLOC')))\n"
-    "print('mimalloc=%d' % bool(c('WITH_MIMALLOC')))\n";
+    "print('mimalloc=%d' % bool(c('WITH_MIMALLOC')))\n"
+    "print('executable=' + (sys.executable or ''))\n";
 
 static const char *field(const char *text, const char *key, char *out, size_t outlen)
 {
@@ -102,6 +103,7 @@ int hl_pyconfig_query(const char *path, const char *name, hl_pyinterp *out, char
     field(text, "version", v, sizeof v);
     field(text, "implementation", impl, sizeof impl);
     field(text, "build", out->build, sizeof out->build);
+    field(text, "executable", out->executable, sizeof out->executable);
     if (sscanf(v, "%u.%u", &out->major, &out->minor) != 2 || strcmp(impl, "cpython") != 0 ||
         out->major != 3 || out->minor < 6) {
         snprintf(err, errlen, "--python %s is %s %s: heaplab's configurations need CPython "

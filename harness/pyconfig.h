@@ -42,6 +42,8 @@ typedef struct hl_pyinterp {
     char version[24];           /* "3.11.2" */
     unsigned major, minor;
     char build[200];            /* sys.version's first line: build date and compiler */
+    char executable[4096];      /* sys.executable: the binary behind a wrapper (pyenv's
+                                 * shims are shell scripts); not recorded in plans */
     bool debug;                 /* Py_DEBUG */
     bool free_threaded;         /* Py_GIL_DISABLED */
     bool with_pymalloc;         /* WITH_PYMALLOC */

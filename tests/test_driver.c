@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -278,10 +279,42 @@ TEST(bad_show_compare_flags)
     BAD("A: ", "compare", "/nonexistent", DATA_DIR "/compare_b");
 }
 
+TEST(bad_validate_flags)
+{
+    BAD("unknown option '--bogus'", "validate", "--bogus");
+    BAD("did you mean '--quick'", "validate", "--quik");
+    BAD("unexpected argument 'all'", "validate", "all");
+    BAD("--repetitions 2: out of range", "validate", "--repetitions", "2");
+    BAD("--workloads: 'pairs' has no Python twin", "validate", "--workloads", "churn,pairs");
+    BAD("--workloads lists churn twice", "validate", "--workloads", "churn,churn");
+    BAD("--workloads has an empty item", "validate", "--workloads", "churn,");
+    BAD("--quick takes no value", "validate", "--quick=1");
+    BAD("--resume takes the options stored in x", "validate", "--resume", "x", "--quick");
+    BAD("--resume /nonexistent: not a directory", "validate", "--resume", "/nonexistent");
+    BAD("--python /nonexistent/python3: no such file", "validate", "--python",
+        "/nonexistent/python3", "--out", "/nonexistent-out");
+    BAD("did not answer", "validate", "--python", "/bin/true", "--out", "/nonexistent-out");
+    /* a directory with something in it is not a new --out */
+    BAD("exists and is not empty", "validate", "--out", DATA_DIR);
+    /* nothing was made by the refusals */
+    CHECK(access("/nonexistent-out", F_OK) != 0);
+    /* an interpreter the cells do not model (the fake cells list 3.11 and 3.12): only
+     * where a 3.13 is installed */
+    char pat[600];
+    snprintf(pat, sizeof pat, "%s/.pyenv/versions/3.13*/bin/python3.13",
+             getenv("HOME") ? getenv("HOME") : "/nonexistent");
+    glob_t g;
+    if (glob(pat, 0, NULL, &g) == 0) {
+        BAD("heaplab models 3.11, 3.12", "validate", "--python", g.gl_pathv[0], "--out",
+            "/nonexistent-out");
+        globfree(&g);
+    }
+}
+
 TEST(help_for_every_command)
 {
-    const char *cmds[] = {"list", "run", "show", "compare"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *cmds[] = {"list", "run", "show", "compare", "validate"};
+    for (size_t i = 0; i < 5; i++) {
         int rc = heaplab(cmds[i], "--help", NULL);
         char *o = slurp(out_path);
         CHECK(rc == 0);
@@ -1465,6 +1498,7 @@ int main(int argc, char **argv)
     RUN(bad_commands);
     RUN(bad_run_flags);
     RUN(bad_show_compare_flags);
+    RUN(bad_validate_flags);
     RUN(help_for_every_command);
     RUN(list_reports_backends_and_missing);
     RUN(dry_run_expands_matrix);
