@@ -337,9 +337,17 @@ static void plan_run_argv(hl_validate *vr, hl_val_run *run)
             vbprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                      list[0] ? "," : "", run->configs[i].backend);
     }
-    for (size_t i = 0; i < run->n_configs; i++)
-        vbprintf(list + strlen(list), sizeof list - strlen(list), ",%s@%s",
-                 run->configs[i].config, run->py.name);
+    /* A configuration spelled like one of those backends ("mimalloc", 3.13's
+     * bundled one) is already planned by it: heaplab run gives a {python}
+     * command every --backends entry that is a configuration. */
+    for (size_t i = 0; i < run->n_configs; i++) {
+        bool planned = false;
+        for (size_t j = 0; j < run->n_configs; j++)
+            planned |= strcmp(run->configs[j].backend, run->configs[i].config) == 0;
+        if (!planned)
+            vbprintf(list + strlen(list), sizeof list - strlen(list), ",%s@%s",
+                     run->configs[i].config, run->py.name);
+    }
     add_arg(run, "--backends");
     add_arg(run, "%s", list);
     add_arg(run, "--python");

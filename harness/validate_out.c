@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -47,6 +48,26 @@ static void oprintf(char *out, size_t outlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(out, outlen, fmt, ap);
     va_end(ap);
+}
+
+/* Seconds between two of a result set's ISO-8601 UTC times
+ * ("2026-12-02T03:00:12.345Z"); NAN when either does not parse. */
+static double iso_span(const char *from, const char *to)
+{
+    struct tm a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    const char *ea = strptime(from, "%Y-%m-%dT%H:%M:%S", &a);
+    const char *eb = strptime(to, "%Y-%m-%dT%H:%M:%S", &b);
+    if (!ea || !eb)
+        return NAN;
+    return difftime(timegm(&b), timegm(&a)) + (strtod(eb, NULL) - strtod(ea, NULL));
+}
+
+/* How long the interpreter's run took, from its own result set. */
+static double run_seconds(const hl_val_run *run)
+{
+    return run->loaded ? iso_span(run->rs.started, run->rs.finished) : NAN;
 }
 
 static double score_of(const hl_val_score *s)
@@ -167,6 +188,8 @@ static int write_json(const hl_validate *vr, char *err, size_t errlen)
         hl_jw_str(&w, "version", run->py.version);
         hl_jw_str(&w, "model", run->model);
         hl_jw_str(&w, "results", run->py.name);
+        hl_jw_num(&w, "run_seconds", run_seconds(run));
+        hl_jw_str(&w, "measured_by", run->loaded ? run->rs.plan.build.git_commit : NULL);
         hl_jw_str(&w, "failed", run->why[0] ? run->why : NULL);
         hl_jw_arr_begin(&w, "configurations");
         for (size_t i = 0; i < run->n_configs; i++) {
@@ -275,9 +298,11 @@ static void md_interp(FILE *f, const hl_validate *vr, size_t r)
         fprintf(f, "**The run failed:** %s\n\n", run->why);
     if (!run->loaded)
         return;
-    fprintf(f, "Result set: `%s/` (`heaplab show %s/%s`).  Ratios to pymalloc (CPython) and "
-               "to pool (heaplab), median of the per-round ratios [interval].\n",
-            run->py.name, vr->dir, run->py.name);
+    fprintf(f, "Result set: `%s/` (`heaplab show %s/%s`), measured by heaplab %s%s in "
+               "%.0f s.  Ratios to pymalloc (CPython) and to pool (heaplab), median of the "
+               "per-round ratios [interval]; in parentheses the median itself.\n",
+            run->py.name, vr->dir, run->py.name, run->rs.plan.build.git_commit,
+            run->rs.plan.build.git_dirty ? " (dirty)" : "", run_seconds(run));
     for (size_t w = 0; w < vr->n_workloads; w++) {
         const hl_val_out_block *bt = block_of(vr, r, vr->workloads[w], 0);
         const hl_val_out_block *bm = block_of(vr, r, vr->workloads[w], 1);
@@ -350,9 +375,13 @@ static int write_md(const hl_validate *vr, bool chart, char *err, size_t errlen)
     FILE *f = af.f;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     fprintf(f, "# How faithful is heaplab's model: heaplab validate\n\n");
-    fprintf(f, "`%s`  \nheaplab %s%s, seed %llu, %u rounds, %ld CPUs, %.0f s\n\n", vr->command,
-            hl_build_info.git_commit, hl_build_info.git_dirty ? " (dirty)" : "",
-            (unsigned long long)vr->seed, vr->repetitions, ncpu, vr->seconds);
+    double total = 0;
+    for (size_t r = 0; r < vr->n_runs; r++)
+        total += isfinite(run_seconds(&vr->runs[r])) ? run_seconds(&vr->runs[r]) : 0;
+    fprintf(f, "`%s`  \nseed %llu, %u rounds, %ld CPUs; the runs took %.0f s; report by "
+               "heaplab %s%s\n\n",
+            vr->command, (unsigned long long)vr->seed, vr->repetitions, ncpu, total,
+            hl_build_info.git_commit, hl_build_info.git_dirty ? " (dirty)" : "");
     fprintf(f, "## Agreement\n\n| metric | agreement | pairs beyond noise | within noise | "
                "same heaplab backend | target %.0f%% |\n|---|---|---|---|---|---|\n",
             100 * HL_VAL_TARGET);

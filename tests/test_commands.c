@@ -501,6 +501,72 @@ TEST(cpython_configurations_are_what_they_claim)
     hl_json_free(res);
 }
 
+/* heaplab validate end to end on one small twin (about 15 s): one child run
+ * with both sides, the heaplab cells at the interpreter's model, a report
+ * whose pairs add up, and a --resume that keeps the finished run. */
+TEST(validate_end_to_end)
+{
+    if (access("/usr/bin/python3", X_OK) != 0)
+        SKIP("no /usr/bin/python3");
+    int rc = heaplab("validate", "--python", "/usr/bin/python3", "--workloads", "list_grow",
+                     "--quick", "--no-calls", "--seed", "3", "--out", "val", NULL);
+    char *e = slurp(err_path);
+    CHECK_MSG(rc == 0, "%d: %s", rc, e);
+    free(e);
+    hl_json *v = load("val/validate.json");
+    REQUIRE(v != NULL);
+    CHECK_STR(hl_json_get_str(v, "format", ""), "heaplab-validate");
+    const hl_json *blocks = hl_json_get(v, "blocks");
+    CHECK_EQ_U64(hl_json_len(blocks), 2); /* list_grow x (time, peak RSS) */
+    size_t pairs = 0;
+    for (size_t b = 0; b < hl_json_len(blocks); b++) {
+        const hl_json *blk = hl_json_at(blocks, b);
+        const hl_json *cfgs = hl_json_get(blk, "configurations");
+        size_t n = hl_json_len(cfgs);
+        CHECK(n >= 2);
+        CHECK_STR(hl_json_get_str(hl_json_at(cfgs, 0), "cpython", ""), "pymalloc");
+        CHECK_STR(hl_json_get_str(hl_json_at(cfgs, 0), "heaplab", ""), "pool");
+        CHECK_EQ_U64(hl_json_len(hl_json_get(blk, "pairs")), n * (n - 1) / 2);
+        for (size_t i = 0; i < n; i++) {
+            const hl_json *c = hl_json_at(cfgs, i);
+            CHECK_MSG(hl_json_get_num(c, "cpython_median", -1) > 0 &&
+                          hl_json_get_num(c, "heaplab_median", -1) > 0,
+                      "%s: no median", hl_json_get_str(c, "cpython", ""));
+        }
+        pairs += n * (n - 1) / 2;
+    }
+    /* every pair is in exactly one class */
+    size_t classes = 0;
+    const hl_json *scores = hl_json_get(v, "scores");
+    for (size_t m = 0; m < 2; m++) {
+        const hl_json *s = hl_json_get(scores, m ? "peak_rss" : "time");
+        classes += (size_t)(hl_json_get_num(s, "counted", 0) + hl_json_get_num(s, "noise", 0) +
+                            hl_json_get_num(s, "same_model", 0) +
+                            hl_json_get_num(s, "no_estimate", 0));
+    }
+    CHECK_EQ_U64(classes, pairs);
+    hl_json_free(v);
+    /* the heaplab side modelled the interpreter's version */
+    hl_json *res = load("val/3.11/results.json");
+    if (res) {
+        const hl_json *c = cell_by_prefix(res, "list_grow--pool--");
+        CHECK_STR(hl_json_get_str(c, "python_model", ""), "3.11");
+        CHECK(cell_by_prefix(res, "list_grow.py--pymalloc@3.11--") != NULL);
+        hl_json_free(res);
+    } else {
+        printf("  (/usr/bin/python3 is not a 3.11: results not checked by name)\n");
+    }
+    char path[400];
+    snprintf(path, sizeof path, "%s/val/validate.md", tmpdir);
+    char *md = slurp(path);
+    CHECK(strstr(md, "## Agreement") != NULL && strstr(md, "### list_grow") != NULL);
+    free(md);
+    rc = heaplab("validate", "--resume", "val", NULL);
+    char *o = slurp(out_path);
+    CHECK(rc == 0 && strstr(o, "complete already, kept") != NULL);
+    free(o);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/heaplab-test-commands-XXXXXX");
@@ -518,6 +584,7 @@ int main(void)
     RUN(suite_files_run_their_programs);
     RUN(allocator_options_are_the_only_tuning_a_cell_sees);
     RUN(cpython_configurations_are_what_they_claim);
+    RUN(validate_end_to_end);
     int rc = hl_test_summary();
     if (rc == 0) {
         char cmd[400];
