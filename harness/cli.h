@@ -58,6 +58,11 @@ int hl_cli_split(const char *cmd, const char *flag, char *s, const char **items,
 
 /* Shared by the commands that run `heaplab run` children (reproduce,
  * validate). */
+/* snprintf into a buffer: a text that does not fit is cut, never overflows
+ * (through a va_list, so that -Wformat-truncation judges the callers' real
+ * buffers, not every possible argument). */
+void hl_cli_bprintf(char *out, size_t outlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The source tree this heaplab was built from (the parent of the plots/
  * its build recorded). */
 void hl_cli_source_dir(char *out, size_t outlen);

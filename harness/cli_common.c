@@ -254,3 +254,11 @@ bool hl_cli_dir_empty(const char *dir)
         globfree(&g);
     return empty;
 }
+
+void hl_cli_bprintf(char *out, size_t outlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, outlen, fmt, ap);
+    va_end(ap);
+}

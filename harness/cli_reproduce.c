@@ -80,18 +80,6 @@ static const char *const usage_text =
 
 #define CMD "reproduce"
 
-/* snprintf through a va_list: texts that do not fit are cut, never overflow
- * (and paths longer than a buffer are refused where it matters). */
-static void bprintf(char *out, size_t outlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void bprintf(char *out, size_t outlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, outlen, fmt, ap);
-    va_end(ap);
-}
-
 typedef struct repro_opts {
     bool list, quick, dry_run;
     const char *bench_dir, *out, *resume, *claims;
@@ -107,7 +95,7 @@ typedef struct repro_opts {
 
 static void cpu_model(char *out, size_t outlen)
 {
-    bprintf(out, outlen, "unknown CPU");
+    hl_cli_bprintf(out, outlen, "unknown CPU");
     FILE *f = fopen("/proc/cpuinfo", "r");
     if (!f)
         return;
@@ -120,7 +108,7 @@ static void cpu_model(char *out, size_t outlen)
                 while (*colon == ' ' || *colon == '\t')
                     colon++;
                 colon[strcspn(colon, "\n")] = '\0';
-                bprintf(out, outlen, "%s", colon);
+                hl_cli_bprintf(out, outlen, "%s", colon);
             }
             break;
         }
@@ -138,7 +126,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     size_t len = 0;
     char *text = hl_read_file(from, &len);
     if (!text) {
-        bprintf(err, errlen, "cannot read %s: %s", from, strerror(errno));
+        hl_cli_bprintf(err, errlen, "cannot read %s: %s", from, strerror(errno));
         return -1;
     }
     hl_atomic_file af;
@@ -269,7 +257,7 @@ static int parse(int argc, char **argv, repro_opts *o)
 static int save_plan(const hl_repro *r, char *err, size_t errlen)
 {
     char path[4200];
-    bprintf(path, sizeof path, "%s/reproduce-plan.json", r->dir);
+    hl_cli_bprintf(path, sizeof path, "%s/reproduce-plan.json", r->dir);
     hl_atomic_file af;
     if (hl_atomic_begin(&af, path, err, errlen) != 0)
         return -1;
@@ -292,13 +280,13 @@ static int save_plan(const hl_repro *r, char *err, size_t errlen)
         hl_jw_str(&w, NULL, r->pythons[i]);
     hl_jw_arr_end(&w);
     char seed[32];
-    bprintf(seed, sizeof seed, "%llu", r->seed);
+    hl_cli_bprintf(seed, sizeof seed, "%llu", r->seed);
     hl_jw_str(&w, "seed", seed);
     hl_jw_str(&w, "command", r->command);
     hl_jw_obj_end(&w);
     if (hl_jw_finish(&w) != 0) {
         hl_atomic_abort(&af);
-        bprintf(err, errlen, "cannot write %s", path);
+        hl_cli_bprintf(err, errlen, "cannot write %s", path);
         return -1;
     }
     return hl_atomic_commit(&af, true, err, errlen);
@@ -309,7 +297,7 @@ static int load_plan(const char *dir, repro_opts *o, hl_json **doc, char *cmdlin
                      size_t cmdlen, char *err, size_t errlen)
 {
     char path[4200];
-    bprintf(path, sizeof path, "%s/reproduce-plan.json", dir);
+    hl_cli_bprintf(path, sizeof path, "%s/reproduce-plan.json", dir);
     *doc = hl_json_parse_file(path, err, errlen);
     if (!*doc)
         return -1;
@@ -398,7 +386,7 @@ static bool interp_fits(const hl_pyinterp *py, const char *want)
     if (strcmp(want, "any") == 0)
         return true;
     char v[16];
-    bprintf(v, sizeof v, "%u.%u", py->major, py->minor);
+    hl_cli_bprintf(v, sizeof v, "%u.%u", py->major, py->minor);
     return strcmp(v, want) == 0;
 }
 
@@ -406,7 +394,7 @@ static bool interp_fits(const hl_pyinterp *py, const char *want)
 static bool which(const char *name, char *out, size_t outlen)
 {
     if (strchr(name, '/')) {
-        bprintf(out, outlen, "%s", name);
+        hl_cli_bprintf(out, outlen, "%s", name);
         return access(name, X_OK) == 0;
     }
     const char *path = getenv("PATH");
@@ -414,7 +402,7 @@ static bool which(const char *name, char *out, size_t outlen)
         path = "/usr/local/bin:/usr/bin:/bin";
     while (*path) {
         size_t n = strcspn(path, ":");
-        bprintf(out, outlen, "%.*s/%s", (int)n, path, name);
+        hl_cli_bprintf(out, outlen, "%.*s/%s", (int)n, path, name);
         if (n > 0 && access(out, X_OK) == 0 && !hl_is_dir(out))
             return true;
         path += n + (path[n] == ':');
@@ -442,13 +430,13 @@ static bool find_python(const hl_repro *r, const hl_claims_exp *x, hl_pyinterp *
         cands[n++] = "python3";
     } else {
         if (home) {
-            bprintf(pat, sizeof pat, "%s/.pyenv/versions/%s*/bin/python3", home, x->python);
+            hl_cli_bprintf(pat, sizeof pat, "%s/.pyenv/versions/%s*/bin/python3", home, x->python);
             if (glob(pat, 0, NULL, &g) == 0)
                 for (size_t i = 0; i < g.gl_pathc && n < 60; i++)
                     cands[n++] = g.gl_pathv[i];
         }
         static char named[32];
-        bprintf(named, sizeof named, "python%s", x->python);
+        hl_cli_bprintf(named, sizeof named, "python%s", x->python);
         cands[n++] = named;
     }
     bool found = false;
@@ -463,13 +451,13 @@ static bool find_python(const hl_repro *r, const hl_claims_exp *x, hl_pyinterp *
             continue;
         if (hl_pyconfig_query(exe, NULL, &py, err, sizeof err) != 0) {
             if (i < r->n_pythons)
-                bprintf(last, sizeof last, "%s", err);
+                hl_cli_bprintf(last, sizeof last, "%s", err);
             continue;
         }
         if (!interp_fits(&py, x->python))
             continue;
         if (need_mimalloc && !py.with_mimalloc) {
-            bprintf(last, sizeof last, "CPython %s at %s was built without mimalloc",
+            hl_cli_bprintf(last, sizeof last, "CPython %s at %s was built without mimalloc",
                      py.version, py.path);
             continue;
         }
@@ -479,10 +467,10 @@ static bool find_python(const hl_repro *r, const hl_claims_exp *x, hl_pyinterp *
     globfree(&g);
     if (!found) {
         if (strcmp(x->python, "any") == 0)
-            bprintf(why, whylen, "no CPython interpreter: give --python PATH%s%s",
+            hl_cli_bprintf(why, whylen, "no CPython interpreter: give --python PATH%s%s",
                      last[0] ? " (" : "", last[0] ? last : "");
         else
-            bprintf(why, whylen, "no CPython %s%s%s%s: give --python PATH of one, or install "
+            hl_cli_bprintf(why, whylen, "no CPython %s%s%s%s: give --python PATH of one, or install "
                                   "one (e.g. pyenv install %s)",
                      x->python, need_mimalloc ? " built with mimalloc" : "",
                      last[0] ? "; " : "", last, x->python);
@@ -586,9 +574,9 @@ static hl_repro_run *new_run(hl_repro *r, const hl_claims_exp *x, const char *va
     run->exp = x;
     run->variant = variant;
     run->original = original;
-    bprintf(run->name, sizeof run->name, "%s%s%s%s", x->name, variant[0] ? "." : "", variant,
+    hl_cli_bprintf(run->name, sizeof run->name, "%s%s%s%s", x->name, variant[0] ? "." : "", variant,
              original ? ".original" : "");
-    bprintf(run->dir, sizeof run->dir, "%s/%s", r->dir, run->name);
+    hl_cli_bprintf(run->dir, sizeof run->dir, "%s/%s", r->dir, run->name);
     run->state = HL_RR_PLANNED;
     return run;
 }
@@ -614,7 +602,7 @@ static void plan_experiment(hl_repro *r, const hl_claims_exp *x)
             return;
         if (x->n_workloads == 0 && x->n_commands == 0) {
             run->state = HL_RR_UNAVAILABLE;
-            bprintf(run->why, sizeof run->why, "heaplab has no version of these programs "
+            hl_cli_bprintf(run->why, sizeof run->why, "heaplab has no version of these programs "
                                                 "(only the originals, with --bench-dir)");
             continue;
         }
@@ -670,16 +658,16 @@ static void plan_experiment(hl_repro *r, const hl_claims_exp *x)
         return;
     if (!r->bench_dir) {
         run->state = HL_RR_UNAVAILABLE;
-        bprintf(run->why, sizeof run->why, "the original programs run only with --bench-dir "
+        hl_cli_bprintf(run->why, sizeof run->why, "the original programs run only with --bench-dir "
                                             "DIR, a build of mimalloc-bench "
                                             "(docs/suite-files.md)");
         return;
     }
     char suite[4200];
-    bprintf(suite, sizeof suite, "%s/workloads/suites/mimalloc-bench.suite", r->src_dir);
+    hl_cli_bprintf(suite, sizeof suite, "%s/workloads/suites/mimalloc-bench.suite", r->src_dir);
     if (!hl_is_regular_file(suite)) {
         run->state = HL_RR_UNAVAILABLE;
-        bprintf(run->why, sizeof run->why, "this heaplab has no %s to run the originals with",
+        hl_cli_bprintf(run->why, sizeof run->why, "this heaplab has no %s to run the originals with",
                  suite);
         return;
     }
@@ -690,7 +678,7 @@ static void plan_experiment(hl_repro *r, const hl_claims_exp *x)
             names[n++] = x->originals[i].original;
     if (n == 0) {
         run->state = HL_RR_UNAVAILABLE;
-        bprintf(run->why, sizeof run->why, "the suite file leaves these programs out of the "
+        hl_cli_bprintf(run->why, sizeof run->why, "the suite file leaves these programs out of the "
                                             "quick suite: run without --quick");
         return;
     }
@@ -739,7 +727,7 @@ static bool load_run(hl_repro_run *run)
 {
     char err[1024];
     if (hl_results_load(&run->rs, run->dir, err, sizeof err) != 0) {
-        bprintf(run->why, sizeof run->why, "%s", err);
+        hl_cli_bprintf(run->why, sizeof run->why, "%s", err);
         return false;
     }
     run->loaded = true;
@@ -750,7 +738,7 @@ static bool load_run(hl_repro_run *run)
 static bool execute(hl_repro *r, hl_repro_run *run, size_t index, size_t total)
 {
     char results[4200];
-    bprintf(results, sizeof results, "%s/results.json", run->dir);
+    hl_cli_bprintf(results, sizeof results, "%s/results.json", run->dir);
     bool resume = false;
     if (hl_path_exists(results)) {
         if (load_run(run)) {
@@ -775,14 +763,14 @@ static bool execute(hl_repro *r, hl_repro_run *run, size_t index, size_t total)
         av = argv;
     }
     char out[4200], errp[4200], logs[4200], err[600];
-    bprintf(logs, sizeof logs, "%s/logs", r->dir);
+    hl_cli_bprintf(logs, sizeof logs, "%s/logs", r->dir);
     if (hl_mkdir_p(logs, err, sizeof err) != 0) {
         run->state = HL_RR_FAILED;
-        bprintf(run->why, sizeof run->why, "%s", err);
+        hl_cli_bprintf(run->why, sizeof run->why, "%s", err);
         return true;
     }
-    bprintf(out, sizeof out, "%s/%s.out", logs, run->name);
-    bprintf(errp, sizeof errp, "%s/%s.err", logs, run->name);
+    hl_cli_bprintf(out, sizeof out, "%s/%s.out", logs, run->name);
+    hl_cli_bprintf(errp, sizeof errp, "%s/%s.err", logs, run->name);
     printf("[%zu/%zu] %s: %s (log: %s)\n", index, total, run->name,
            resume ? "resuming" : "running", out);
     fflush(stdout);
@@ -795,14 +783,14 @@ static bool execute(hl_repro *r, hl_repro_run *run, size_t index, size_t total)
     if (res.outcome == HL_RUN_INTERRUPTED ||
         (res.outcome == HL_RUN_EXITED && res.exit_code == HL_EXIT_INTERRUPTED)) {
         run->state = HL_RR_FAILED;
-        bprintf(run->why, sizeof run->why, "interrupted");
+        hl_cli_bprintf(run->why, sizeof run->why, "interrupted");
         return false;
     }
     if (res.outcome == HL_RUN_EXITED && res.exit_code == HL_EXIT_USAGE) {
         char line[600];
         hl_cli_last_line(errp, line, sizeof line);
         run->state = HL_RR_UNAVAILABLE;
-        bprintf(run->why, sizeof run->why, "this heaplab cannot run it: %s",
+        hl_cli_bprintf(run->why, sizeof run->why, "this heaplab cannot run it: %s",
                  line[0] ? line : "heaplab run refused its command line");
         printf("        unavailable: %s\n", run->why);
         return true;
@@ -811,7 +799,7 @@ static bool execute(hl_repro *r, hl_repro_run *run, size_t index, size_t total)
         char line[600];
         hl_cli_last_line(errp, line, sizeof line);
         run->state = HL_RR_FAILED;
-        bprintf(run->why, sizeof run->why, "heaplab run %s %d: %s",
+        hl_cli_bprintf(run->why, sizeof run->why, "heaplab run %s %d: %s",
                  res.outcome == HL_RUN_EXITED ? "exited with" : "died of signal",
                  res.outcome == HL_RUN_EXITED ? res.exit_code : res.signo, line);
         printf("        failed: %s\n", run->why);
@@ -824,7 +812,7 @@ static bool execute(hl_repro *r, hl_repro_run *run, size_t index, size_t total)
     }
     run->state = res.exit_code == 0 ? HL_RR_DONE : HL_RR_PARTIAL;
     if (run->state == HL_RR_PARTIAL)
-        bprintf(run->why, sizeof run->why, "some cells failed (heaplab show %s)", run->dir);
+        hl_cli_bprintf(run->why, sizeof run->why, "some cells failed (heaplab show %s)", run->dir);
     printf("        %s in %.0f s\n", run->state == HL_RR_DONE ? "done" : "done, some cells failed",
            run->seconds);
     return true;
@@ -924,7 +912,7 @@ static void compare_originals(hl_repro *r)
                     hl_measure_eval(&mc, &om, true, &ov);
                     if (!ov.ok) {
                         a->measured = false;
-                        bprintf(a->why, sizeof a->why, "original: %s", ov.why);
+                        hl_cli_bprintf(a->why, sizeof a->why, "original: %s", ov.why);
                         continue;
                     }
                     if (ov.lo <= 1 && ov.hi >= 1) {
@@ -939,7 +927,7 @@ static void compare_originals(hl_repro *r)
                     hl_measure_eval(&mc, &hm, false, &hv);
                     if (!hv.ok) {
                         a->measured = false;
-                        bprintf(a->why, sizeof a->why, "heaplab: %s", hv.why);
+                        hl_cli_bprintf(a->why, sizeof a->why, "heaplab: %s", hv.why);
                         continue;
                     }
                     if (a->n_pairs == sizeof a->pairs / sizeof a->pairs[0])
@@ -1020,7 +1008,7 @@ static void make_command(hl_repro *r, const repro_opts *o)
         w += snprintf(r->command + w, sizeof r->command - (size_t)w, " --python %s",
                       r->pythons[i]);
     if (o->claims && w > 0 && (size_t)w < sizeof r->command)
-        bprintf(r->command + w, sizeof r->command - (size_t)w, " --claims %s", o->claims);
+        hl_cli_bprintf(r->command + w, sizeof r->command - (size_t)w, " --claims %s", o->claims);
 }
 
 int hl_cli_reproduce(int argc, char **argv)
@@ -1036,16 +1024,16 @@ int hl_cli_reproduce(int argc, char **argv)
     int status = HL_EXIT_OK;
     hl_cli_source_dir(r.src_dir, sizeof r.src_dir);
     if (o.resume) {
-        bprintf(r.dir, sizeof r.dir, "%s", o.resume);
+        hl_cli_bprintf(r.dir, sizeof r.dir, "%s", o.resume);
         if (load_plan(o.resume, &o, &plan_doc, r.command, sizeof r.command, err, sizeof err) != 0) {
             hl_json_free(plan_doc);
             return hl_cli_usage_error(CMD, "--resume %s: %s", o.resume, err);
         }
-        bprintf(r.claims_path, sizeof r.claims_path, "%s/claims.json", o.resume);
+        hl_cli_bprintf(r.claims_path, sizeof r.claims_path, "%s/claims.json", o.resume);
     } else if (o.claims) {
-        bprintf(r.claims_path, sizeof r.claims_path, "%s", o.claims);
+        hl_cli_bprintf(r.claims_path, sizeof r.claims_path, "%s", o.claims);
     } else {
-        bprintf(r.claims_path, sizeof r.claims_path, "%s/results/published/claims.json",
+        hl_cli_bprintf(r.claims_path, sizeof r.claims_path, "%s/results/published/claims.json",
                  r.src_dir);
     }
     if (!hl_is_regular_file(r.claims_path)) {
@@ -1084,7 +1072,7 @@ int hl_cli_reproduce(int argc, char **argv)
     if (!o.resume) {
         make_command(&r, &o);
         if (o.out)
-            bprintf(r.dir, sizeof r.dir, "%s", o.out);
+            hl_cli_bprintf(r.dir, sizeof r.dir, "%s", o.out);
         else if (hl_cli_default_out("reproduce", r.quick, r.dir, sizeof r.dir) != 0) {
             status = hl_cli_usage_error(CMD, "no free results/<date>-reproduce-N: give --out DIR");
             goto out;
@@ -1120,7 +1108,7 @@ int hl_cli_reproduce(int argc, char **argv)
     }
     if (!o.resume) {
         char copy[4200];
-        bprintf(copy, sizeof copy, "%s/claims.json", r.dir);
+        hl_cli_bprintf(copy, sizeof copy, "%s/claims.json", r.dir);
         if (copy_file(r.claims_path, copy, err, sizeof err) != 0 ||
             save_plan(&r, err, sizeof err) != 0) {
             fprintf(stderr, "heaplab reproduce: %s\n", err);

@@ -215,16 +215,6 @@ static int parse(int argc, char **argv, val_opts *o, bool from_plan)
 
 /* ---- planning --------------------------------------------------------------------- */
 
-static void vbprintf(char *out, size_t outlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void vbprintf(char *out, size_t outlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, outlen, fmt, ap);
-    va_end(ap);
-}
-
 static void add_arg(hl_val_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_arg(hl_val_run *run, const char *fmt, ...)
 {
@@ -275,11 +265,11 @@ static int plan_interp(hl_validate *vr, const hl_catalog *cat, const char *given
             return hl_cli_usage_error(CMD, "--python %s and %s are both named '%s': name them, "
                                            "e.g. --python NAME=PATH", vr->runs[i].py.path,
                                       run->py.path, run->py.name);
-    vbprintf(run->model, sizeof run->model, "%u.%u", run->py.major, run->py.minor);
+    hl_cli_bprintf(run->model, sizeof run->model, "%u.%u", run->py.major, run->py.minor);
     if (!hl_catalog_has_python_model(cat, run->model)) {
         char list[64] = "";
         for (size_t i = 0; i < cat->n_python_models; i++)
-            vbprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+            hl_cli_bprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
                      cat->python_models[i]);
         return hl_cli_usage_error(CMD, "--python %s is CPython %s: heaplab models %s; give "
                                        "one of those (e.g. --python ~/.pyenv/versions/3.12.1/"
@@ -311,7 +301,7 @@ static int plan_interp(hl_validate *vr, const hl_catalog *cat, const char *given
         snprintf(vc->config, sizeof vc->config, "%s", c);
         hl_validate_counterpart(c, vc->backend, sizeof vc->backend, err, sizeof err);
     }
-    vbprintf(run->dir, sizeof run->dir, "%s/%s", vr->dir, run->py.name);
+    hl_cli_bprintf(run->dir, sizeof run->dir, "%s/%s", vr->dir, run->py.name);
     vr->n_runs++;
     return HL_EXIT_OK;
 }
@@ -323,7 +313,7 @@ static void plan_run_argv(hl_validate *vr, hl_val_run *run)
     add_arg(run, "run");
     add_arg(run, "quick");
     for (size_t w = 0; w < vr->n_workloads; w++)
-        vbprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", w ? "," : "",
+        hl_cli_bprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", w ? "," : "",
                  vr->workloads[w]);
     add_arg(run, "--workloads");
     add_arg(run, "%s", list);
@@ -334,7 +324,7 @@ static void plan_run_argv(hl_validate *vr, hl_val_run *run)
         for (size_t j = 0; j < i; j++)
             seen |= strcmp(run->configs[j].backend, run->configs[i].backend) == 0;
         if (!seen)
-            vbprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+            hl_cli_bprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                      list[0] ? "," : "", run->configs[i].backend);
     }
     /* A configuration spelled like one of those backends ("mimalloc", 3.13's
@@ -345,7 +335,7 @@ static void plan_run_argv(hl_validate *vr, hl_val_run *run)
         for (size_t j = 0; j < run->n_configs; j++)
             planned |= strcmp(run->configs[j].backend, run->configs[i].config) == 0;
         if (!planned)
-            vbprintf(list + strlen(list), sizeof list - strlen(list), ",%s@%s",
+            hl_cli_bprintf(list + strlen(list), sizeof list - strlen(list), ",%s@%s",
                      run->configs[i].config, run->py.name);
     }
     add_arg(run, "--backends");
@@ -358,9 +348,9 @@ static void plan_run_argv(hl_validate *vr, hl_val_run *run)
             if (strcmp(twins[k].name, vr->workloads[w]) == 0)
                 t = &twins[k];
         char prog[4200];
-        vbprintf(prog, sizeof prog, "%s/workloads/python/%s.py", vr->src_dir, t->name);
+        hl_cli_bprintf(prog, sizeof prog, "%s/workloads/python/%s.py", vr->src_dir, t->name);
         hl_cli_quote_word(prog, q, sizeof q);
-        vbprintf(line, sizeof line, "%s.py=%s --quick --iterations %u", t->name, q,
+        hl_cli_bprintf(line, sizeof line, "%s.py=%s --quick --iterations %u", t->name, q,
                  vr->quick ? t->quick : t->full);
         add_arg(run, "--command-name");
         add_arg(run, "%s", line);
@@ -390,7 +380,7 @@ static void plan_run_argv(hl_validate *vr, hl_val_run *run)
 static int save_plan(const hl_validate *vr, int argc, char **argv, char *err, size_t errlen)
 {
     char path[4200];
-    vbprintf(path, sizeof path, "%s/validate-plan.json", vr->dir);
+    hl_cli_bprintf(path, sizeof path, "%s/validate-plan.json", vr->dir);
     hl_atomic_file af;
     if (hl_atomic_begin(&af, path, err, errlen) != 0)
         return -1;
@@ -408,7 +398,7 @@ static int save_plan(const hl_validate *vr, int argc, char **argv, char *err, si
     hl_jw_obj_end(&w);
     if (hl_jw_finish(&w) != 0) {
         hl_atomic_abort(&af);
-        vbprintf(err, errlen, "cannot write %s", path);
+        hl_cli_bprintf(err, errlen, "cannot write %s", path);
         return -1;
     }
     return hl_atomic_commit(&af, false, err, errlen);
@@ -419,10 +409,10 @@ static int load_plan(const char *dir, val_opts *o, hl_json **doc, char *command,
                      size_t command_len, char *err, size_t errlen)
 {
     char path[4200], perr[600];
-    vbprintf(path, sizeof path, "%s/validate-plan.json", dir);
+    hl_cli_bprintf(path, sizeof path, "%s/validate-plan.json", dir);
     *doc = hl_json_parse_file(path, perr, sizeof perr);
     if (!*doc) {
-        vbprintf(err, errlen, "%s", perr);
+        hl_cli_bprintf(err, errlen, "%s", perr);
         return -1;
     }
     hl_jread r;
@@ -444,7 +434,7 @@ static int load_plan(const char *dir, val_opts *o, hl_json **doc, char *command,
     for (size_t i = 0; i < hl_json_len(args) && n < 63; i++) {
         const char *s = hl_json_str(hl_json_at(args, i), NULL);
         if (!s) {
-            vbprintf(err, errlen, "%s: args[%zu] is not a string", path, i);
+            hl_cli_bprintf(err, errlen, "%s: args[%zu] is not a string", path, i);
             return -1;
         }
         av[n++] = (char *)s;
@@ -454,7 +444,7 @@ static int load_plan(const char *dir, val_opts *o, hl_json **doc, char *command,
     memset(o, 0, sizeof *o);
     o->resume = resume;
     if (parse((int)n, av, o, true) != 0) {
-        vbprintf(err, errlen, "%s: its options no longer parse", path);
+        hl_cli_bprintf(err, errlen, "%s: its options no longer parse", path);
         return -1;
     }
     o->seed = seed;
@@ -469,7 +459,7 @@ static int load_plan(const char *dir, val_opts *o, hl_json **doc, char *command,
 static bool execute(hl_validate *vr, hl_val_run *run)
 {
     char results[4200];
-    vbprintf(results, sizeof results, "%s/results.json", run->dir);
+    hl_cli_bprintf(results, sizeof results, "%s/results.json", run->dir);
     bool resume = false;
     if (hl_path_exists(results)) {
         char err[1024];
@@ -485,8 +475,8 @@ static bool execute(hl_validate *vr, hl_val_run *run)
     }
     char *rargv[] = {"/proc/self/exe", "run", "--resume", run->dir, NULL};
     char out[4200], errp[4200], err[600];
-    vbprintf(out, sizeof out, "%s/logs/%s.out", vr->dir, run->py.name);
-    vbprintf(errp, sizeof errp, "%s/logs/%s.err", vr->dir, run->py.name);
+    hl_cli_bprintf(out, sizeof out, "%s/logs/%s.out", vr->dir, run->py.name);
+    hl_cli_bprintf(errp, sizeof errp, "%s/logs/%s.err", vr->dir, run->py.name);
     printf("%s (%s, model %s): %s %zu configurations x %zu twins (log: %s)\n", run->py.name,
            run->py.path, run->model, resume ? "resuming" : "running", run->n_configs,
            vr->n_workloads, out);
@@ -503,20 +493,20 @@ static bool execute(hl_validate *vr, hl_val_run *run)
     if (res.outcome != HL_RUN_EXITED || (res.exit_code != 0 && res.exit_code != HL_EXIT_FAIL)) {
         char line[600];
         hl_cli_last_line(errp, line, sizeof line);
-        vbprintf(run->why, sizeof run->why, "heaplab run %s %d: %s",
+        hl_cli_bprintf(run->why, sizeof run->why, "heaplab run %s %d: %s",
                  res.outcome == HL_RUN_EXITED ? "exited with" : "died of signal",
                  res.outcome == HL_RUN_EXITED ? res.exit_code : res.signo, line);
         printf("  failed: %s\n", run->why);
         return true;
     }
     if (hl_results_load(&run->rs, run->dir, err, sizeof err) != 0) {
-        vbprintf(run->why, sizeof run->why, "%s", err);
+        hl_cli_bprintf(run->why, sizeof run->why, "%s", err);
         printf("  failed: %s\n", run->why);
         return true;
     }
     run->loaded = true;
     if (res.exit_code != 0)
-        vbprintf(run->why, sizeof run->why, "some cells failed (heaplab show %s)", run->dir);
+        hl_cli_bprintf(run->why, sizeof run->why, "some cells failed (heaplab show %s)", run->dir);
     printf("  %s in %.0f s\n", res.exit_code == 0 ? "done" : "done, some cells failed",
            run->seconds);
     return true;
@@ -527,21 +517,21 @@ static bool execute(hl_validate *vr, hl_val_run *run)
 static bool calls_table(hl_validate *vr, hl_val_run *run)
 {
     char json[4200], out[4200], errp[4200], script[4200], build[PATH_MAX], py3[PATH_MAX];
-    vbprintf(json, sizeof json, "%s/calls-%s.json", vr->dir, run->py.name);
-    vbprintf(run->calls_path, sizeof run->calls_path, "calls-%s.json", run->py.name);
+    hl_cli_bprintf(json, sizeof json, "%s/calls-%s.json", vr->dir, run->py.name);
+    hl_cli_bprintf(run->calls_path, sizeof run->calls_path, "calls-%s.json", run->py.name);
     if (hl_is_regular_file(json)) {
         printf("%s: calls table written already, kept\n", run->py.name);
         run->have_calls = true;
         return true;
     }
-    vbprintf(script, sizeof script, "%s/scripts/fidelity_calls.py", vr->src_dir);
+    hl_cli_bprintf(script, sizeof script, "%s/scripts/fidelity_calls.py", vr->src_dir);
     ssize_t n = readlink("/proc/self/exe", build, sizeof build - 1);
     build[n > 0 ? n : 0] = '\0';
     char *slash = strrchr(build, '/');
     if (slash)
         *slash = '\0';
     if (!hl_is_regular_file(script) || hl_plot_find_program("python3", py3, sizeof py3) != 0) {
-        vbprintf(run->calls_why, sizeof run->calls_why, "%s",
+        hl_cli_bprintf(run->calls_why, sizeof run->calls_why, "%s",
                  hl_is_regular_file(script) ? "no python3 on PATH to run "
                                               "scripts/fidelity_calls.py"
                                             : "the source tree's scripts/fidelity_calls.py is "
@@ -549,12 +539,12 @@ static bool calls_table(hl_validate *vr, hl_val_run *run)
         return true;
     }
     char cdir[4200], model[4200];
-    vbprintf(cdir, sizeof cdir, "%s/calls/%s", vr->dir, run->py.name);
-    vbprintf(model, sizeof model, "%s=%s", run->model, run->py.path);
+    hl_cli_bprintf(cdir, sizeof cdir, "%s/calls/%s", vr->dir, run->py.name);
+    hl_cli_bprintf(model, sizeof model, "%s=%s", run->model, run->py.path);
     char *argv[] = {py3, script, "--build", build, "--out", cdir, "--model", model,
                     "--json", json, NULL};
-    vbprintf(out, sizeof out, "%s/logs/calls-%s.out", vr->dir, run->py.name);
-    vbprintf(errp, sizeof errp, "%s/logs/calls-%s.err", vr->dir, run->py.name);
+    hl_cli_bprintf(out, sizeof out, "%s/logs/calls-%s.out", vr->dir, run->py.name);
+    hl_cli_bprintf(errp, sizeof errp, "%s/logs/calls-%s.err", vr->dir, run->py.name);
     printf("%s: calls table (scripts/fidelity_calls.py, log: %s)\n", run->py.name, out);
     fflush(stdout);
     hl_run_opts ro = {.path = py3, .argv = argv, .stdout_path = out, .stderr_path = errp,
@@ -567,7 +557,7 @@ static bool calls_table(hl_validate *vr, hl_val_run *run)
     if (res.outcome != HL_RUN_EXITED || res.exit_code != 0 || !hl_is_regular_file(json)) {
         char line[600];
         hl_cli_last_line(errp, line, sizeof line);
-        vbprintf(run->calls_why, sizeof run->calls_why, "fidelity_calls.py failed: %s",
+        hl_cli_bprintf(run->calls_why, sizeof run->calls_why, "fidelity_calls.py failed: %s",
                  line[0] ? line : "no output");
         unlink(json);
         printf("  failed: %s\n", run->calls_why);
@@ -615,13 +605,13 @@ static void collect(hl_validate *vr)
                 ob->workload = vr->workloads[w];
                 ob->metric = m;
                 char cmd[80];
-                vbprintf(cmd, sizeof cmd, "%s.py", vr->workloads[w]);
+                hl_cli_bprintf(cmd, sizeof cmd, "%s.py", vr->workloads[w]);
                 for (size_t i = 0; i < run->n_configs; i++) {
                     hl_val_series *s = &ob->series[i];
                     snprintf(s->config, sizeof s->config, "%s", run->configs[i].config);
                     snprintf(s->backend, sizeof s->backend, "%s", run->configs[i].backend);
                     char spec[128];
-                    vbprintf(spec, sizeof spec, "%s@%s", s->config, run->py.name);
+                    hl_cli_bprintf(spec, sizeof spec, "%s@%s", s->config, run->py.name);
                     long cc = find_cell(&run->rs, cmd, spec);
                     long hc = find_cell(&run->rs, vr->workloads[w], s->backend);
                     fill(&run->rs, cc, metrics[m], s->cpython);
@@ -686,12 +676,12 @@ int hl_cli_validate(int argc, char **argv)
             hl_json_free(plan_doc);
             return hl_cli_usage_error(CMD, "--resume %s: %s", o.resume, err);
         }
-        vbprintf(vr.dir, sizeof vr.dir, "%s", o.resume);
+        hl_cli_bprintf(vr.dir, sizeof vr.dir, "%s", o.resume);
     } else if (o.out) {
         if (hl_path_exists(o.out) && !(hl_is_dir(o.out) && hl_cli_dir_empty(o.out)))
             return hl_cli_usage_error(CMD, "--out %s exists and is not empty: give a new "
                                            "directory, or --resume %s", o.out, o.out);
-        vbprintf(vr.dir, sizeof vr.dir, "%s", o.out);
+        hl_cli_bprintf(vr.dir, sizeof vr.dir, "%s", o.out);
     } else if (hl_cli_default_out("validate", o.quick, vr.dir, sizeof vr.dir) != 0) {
         return hl_cli_usage_error(CMD, "no free results/<date>-validate directory: give --out");
     }
@@ -716,7 +706,7 @@ int hl_cli_validate(int argc, char **argv)
     }
     for (size_t t = 0; t < vr.n_workloads; t++) {
         char prog[4200];
-        vbprintf(prog, sizeof prog, "%s/workloads/python/%s.py", vr.src_dir, vr.workloads[t]);
+        hl_cli_bprintf(prog, sizeof prog, "%s/workloads/python/%s.py", vr.src_dir, vr.workloads[t]);
         if (!hl_is_regular_file(prog)) {
             hl_json_free(plan_doc);
             return hl_cli_usage_error(CMD, "the twin %s is not there: validate runs from the "
@@ -757,7 +747,7 @@ int hl_cli_validate(int argc, char **argv)
         make_command(&vr, argc, argv);
     hl_json_free(plan_doc);
     char logs[4200];
-    vbprintf(logs, sizeof logs, "%s/logs", vr.dir);
+    hl_cli_bprintf(logs, sizeof logs, "%s/logs", vr.dir);
     if (hl_mkdir_p(logs, err, sizeof err) != 0 ||
         (!o.resume && save_plan(&vr, argc, argv, err, sizeof err) != 0)) {
         free_validate(&vr);

@@ -5,6 +5,8 @@
  */
 #include "reproduce.h"
 
+#include "cli.h"
+
 #include "fsutil.h"
 #include "json.h"
 #include "plot.h"
@@ -21,18 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* snprintf through a va_list: texts that do not fit are cut, never overflow
- * (and paths longer than a buffer are refused where it matters). */
-static void bprintf(char *out, size_t outlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void bprintf(char *out, size_t outlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, outlen, fmt, ap);
-    va_end(ap);
-}
-
 static const char *state_name(hl_repro_state s)
 {
     switch (s) {
@@ -48,19 +38,19 @@ static const char *state_name(hl_repro_state s)
 static void fmt_num(double v, char *out, size_t outlen)
 {
     if (!isfinite(v))
-        bprintf(out, outlen, "-");
+        hl_cli_bprintf(out, outlen, "-");
     else
-        bprintf(out, outlen, "%.3g", v);
+        hl_cli_bprintf(out, outlen, "%.3g", v);
 }
 
 static void fmt_meas(const hl_judged_item *it, char *out, size_t outlen)
 {
     if (!isfinite(it->measured))
-        bprintf(out, outlen, "-");
+        hl_cli_bprintf(out, outlen, "-");
     else if (isfinite(it->lo) && isfinite(it->hi) && it->lo != it->hi)
-        bprintf(out, outlen, "%.3g [%.3g, %.3g]", it->measured, it->lo, it->hi);
+        hl_cli_bprintf(out, outlen, "%.3g [%.3g, %.3g]", it->measured, it->lo, it->hi);
     else
-        bprintf(out, outlen, "%.3g", it->measured);
+        hl_cli_bprintf(out, outlen, "%.3g", it->measured);
 }
 
 /* The item that decided the verdict (the first of the same verdict). */
@@ -198,7 +188,7 @@ static void write_judgement(hl_jw *w, const char *key, const hl_judgement *j)
 static int write_json(const hl_repro *r, char *err, size_t errlen)
 {
     char path[4200];
-    bprintf(path, sizeof path, "%s/reproduce.json", r->dir);
+    hl_cli_bprintf(path, sizeof path, "%s/reproduce.json", r->dir);
     hl_atomic_file af;
     if (hl_atomic_begin(&af, path, err, errlen) != 0)
         return -1;
@@ -233,7 +223,7 @@ static int write_json(const hl_repro *r, char *err, size_t errlen)
         hl_jw_str(&w, NULL, r->pythons[i]);
     hl_jw_arr_end(&w);
     char seed[32];
-    bprintf(seed, sizeof seed, "%llu", r->seed);
+    hl_cli_bprintf(seed, sizeof seed, "%llu", r->seed);
     hl_jw_str(&w, "seed", seed);
     hl_jw_obj_end(&w);
     size_t h, d, n;
@@ -294,7 +284,7 @@ static int write_json(const hl_repro *r, char *err, size_t errlen)
         else
             hl_jw_null(&w, "chart");
         char cmd[256];
-        bprintf(cmd, sizeof cmd, "heaplab reproduce %s", c->id);
+        hl_cli_bprintf(cmd, sizeof cmd, "heaplab reproduce %s", c->id);
         hl_jw_str(&w, "command", cmd);
         hl_jw_obj_end(&w);
     }
@@ -333,7 +323,7 @@ static int write_json(const hl_repro *r, char *err, size_t errlen)
     hl_jw_obj_end(&w);
     if (hl_jw_finish(&w) != 0) {
         hl_atomic_abort(&af);
-        bprintf(err, errlen, "cannot write %s", path);
+        hl_cli_bprintf(err, errlen, "cannot write %s", path);
         return -1;
     }
     return hl_atomic_commit(&af, true, err, errlen);
@@ -393,7 +383,7 @@ static void md_items(FILE *f, const hl_judgement *j)
 static int write_md(const hl_repro *r, char *err, size_t errlen)
 {
     char path[4200];
-    bprintf(path, sizeof path, "%s/reproduce.md", r->dir);
+    hl_cli_bprintf(path, sizeof path, "%s/reproduce.md", r->dir);
     hl_atomic_file af;
     if (hl_atomic_begin(&af, path, err, errlen) != 0)
         return -1;
@@ -577,10 +567,10 @@ static bool chart_one(hl_repro *r, hl_repro_claim *rc, const char *gnuplot, cons
     if (rows == 0)
         return false;
     char dir[4200], data[4400], err[600];
-    bprintf(dir, sizeof dir, "%s/charts/data", r->dir);
+    hl_cli_bprintf(dir, sizeof dir, "%s/charts/data", r->dir);
     if (hl_mkdir_p(dir, err, sizeof err) != 0)
         return false;
-    bprintf(data, sizeof data, "%s/%s.dat", dir, rc->c->id);
+    hl_cli_bprintf(data, sizeof data, "%s/%s.dat", dir, rc->c->id);
     FILE *f = fopen(data, "w");
     if (!f)
         return false;
@@ -603,11 +593,11 @@ static bool chart_one(hl_repro *r, hl_repro_claim *rc, const char *gnuplot, cons
     if (fclose(f) != 0)
         return false;
     char script[PATH_MAX + 64], out[4400], tmp[4500], title[600], subtitle[600];
-    bprintf(script, sizeof script, "%s/claim.gp", scripts);
-    bprintf(out, sizeof out, "%s/charts/%s.svg", r->dir, rc->c->id);
-    bprintf(tmp, sizeof tmp, "%s/charts/.%s.tmp-%ld.svg", r->dir, rc->c->id, (long)getpid());
-    bprintf(title, sizeof title, "%s: %s", rc->c->id, hl_cverdict_name(j->v));
-    bprintf(subtitle, sizeof subtitle, "published vs measured on %s, %u CPUs%s", r->cpu,
+    hl_cli_bprintf(script, sizeof script, "%s/claim.gp", scripts);
+    hl_cli_bprintf(out, sizeof out, "%s/charts/%s.svg", r->dir, rc->c->id);
+    hl_cli_bprintf(tmp, sizeof tmp, "%s/charts/.%s.tmp-%ld.svg", r->dir, rc->c->id, (long)getpid());
+    hl_cli_bprintf(title, sizeof title, "%s: %s", rc->c->id, hl_cverdict_name(j->v));
+    hl_cli_bprintf(subtitle, sizeof subtitle, "published vs measured on %s, %u CPUs%s", r->cpu,
              r->nproc, r->quick ? " (--quick)" : "");
     hl_plot_args a;
     hl_plot_args_init(&a);
@@ -630,7 +620,7 @@ static bool chart_one(hl_repro *r, hl_repro_claim *rc, const char *gnuplot, cons
         unlink(tmp);
         return false;
     }
-    bprintf(rc->chart, sizeof rc->chart, "charts/%s.svg", rc->c->id);
+    hl_cli_bprintf(rc->chart, sizeof rc->chart, "charts/%s.svg", rc->c->id);
     return true;
 }
 

@@ -12,6 +12,8 @@
  */
 #include "cli_validate.h"
 
+#include "cli.h"
+
 #include "build_info.h"
 #include "fsutil.h"
 #include "json.h"
@@ -39,16 +41,6 @@ static const char noise_rule[] =
     "heaplab's ratio of the modelling backends (median of its per-round ratios) is on the same "
     "side of 1.  Pairs whose two configurations map to the same heaplab backend, and pairs "
     "with fewer than 2 usable rounds, are not counted.";
-
-static void oprintf(char *out, size_t outlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void oprintf(char *out, size_t outlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, outlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Seconds between two of a result set's ISO-8601 UTC times
  * ("2026-12-02T03:00:12.345Z"); NAN when either does not parse. */
@@ -82,7 +74,7 @@ static hl_json *load_calls(const hl_validate *vr, const hl_val_run *run)
     if (!run->have_calls)
         return NULL;
     char path[8400], err[300];
-    oprintf(path, sizeof path, "%s/%s", vr->dir, run->calls_path);
+    hl_cli_bprintf(path, sizeof path, "%s/%s", vr->dir, run->calls_path);
     return hl_json_parse_file(path, err, sizeof err);
 }
 
@@ -157,7 +149,7 @@ static void json_score(hl_jw *w, const char *key, const hl_val_score *s)
 static int write_json(const hl_validate *vr, char *err, size_t errlen)
 {
     char path[4200];
-    oprintf(path, sizeof path, "%s/validate.json", vr->dir);
+    hl_cli_bprintf(path, sizeof path, "%s/validate.json", vr->dir);
     hl_atomic_file af;
     if (hl_atomic_begin(&af, path, err, errlen) != 0)
         return -1;
@@ -254,7 +246,7 @@ static int write_json(const hl_validate *vr, char *err, size_t errlen)
     fputc('\n', af.f);
     if (hl_jw_finish(&w) != 0) {
         hl_atomic_abort(&af);
-        oprintf(err, errlen, "cannot write %s", path);
+        hl_cli_bprintf(err, errlen, "cannot write %s", path);
         return -1;
     }
     return hl_atomic_commit(&af, false, err, errlen);
@@ -265,19 +257,19 @@ static int write_json(const hl_validate *vr, char *err, size_t errlen)
 static void fmt_ratio(const hl_val_ratio *r, char *out, size_t outlen)
 {
     if (!r->n || !isfinite(r->median))
-        oprintf(out, outlen, "-");
+        hl_cli_bprintf(out, outlen, "-");
     else if (r->n < 2)
-        oprintf(out, outlen, "%.3f", r->median);
+        hl_cli_bprintf(out, outlen, "%.3f", r->median);
     else
-        oprintf(out, outlen, "%.3f [%.3f, %.3f]", r->median, r->iv.lo, r->iv.hi);
+        hl_cli_bprintf(out, outlen, "%.3f [%.3f, %.3f]", r->median, r->iv.lo, r->iv.hi);
 }
 
 static void fmt_score(const hl_val_score *s, char *out, size_t outlen)
 {
     if (!s->counted)
-        oprintf(out, outlen, "- (no pair beyond noise)");
+        hl_cli_bprintf(out, outlen, "- (no pair beyond noise)");
     else
-        oprintf(out, outlen, "%.0f%% (%zu of %zu)", 100 * score_of(s), s->agree, s->counted);
+        hl_cli_bprintf(out, outlen, "%.0f%% (%zu of %zu)", 100 * score_of(s), s->agree, s->counted);
 }
 
 static const hl_val_out_block *block_of(const hl_validate *vr, size_t run, const char *wl,
@@ -368,7 +360,7 @@ static void md_interp(FILE *f, const hl_validate *vr, size_t r)
 static int write_md(const hl_validate *vr, bool chart, char *err, size_t errlen)
 {
     char path[4200];
-    oprintf(path, sizeof path, "%s/validate.md", vr->dir);
+    hl_cli_bprintf(path, sizeof path, "%s/validate.md", vr->dir);
     hl_atomic_file af;
     if (hl_atomic_begin(&af, path, err, errlen) != 0)
         return -1;
@@ -400,7 +392,7 @@ static int write_md(const hl_validate *vr, bool chart, char *err, size_t errlen)
         md_interp(f, vr, r);
     if (ferror(f)) {
         hl_atomic_abort(&af);
-        oprintf(err, errlen, "cannot write %s", path);
+        hl_cli_bprintf(err, errlen, "cannot write %s", path);
         return -1;
     }
     return hl_atomic_commit(&af, false, err, errlen);
@@ -439,7 +431,7 @@ static int write_dat(const hl_validate *vr, const char *path, char *names, size_
                 c++;
             if (c == n && n < sizeof seen / sizeof seen[0]) {
                 snprintf(seen[n++], sizeof seen[0], "%s", ob->series[i].config);
-                oprintf(names + strlen(names), nameslen - strlen(names), "%s\"%s\"",
+                hl_cli_bprintf(names + strlen(names), nameslen - strlen(names), "%s\"%s\"",
                         names[0] ? " " : "", ob->series[i].config);
             }
             const hl_val_ratio *p = &ob->block.heaplab_rel[i], *m = &ob->block.cpython_rel[i];
@@ -470,17 +462,17 @@ static bool write_chart(const hl_validate *vr)
     char data[4200], out[4200], tmp[4300], script[PATH_MAX + 32], names[2048], title[300],
         sub[600];
     size_t nconf = 0;
-    oprintf(data, sizeof data, "%s/validate.dat", vr->dir);
+    hl_cli_bprintf(data, sizeof data, "%s/validate.dat", vr->dir);
     if (write_dat(vr, data, names, sizeof names, &nconf) != 0 || nconf == 0)
         return false;
-    oprintf(out, sizeof out, "%s/validate.svg", vr->dir);
-    oprintf(tmp, sizeof tmp, "%s/.validate.tmp-%ld.svg", vr->dir, (long)getpid());
-    oprintf(script, sizeof script, "%s/validate.gp", scripts);
+    hl_cli_bprintf(out, sizeof out, "%s/validate.svg", vr->dir);
+    hl_cli_bprintf(tmp, sizeof tmp, "%s/.validate.tmp-%ld.svg", vr->dir, (long)getpid());
+    hl_cli_bprintf(script, sizeof script, "%s/validate.gp", scripts);
     char scores[2][64];
     for (size_t m = 0; m < HL_VAL_N_METRICS; m++)
         fmt_score(&vr->scores[m], scores[m], sizeof scores[m]);
-    oprintf(title, sizeof title, "heaplab's predicted ratios against CPython's measured ones");
-    oprintf(sub, sizeof sub, "agreement: time %s, peak RSS %s | %u rounds%s | %s", scores[0],
+    hl_cli_bprintf(title, sizeof title, "heaplab's predicted ratios against CPython's measured ones");
+    hl_cli_bprintf(sub, sizeof sub, "agreement: time %s, peak RSS %s | %u rounds%s | %s", scores[0],
             scores[1], vr->repetitions, vr->quick ? " (--quick)" : "", vr->command);
     hl_plot_args a;
     hl_plot_args_init(&a);
