@@ -8,6 +8,8 @@
  * behaviour the driver must survive or record:
  *
  *   pairs, tree  ok; ns_per_op is a fixed function of backend, size, threads
+ *                (tree: an object-layer workload; --model-option refcount=atomic
+ *                doubles its time, other model options are accepted and ignored)
  *   slow         ok after HEAPLAB_FAKE_SLOW_MS ms (default 300)
  *   crash        SIGSEGV
  *   hang         forks a child (pid written to DIR/child.pid), both sleep forever
@@ -98,7 +100,8 @@ int main(int argc, char **argv)
 
     const char *backend = NULL, *workload = NULL, *out = ".", *trace = NULL;
     long size = -1, depth = -1, threads = 1;
-    int describe_flag = 0;
+    int describe_flag = 0, model_flags = 0;
+    double scale = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -131,6 +134,16 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--out") == 0 && v) {
             out = v;
+            i++;
+        } else if (strcmp(a, "--python-model") == 0 && v) {
+            model_flags++;
+            i++;
+        } else if (strcmp(a, "--model-option") == 0 && v) {
+            /* refcount=atomic doubles the cell's time, so a test can see the
+             * option arrive */
+            model_flags++;
+            if (strcmp(v, "refcount=atomic") == 0)
+                scale = 2;
             i++;
         } else if ((strcmp(a, "--seed") == 0 || strcmp(a, "--repetitions") == 0 ||
                     strcmp(a, "--min-time") == 0 || strcmp(a, "--warmup-time") == 0 ||
@@ -205,7 +218,10 @@ int main(int argc, char **argv)
         return bad("unknown workload ", workload);
     }
 
-    double ns = backend_base(backend);
+    if (model_flags && strcmp(workload, "tree") != 0)
+        return bad("--python-model and --model-option apply to object-layer workloads only: ",
+                   workload);
+    double ns = backend_base(backend) * scale;
     if (size > 0)
         ns *= 1.0 + (double)size / 1000.0;
     if (depth > 0)

@@ -258,6 +258,38 @@ TEST(bad_run_flags)
     }
     BAD("--iterations applies to --measure instructions only", "run", "--iterations", "5");
     BAD("--iterations 0: out of range", "run", "--measure", "instructions", "--iterations", "0");
+    BAD("--python-model 3.9: unknown CPython model '3.9': use 3.11, 3.12 or 3.13", "run",
+        "--python-model", "3.9");
+    BAD("--model-option bogus=1: unknown model option 'bogus'", "run", "--model-option",
+        "bogus=1");
+    BAD("apply to object-layer workloads, and none is selected", "run", "--workloads", "pairs",
+        "--python-model", "3.12");
+}
+
+TEST(model_settings_reach_object_layer_cells_only)
+{
+    int rc = heaplab("run", "--backends", "system", "--workloads", "pairs,tree", "--python-model",
+                     "3.12", "--model-option", "refcount=atomic", "--repetitions", "1", "--out",
+                     "model", NULL);
+    /* the fake cell refuses model flags for a raw workload and doubles the
+     * object-layer workload's time under refcount=atomic */
+    CHECK(rc == 0);
+    hl_json *doc = load_results("model");
+    REQUIRE(doc != NULL);
+    CHECK_STR(rep_status(doc, "pairs--system--t1", 0), "ok");
+    CHECK_STR(rep_status(doc, "tree--system--t2", 0), "ok");
+    const hl_json *plan = hl_json_get(doc, "plan");
+    CHECK_STR(hl_json_get_str(plan, "python_model", ""), "3.12");
+    CHECK_STR(hl_json_str(hl_json_at(hl_json_get(plan, "model_options"), 0), ""),
+              "refcount=atomic");
+    CHECK_STR(hl_json_get_str(hl_json_get(hl_json_get(doc, "metadata"), "fingerprint"),
+                              "python_model", ""), "3.12");
+    hl_json_free(doc);
+    char path[700];
+    snprintf(path, sizeof path, "%s/model/summary.md", tmpdir);
+    char *md = slurp(path);
+    CHECK(strstr(md, "- object layer: the CPython 3.12 model; what-if options refcount=atomic"));
+    free(md);
 }
 
 TEST(bad_show_compare_flags)
@@ -1437,6 +1469,7 @@ int main(int argc, char **argv)
     RUN(bad_top_level);
     RUN(bad_commands);
     RUN(bad_run_flags);
+    RUN(model_settings_reach_object_layer_cells_only);
     RUN(bad_show_compare_flags);
     RUN(help_for_every_command);
     RUN(list_reports_backends_and_missing);
