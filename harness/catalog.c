@@ -75,6 +75,8 @@ void hl_catalog_parse_workload(hl_cat_workload *w, const hl_json *o)
     copy_str(w->lock, sizeof w->lock, hl_json_get_str(o, "lock", "whole-run"));
     copy_str(w->data, sizeof w->data, hl_json_get_str(o, "data", ""));
     w->threaded = hl_json_bool(hl_json_get(o, "threaded"), false);
+    double fx = hl_json_get_num(o, "fixed_ops", 0);
+    w->fixed_ops = fx > 0 && fx < 1e15 ? (uint64_t)fx : 0;
     const hl_json *ps = hl_json_get(o, "params");
     for (size_t i = 0; i < hl_json_len(ps) && w->n_params < HL_CAT_MAX_PARAMS; i++)
         parse_param(&w->params[w->n_params++], hl_json_at(ps, i));
@@ -280,6 +282,7 @@ void hl_catalog_write_workload(hl_jw *w, const hl_cat_workload *wl)
     hl_jw_str(w, "layer", wl->layer);
     hl_jw_bool(w, "threaded", wl->threaded);
     hl_jw_str(w, "op_unit", wl->op_unit);
+    hl_jw_uint(w, "fixed_ops", wl->fixed_ops);
     hl_jw_str(w, "lock", wl->lock);
     hl_jw_str(w, "data", wl->data[0] ? wl->data : NULL);
     hl_jw_arr_begin(w, "params");

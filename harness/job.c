@@ -82,9 +82,10 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
     ja_add(ja, "%s", plan->suite_size);
     ja_add(ja, "--measure");
     ja_add(ja, "%s", plan->measure);
-    if (!instr && plan->fixed_ops) {
+    uint64_t fixed_ops = c->fixed_ops == UINT64_MAX ? plan->fixed_ops : c->fixed_ops;
+    if (!instr && fixed_ops) {
         ja_add(ja, "--fixed-ops");
-        ja_add(ja, "%" PRIu64, plan->fixed_ops);
+        ja_add(ja, "%" PRIu64, fixed_ops);
     }
     if (instr) {
         if (plan->iterations) {

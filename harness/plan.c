@@ -542,6 +542,17 @@ static void select_threads(plan_build *pb)
     }
 }
 
+/* The run's fixed-work pass, or the workload's own shorter one unless
+ * --fixed-ops set it for every cell. */
+static uint64_t cell_fixed_ops(const plan_build *pb, const hl_cat_workload *wl)
+{
+    uint64_t run = pb->plan->fixed_ops;
+    if (run == 0 || pb->req->have_fixed_ops || wl->fixed_ops == 0)
+        return run;
+    uint64_t own = pb->full ? wl->fixed_ops : (wl->fixed_ops + 9) / 10;
+    return own < run ? own : run;
+}
+
 /* The cells of one workload at one point of its sweeps: every thread count
  * (threaded workloads) times every backend. */
 static int add_point(plan_build *pb, const hl_cat_workload *wl, const hl_plan_sweep *const *applies,
@@ -557,6 +568,7 @@ static int add_point(plan_build *pb, const hl_cat_workload *wl, const hl_plan_sw
             snprintf(c.workload, sizeof c.workload, "%s", wl->name);
             snprintf(c.data, sizeof c.data, "%s", wl->data);
             c.object_layer = strcmp(wl->layer, "objects") == 0;
+            c.fixed_ops = cell_fixed_ops(pb, wl);
             c.threaded = wl->threaded;
             c.threads = wl->threaded ? pb->threads[t] : 1;
             for (size_t s = 0; s < n_applies; s++) {
@@ -849,6 +861,8 @@ void hl_plan_write_cell(hl_jw *w, const hl_plan_cell *c)
     hl_jw_uint(w, "threads", c->threads);
     hl_jw_bool(w, "threaded", c->threaded);
     hl_jw_bool(w, "object_layer", c->object_layer);
+    if (c->fixed_ops != UINT64_MAX) /* absent from a plan written before cells had it */
+        hl_jw_uint(w, "fixed_ops", c->fixed_ops);
     hl_jw_obj_begin(w, "params");
     for (size_t p = 0; p < c->n_params; p++)
         hl_jw_int(w, c->params[p].name, c->params[p].value);
@@ -1007,6 +1021,8 @@ int hl_plan_read_cell(hl_jread *r, const hl_json *o, const char *path, hl_plan_c
     hl_jread_int(r, o, path, "threads", true, 1, 1024, &threads);
     hl_jread_bool(r, o, path, "threaded", false, &pc->threaded);
     hl_jread_bool(r, o, path, "object_layer", false, &pc->object_layer);
+    pc->fixed_ops = UINT64_MAX; /* absent (older plans): the run's */
+    hl_jread_uint(r, o, path, "fixed_ops", false, UINT64_C(1) << 40, &pc->fixed_ops);
     pc->threads = (unsigned)threads;
     if (r->failed)
         return -1;

@@ -62,6 +62,8 @@ typedef struct hl_plan_cell {
     unsigned threads;    /* 1 for workloads that are not threaded */
     bool threaded;
     bool object_layer;   /* an object-layer workload: takes the run's model settings */
+    uint64_t fixed_ops;  /* operations of its fixed-work pass (time mode); 0: none;
+                          * UINT64_MAX: the run's (a plan that predates this field) */
     size_t n_params;     /* explicit overrides only; the rest come from suite_size */
     hl_plan_param params[HL_CAT_MAX_PARAMS];
 } hl_plan_cell;

@@ -56,7 +56,7 @@ static void describe(void)
            "\"threaded\":false,\"op_unit\":\"alloc+free\",\"params\":[{\"name\":\"size\","
            "\"help\":\"block size\",\"default\":64,\"quick\":32,\"min\":1,\"max\":1048576}]},");
     printf("{\"name\":\"tree\",\"description\":\"binary trees\",\"layer\":\"objects\","
-           "\"threaded\":true,\"op_unit\":\"node\",\"params\":[{\"name\":\"depth\","
+           "\"threaded\":true,\"op_unit\":\"node\",\"fixed_ops\":50,\"params\":[{\"name\":\"depth\","
            "\"help\":\"tree depth\",\"default\":10,\"quick\":4,\"min\":1,\"max\":30}]}");
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         printf(",{\"name\":\"%s\",\"description\":\"fake %s\",\"layer\":\"raw\","

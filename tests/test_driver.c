@@ -266,6 +266,37 @@ TEST(bad_run_flags)
         "--python-model", "3.12");
 }
 
+/* The fixed-work pass: the run's count, a workload's own shorter one (the
+ * fake tree declares 50 at full sizes: 5 quick), --fixed-ops for all. */
+static uint64_t planned_fixed_ops(const char *dir, const char *id)
+{
+    char path[700], err[256];
+    snprintf(path, sizeof path, "%s/%s/plan.json", tmpdir, dir);
+    hl_json *doc = hl_json_parse_file(path, err, sizeof err);
+    const hl_json *cells = hl_json_get(doc, "cells");
+    double v = -1;
+    for (size_t i = 0; i < hl_json_len(cells); i++)
+        if (strcmp(hl_json_get_str(hl_json_at(cells, i), "id", ""), id) == 0)
+            v = hl_json_get_num(hl_json_at(cells, i), "fixed_ops", -1);
+    hl_json_free(doc);
+    return (uint64_t)v;
+}
+
+TEST(fixed_work_pass_per_workload)
+{
+    CHECK(heaplab("run", "--backends", "system", "--workloads", "pairs,tree", "--repetitions",
+                  "1", "--out", "fx-quick", NULL) == 0);
+    CHECK_EQ_U64(planned_fixed_ops("fx-quick", "pairs--system--t1"), 100000);
+    CHECK_EQ_U64(planned_fixed_ops("fx-quick", "tree--system--t2"), 5);
+    CHECK(heaplab("run", "full", "--backends", "system", "--workloads", "tree", "--threads", "1",
+                  "--repetitions", "1", "--out", "fx-full", NULL) == 0);
+    CHECK_EQ_U64(planned_fixed_ops("fx-full", "tree--system--t1"), 50);
+    CHECK(heaplab("run", "--backends", "system", "--workloads", "pairs,tree", "--repetitions",
+                  "1", "--fixed-ops", "7", "--out", "fx-given", NULL) == 0);
+    CHECK_EQ_U64(planned_fixed_ops("fx-given", "pairs--system--t1"), 7);
+    CHECK_EQ_U64(planned_fixed_ops("fx-given", "tree--system--t2"), 7);
+}
+
 TEST(model_settings_reach_object_layer_cells_only)
 {
     int rc = heaplab("run", "--backends", "system", "--workloads", "pairs,tree", "--python-model",
@@ -1470,6 +1501,7 @@ int main(int argc, char **argv)
     RUN(bad_commands);
     RUN(bad_run_flags);
     RUN(model_settings_reach_object_layer_cells_only);
+    RUN(fixed_work_pass_per_workload);
     RUN(bad_show_compare_flags);
     RUN(help_for_every_command);
     RUN(list_reports_backends_and_missing);
