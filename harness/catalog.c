@@ -75,6 +75,8 @@ void hl_catalog_parse_workload(hl_cat_workload *w, const hl_json *o)
     copy_str(w->lock, sizeof w->lock, hl_json_get_str(o, "lock", "whole-run"));
     copy_str(w->data, sizeof w->data, hl_json_get_str(o, "data", ""));
     w->threaded = hl_json_bool(hl_json_get(o, "threaded"), false);
+    double fx = hl_json_get_num(o, "fixed_ops", 0);
+    w->fixed_ops = fx > 0 && fx < 1e15 ? (uint64_t)fx : 0;
     const hl_json *ps = hl_json_get(o, "params");
     for (size_t i = 0; i < hl_json_len(ps) && w->n_params < HL_CAT_MAX_PARAMS; i++)
         parse_param(&w->params[w->n_params++], hl_json_at(ps, i));
@@ -160,27 +162,11 @@ int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *js
             continue;
         hl_catalog_parse_workload(&cat->workloads[cat->n_workloads++], w);
     }
-    const hl_json *pm = hl_json_get(doc, "python_models");
-    if (cat->n_python_models == 0)
-        for (size_t i = 0; i < hl_json_len(pm) && i < HL_CAT_MAX_MODELS; i++) {
-            const char *v = hl_json_str(hl_json_at(pm, i), NULL);
-            if (v && strlen(v) < sizeof cat->python_models[0])
-                copy_str(cat->python_models[cat->n_python_models++],
-                         sizeof cat->python_models[0], v);
-        }
     int vi = hl_catalog_variant_index(variant);
     if (vi >= 0)
         cat->have_variant[vi] = true;
     hl_json_free(doc);
     return 0;
-}
-
-bool hl_catalog_has_python_model(const hl_catalog *cat, const char *v)
-{
-    for (size_t i = 0; i < cat->n_python_models; i++)
-        if (strcmp(cat->python_models[i], v) == 0)
-            return true;
-    return false;
 }
 
 /* The whole of an open (unlinked) file, from its start; NULL on failure. */
@@ -296,6 +282,7 @@ void hl_catalog_write_workload(hl_jw *w, const hl_cat_workload *wl)
     hl_jw_str(w, "layer", wl->layer);
     hl_jw_bool(w, "threaded", wl->threaded);
     hl_jw_str(w, "op_unit", wl->op_unit);
+    hl_jw_uint(w, "fixed_ops", wl->fixed_ops);
     hl_jw_str(w, "lock", wl->lock);
     hl_jw_str(w, "data", wl->data[0] ? wl->data : NULL);
     hl_jw_arr_begin(w, "params");

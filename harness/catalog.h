@@ -20,7 +20,6 @@
 #define HL_CAT_MAX_METRICS 48
 #define HL_CAT_MAX_WORKLOADS 64
 #define HL_CAT_MAX_BACKENDS 32
-#define HL_CAT_MAX_MODELS 8
 
 /* A workload parameter as the cell describes it (workloads/workload.h). */
 typedef struct hl_cat_param {
@@ -47,6 +46,7 @@ typedef struct hl_cat_workload {
     char lock[16];      /* "whole-run" | "per-call" */
     char data[16];      /* "" or "trace": the data file it needs */
     bool threaded;
+    uint64_t fixed_ops;  /* its fixed-work pass at full sizes; 0: the default */
     size_t n_params;
     hl_cat_param params[HL_CAT_MAX_PARAMS];
     size_t n_metrics;
@@ -71,10 +71,6 @@ typedef struct hl_catalog {
     hl_cat_backend backends[HL_CAT_MAX_BACKENDS];
     size_t n_workloads;
     hl_cat_workload workloads[HL_CAT_MAX_WORKLOADS];
-    /* The CPython versions the object layer models ("3.11" ...), from the
-     * first variant that listed them (every cell links the same objects/). */
-    size_t n_python_models;
-    char python_models[HL_CAT_MAX_MODELS][8];
 } hl_catalog;
 
 /* Asks every variant present in this build.  Returns 0 when at least one
@@ -93,8 +89,6 @@ int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *js
 const hl_cat_workload *hl_catalog_workload(const hl_catalog *cat, const char *name);
 /* A backend by name as hosted natively (routing variant == listing variant). */
 const hl_cat_backend *hl_catalog_backend(const hl_catalog *cat, const char *name);
-/* Is v one of the catalog's python_models? */
-bool hl_catalog_has_python_model(const hl_catalog *cat, const char *v);
 const hl_cat_param *hl_catalog_param(const hl_cat_workload *w, const char *name);
 /* The label of value v of an enumeration parameter, or NULL. */
 const char *hl_catalog_param_label(const hl_cat_param *p, int64_t v);

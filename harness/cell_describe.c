@@ -9,7 +9,6 @@
 #include "cell.h"
 
 #include "json.h"
-#include "runtime.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -66,6 +65,7 @@ static void json_workload(hl_jw *w, const hl_workload *wl)
     hl_jw_str(w, "layer", layer_name(wl->layer));
     hl_jw_bool(w, "threaded", wl->threaded);
     hl_jw_str(w, "op_unit", wl->op_unit);
+    hl_jw_uint(w, "fixed_ops", wl->fixed_ops);
     hl_jw_str(w, "lock", lock_name(wl->lock));
     hl_jw_str(w, "data", data_name(wl->data));
     hl_jw_arr_begin(w, "params");
@@ -94,11 +94,6 @@ static int describe_json(int check, const char *check_err)
     hl_jw_str(&w, "message", check == 0 ? NULL : check_err);
     hl_jw_obj_end(&w);
     hl_jw_str(&w, "google_benchmark", hl_bench_library_version());
-    /* the CPython versions --python-model takes (objects/runtime.h) */
-    hl_jw_arr_begin(&w, "python_models");
-    for (size_t i = 0; i < hl_py_profile_count(); i++)
-        hl_jw_str(&w, NULL, hl_py_profile_name(hl_py_profile_at(i)));
-    hl_jw_arr_end(&w);
     hl_jw_arr_begin(&w, "backends");
     for (size_t i = 0; i < hl_registry_count(); i++) {
         const hl_backend *b = hl_registry_at(i);

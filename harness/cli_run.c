@@ -75,10 +75,12 @@ static const char *const run_usage =
     "  --trace FILE            malloc trace for the replay workload (left out without one\n"
     "                          unless HEAPLAB_TRACE is set)\n"
     "  --label TEXT            a name for this run, in every output file (compare prints it)\n"
+    "  --python-model V        object-layer workloads model CPython V: 3.11, 3.12 or 3.13\n"
+    "                          (default: the build machine's python3; list backends says)\n"
+    "  --model-option K=V      a what-if option of the object layer, e.g. freelists=off,\n"
+    "                          refcount=biased (docs/cli.md); repeatable\n"
     "  --reference BACKEND     the backend rankings divide by (default: the fastest that\n"
     "                          is not a debug backend)\n"
-    "  --python-model V        the CPython version the object-layer cells model: 3.11,\n"
-    "                          3.12 or 3.13 (default: the build machine's python3)\n"
     "external programs (command cells; README \"Benchmark your own program or allocator\"):\n"
     "  --command CMD           run CMD (words split like a shell, no shell) under every\n"
     "                          process allocator; repeatable\n"
@@ -382,6 +384,13 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
             CHECK_R();
             o->req.python_model = v;
             o->matrix_given = true;
+        } else if (OPT("--model-option")) {
+            CHECK_R();
+            if (o->req.n_model_options == HL_PLAN_MAX_MODEL_OPTIONS)
+                return hl_cli_usage_error("run", "too many --model-option flags (at most %d)",
+                                          HL_PLAN_MAX_MODEL_OPTIONS);
+            o->req.model_options[o->req.n_model_options++] = v;
+            o->matrix_given = true;
         } else if (OPT("--out")) {
             CHECK_R();
             if (check_dir_arg("--out", v) != 0)
@@ -403,7 +412,7 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
                 "--backends", "--workloads", "--threads", "--param", "--repetitions",
                 "--min-time", "--warmup-time", "--seed", "--timeout", "--memory-limit",
                 "--measure", "--iterations", "--fixed-ops", "--trace", "--label", "--reference",
-                "--python-model", "--out", "--resume", "--plot", "--dry-run"};
+                "--python-model", "--model-option", "--out", "--resume", "--plot", "--dry-run"};
             const char *all[sizeof flags / sizeof flags[0] + 16];
             size_t n_all = 0;
             for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)

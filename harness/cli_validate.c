@@ -5,7 +5,7 @@
  * ------------
  *   1. Each --python interpreter (default: python3 on PATH) is asked what
  *      it is (pyconfig.h); the object layer must model its major.minor
- *      (the cells' python_models) and it must have pymalloc, the base every
+ *      (objects/runtime.h's profiles) and it must have pymalloc, the base every
  *      ratio is relative to.
  *   2. Per interpreter, ONE child `heaplab run` (this very executable,
  *      /proc/self/exe) holds both sides, so that they are interleaved and
@@ -42,6 +42,7 @@
 #include "plot_run.h"
 #include "pyconfig.h"
 #include "runner.h"
+#include "runtime.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -243,7 +244,7 @@ static const char *split_named(const char *v, char *name, size_t len)
 /* The interpreter, its model and its configurations; 0 or HL_EXIT_USAGE. */
 static int plan_interp(hl_validate *vr, const hl_catalog *cat, const char *given)
 {
-    char name[HL_PY_NAME_MAX] = "", err[1200];
+    char name[HL_PY_NAME_MAX] = "", err[1200], why[300];
     const char *path = split_named(given, name, sizeof name);
     if (!path)
         path = given;
@@ -266,18 +267,13 @@ static int plan_interp(hl_validate *vr, const hl_catalog *cat, const char *given
                                            "e.g. --python NAME=PATH", vr->runs[i].py.path,
                                       run->py.path, run->py.name);
     hl_cli_bprintf(run->model, sizeof run->model, "%u.%u", run->py.major, run->py.minor);
-    if (!hl_catalog_has_python_model(cat, run->model)) {
-        char list[64] = "";
-        for (size_t i = 0; i < cat->n_python_models; i++)
-            hl_cli_bprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
-                     cat->python_models[i]);
-        return hl_cli_usage_error(CMD, "--python %s is CPython %s: heaplab models %s; give "
-                                       "one of those (e.g. --python ~/.pyenv/versions/3.12.1/"
-                                       "bin/python3.12)",
-                                  run->py.path, run->py.version, list[0] ? list : "none");
-    }
+    /* the object layer's own parser (objects/profile.c), as heaplab run's
+     * --python-model checks it */
+    hl_py_profile profile;
+    if (hl_py_profile_parse(run->model, &profile, why, sizeof why) != 0)
+        return hl_cli_usage_error(CMD, "--python %s is CPython %s: heaplab has no model of "
+                                       "it (%s)", run->py.path, run->py.version, why);
     hl_pyconfig base;
-    char why[300];
     hl_pyconfig_parse("pymalloc", &base, err, sizeof err);
     if (!hl_pyconfig_supported(&run->py, &base, why, sizeof why))
         return hl_cli_usage_error(CMD, "--python %s: %s, and validate compares every "

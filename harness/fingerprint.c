@@ -13,6 +13,7 @@
 #include "allocenv.h"
 #include "build_info.h"
 #include "procfs.h"
+#include "runtime.h"
 #include "sha256.h"
 
 #include <gnu/libc-version.h>
@@ -157,6 +158,17 @@ static void input_facts(hl_fingerprint *fp, const hl_plan *plan)
     for (size_t i = 0; i < n; i++)
         snprintf(v + strlen(v), sizeof v - strlen(v), "%s%s", i ? " " : "", set[i]);
     add(fp, "allocator_env", n ? v : "(none)", false);
+    if (plan == NULL)
+        return;
+    /* What the object-layer cells model: part of what decides their numbers. */
+    add(fp, "python_model",
+        plan->python_model[0] ? plan->python_model : hl_py_profile_name(hl_py_default_profile()),
+        false);
+    v[0] = '\0';
+    for (size_t i = 0; i < plan->n_model_options; i++)
+        snprintf(v + strlen(v), sizeof v - strlen(v), "%s%s", i ? " " : "",
+                 plan->model_options[i]);
+    add(fp, "model_options", plan->n_model_options ? v : "(none)", false);
 }
 
 void hl_fingerprint_collect(hl_fingerprint *fp, const hl_catalog *cat, const hl_plan *plan)

@@ -82,13 +82,10 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
     ja_add(ja, "%s", plan->suite_size);
     ja_add(ja, "--measure");
     ja_add(ja, "%s", plan->measure);
-    if (c->python_model[0]) {
-        ja_add(ja, "--python-model");
-        ja_add(ja, "%s", c->python_model);
-    }
-    if (!instr && plan->fixed_ops) {
+    uint64_t fixed_ops = c->fixed_ops == UINT64_MAX ? plan->fixed_ops : c->fixed_ops;
+    if (!instr && fixed_ops) {
         ja_add(ja, "--fixed-ops");
-        ja_add(ja, "%" PRIu64, plan->fixed_ops);
+        ja_add(ja, "%" PRIu64, fixed_ops);
     }
     if (instr) {
         if (plan->iterations) {
@@ -97,6 +94,14 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
         }
         ja_add(ja, "--callgrind-out-file");
         ja_add(ja, "%s/" HL_CELL_FILE_CALLGRIND, abs_rep_dir);
+    }
+    if (c->object_layer && plan->python_model[0]) {
+        ja_add(ja, "--python-model");
+        ja_add(ja, "%s", plan->python_model);
+    }
+    for (size_t i = 0; c->object_layer && i < plan->n_model_options; i++) {
+        ja_add(ja, "--model-option");
+        ja_add(ja, "%s", plan->model_options[i]);
     }
     if (plan->trace[0] && hl_plan_cell_needs_trace(c)) {
         ja_add(ja, "--trace");

@@ -153,6 +153,28 @@ void hl_jw_null(hl_jw *w, const char *key)
     fputs("null", w->f);
 }
 
+void hl_jw_value(hl_jw *w, const char *key, const hl_json *v)
+{
+    switch (v->type) {
+    case HL_JNULL: hl_jw_null(w, key); break;
+    case HL_JBOOL: hl_jw_bool(w, key, v->boolean); break;
+    case HL_JNUM: hl_jw_num(w, key, v->num); break;
+    case HL_JSTR: hl_jw_str(w, key, v->str); break;
+    case HL_JARR:
+        hl_jw_arr_begin(w, key);
+        for (size_t i = 0; i < v->len; i++)
+            hl_jw_value(w, NULL, &v->items[i]);
+        hl_jw_arr_end(w);
+        break;
+    case HL_JOBJ:
+        hl_jw_obj_begin(w, key);
+        for (size_t i = 0; i < v->len; i++)
+            hl_jw_value(w, v->keys[i], &v->items[i]);
+        hl_jw_obj_end(w);
+        break;
+    }
+}
+
 int hl_jw_finish(hl_jw *w)
 {
     if (w->pretty)

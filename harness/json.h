@@ -50,6 +50,10 @@ void hl_jw_uint(hl_jw *w, const char *key, uint64_t v);
 void hl_jw_num(hl_jw *w, const char *key, double v);
 void hl_jw_bool(hl_jw *w, const char *key, bool v);
 void hl_jw_null(hl_jw *w, const char *key);
+/* A parsed value written back whole (a document carried from one file into
+ * another). */
+struct hl_json;
+void hl_jw_value(hl_jw *w, const char *key, const struct hl_json *v);
 /* 0 when every level was closed and no error occurred; flushes f. */
 int hl_jw_finish(hl_jw *w);
 

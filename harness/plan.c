@@ -24,6 +24,7 @@
 #include "procfs.h"
 #include "sha256.h"
 #include "protocol.h"
+#include "runtime.h"
 #include "trace_format.h"
 
 #include <errno.h>
@@ -183,6 +184,38 @@ typedef struct plan_build {
     size_t errlen;
 } plan_build;
 
+/* The object layer's model settings, checked by the object layer's own
+ * parser (objects/profile.c) so that a bad one is refused here, once, and
+ * not by every cell. */
+static int resolve_model(plan_build *pb)
+{
+    const hl_plan_request *req = pb->req;
+    hl_plan *plan = pb->plan;
+    char err[200];
+    if (req->python_model) {
+        hl_py_profile p;
+        if (hl_py_profile_parse(req->python_model, &p, err, sizeof err) != 0) {
+            snprintf(pb->err, pb->errlen, "--python-model %s: %s", req->python_model, err);
+            return -1;
+        }
+        snprintf(plan->python_model, sizeof plan->python_model, "%s", hl_py_profile_name(p));
+    }
+    hl_rt_config cfg;
+    hl_rt_config_default(&cfg);
+    for (size_t i = 0; i < req->n_model_options; i++) {
+        const char *o = req->model_options[i];
+        if (strlen(o) >= sizeof plan->model_options[0] ||
+            hl_rt_config_set(&cfg, o, err, sizeof err) != 0) {
+            snprintf(pb->err, pb->errlen, "--model-option %.60s: %s", o,
+                     strlen(o) >= sizeof plan->model_options[0] ? "too long" : err);
+            return -1;
+        }
+        snprintf(plan->model_options[i], sizeof plan->model_options[i], "%s", o);
+    }
+    plan->n_model_options = req->n_model_options;
+    return 0;
+}
+
 /* A trace is input like any flag: check all of it now (bounds, record
  * kinds, frees of live blocks), so a bad one is one line and exit 2 before
  * any cell runs, not a failed cell per backend. */
@@ -280,20 +313,11 @@ static int plan_settings(plan_build *pb)
                                       "mode counts a fixed number of iterations already");
         return -1;
     }
-    if (resolve_trace(pb) != 0)
+    if (resolve_trace(pb) != 0 || resolve_model(pb) != 0)
         return -1;
     if (plan->iterations && !instr) {
         snprintf(pb->err, pb->errlen, "--iterations applies to --measure instructions only: "
                                       "drop it or add --measure instructions");
-        return -1;
-    }
-    if (req->python_model && !hl_catalog_has_python_model(pb->cat, req->python_model)) {
-        char list[64] = "";
-        for (size_t i = 0; i < pb->cat->n_python_models; i++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
-                     pb->cat->python_models[i]);
-        snprintf(pb->err, pb->errlen, "--python-model %s: this build models CPython %s",
-                 req->python_model, list[0] ? list : "(no version: rebuild the cells)");
         return -1;
     }
     plan->seed = choose_seed(req, instr);
@@ -518,6 +542,17 @@ static void select_threads(plan_build *pb)
     }
 }
 
+/* The run's fixed-work pass, or the workload's own shorter one unless
+ * --fixed-ops set it for every cell. */
+static uint64_t cell_fixed_ops(const plan_build *pb, const hl_cat_workload *wl)
+{
+    uint64_t run = pb->plan->fixed_ops;
+    if (run == 0 || pb->req->have_fixed_ops || wl->fixed_ops == 0)
+        return run;
+    uint64_t own = pb->full ? wl->fixed_ops : (wl->fixed_ops + 9) / 10;
+    return own < run ? own : run;
+}
+
 /* The cells of one workload at one point of its sweeps: every thread count
  * (threaded workloads) times every backend. */
 static int add_point(plan_build *pb, const hl_cat_workload *wl, const hl_plan_sweep *const *applies,
@@ -532,8 +567,8 @@ static int add_point(plan_build *pb, const hl_cat_workload *wl, const hl_plan_sw
             snprintf(c.variant, sizeof c.variant, "%s", pb->variants[b]);
             snprintf(c.workload, sizeof c.workload, "%s", wl->name);
             snprintf(c.data, sizeof c.data, "%s", wl->data);
-            if (pb->req->python_model && strcmp(wl->layer, "objects") == 0)
-                snprintf(c.python_model, sizeof c.python_model, "%s", pb->req->python_model);
+            c.object_layer = strcmp(wl->layer, "objects") == 0;
+            c.fixed_ops = cell_fixed_ops(pb, wl);
             c.threaded = wl->threaded;
             c.threads = wl->threaded ? pb->threads[t] : 1;
             for (size_t s = 0; s < n_applies; s++) {
@@ -568,6 +603,20 @@ static int expand_workload(plan_build *pb, const hl_cat_workload *wl)
     }
 }
 
+/* A model setting that no cell would take is a mistake worth a line, not
+ * a run that silently ignores it. */
+static int check_model_used(const hl_plan *plan, char *err, size_t errlen)
+{
+    if (!plan->python_model[0] && plan->n_model_options == 0)
+        return 0;
+    for (size_t c = 0; c < plan->n_cells; c++)
+        if (plan->cells[c].object_layer)
+            return 0;
+    snprintf(err, errlen, "--python-model and --model-option apply to object-layer workloads, "
+                          "and none is selected (heaplab list workloads shows each one's layer)");
+    return -1;
+}
+
 int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *plan, char *err,
                   size_t errlen)
 {
@@ -597,16 +646,8 @@ int hl_plan_build(const hl_catalog *cat, const hl_plan_request *req, hl_plan *pl
         rc = hl_plan_add_commands(cat, req, plan, &pb->cap, err, errlen);
     if (rc == 0)
         rc = check_backends_used(req, plan, err, errlen);
-    if (rc == 0 && req->python_model) {
-        bool used = false;
-        for (size_t c = 0; c < plan->n_cells && !used; c++)
-            used = plan->cells[c].python_model[0] != '\0';
-        if (!used) {
-            snprintf(err, errlen, "--python-model applies to object-layer workloads; none is "
-                                  "selected (heaplab list workloads)");
-            rc = -1;
-        }
-    }
+    if (rc == 0)
+        rc = check_model_used(plan, err, errlen);
     free(pb);
     if (rc != 0) {
         hl_plan_free(plan);
@@ -801,6 +842,11 @@ void hl_plan_write_settings(hl_jw *w, const hl_plan *plan)
     hl_jw_uint(w, "fixed_ops", plan->fixed_ops);
     hl_jw_str(w, "trace", plan->trace[0] ? plan->trace : NULL);
     hl_jw_str(w, "reference", plan->reference[0] ? plan->reference : NULL);
+    hl_jw_str(w, "python_model", plan->python_model[0] ? plan->python_model : NULL);
+    hl_jw_arr_begin(w, "model_options");
+    for (size_t i = 0; i < plan->n_model_options; i++)
+        hl_jw_str(w, NULL, plan->model_options[i]);
+    hl_jw_arr_end(w);
     write_identity(w, plan);
     hl_plan_write_commands(w, plan);
 }
@@ -812,10 +858,11 @@ void hl_plan_write_cell(hl_jw *w, const hl_plan_cell *c)
     hl_jw_str(w, "variant", c->variant);
     hl_jw_str(w, "workload", c->workload);
     hl_jw_str(w, "data", c->data[0] ? c->data : NULL);
-    if (c->python_model[0])
-        hl_jw_str(w, "python_model", c->python_model);
     hl_jw_uint(w, "threads", c->threads);
     hl_jw_bool(w, "threaded", c->threaded);
+    hl_jw_bool(w, "object_layer", c->object_layer);
+    if (c->fixed_ops != UINT64_MAX) /* absent from a plan written before cells had it */
+        hl_jw_uint(w, "fixed_ops", c->fixed_ops);
     hl_jw_obj_begin(w, "params");
     for (size_t p = 0; p < c->n_params; p++)
         hl_jw_int(w, c->params[p].name, c->params[p].value);
@@ -888,6 +935,26 @@ static void read_identity(hl_jread *r, const hl_json *obj, const char *path, hl_
                       p->trace);
 }
 
+static int read_model_options(hl_jread *r, const hl_json *obj, const char *path, hl_plan *p)
+{
+    const hl_json *a = hl_jread_arr(r, obj, path, "model_options", false);
+    if (a == NULL)
+        return r->failed ? -1 : 0;
+    char sub[300];
+    hl_jread_path(sub, sizeof sub, path, "model_options", -1);
+    if (a->len > HL_PLAN_MAX_MODEL_OPTIONS)
+        return hl_jread_fail(r, sub, "%zu options; at most %d", a->len,
+                             HL_PLAN_MAX_MODEL_OPTIONS), -1;
+    for (size_t i = 0; i < a->len; i++) {
+        const hl_json *it = &a->items[i];
+        if (it->type != HL_JSTR || !it->str[0] || strlen(it->str) >= sizeof p->model_options[0])
+            return hl_jread_fail(r, sub, "item %zu is not a NAME=VALUE string", i), -1;
+        snprintf(p->model_options[i], sizeof p->model_options[i], "%s", it->str);
+    }
+    p->n_model_options = a->len;
+    return 0;
+}
+
 int hl_plan_read_settings(hl_jread *r, const hl_json *obj, const char *path, hl_plan *p)
 {
     int64_t reps = 0;
@@ -906,6 +973,10 @@ int hl_plan_read_settings(hl_jread *r, const hl_json *obj, const char *path, hl_
     hl_jread_uint(r, obj, path, "fixed_ops", false, UINT64_C(1) << 40, &p->fixed_ops);
     hl_jread_str(r, obj, path, "trace", false, true, p->trace, sizeof p->trace);
     hl_jread_str(r, obj, path, "reference", false, true, p->reference, sizeof p->reference);
+    hl_jread_str(r, obj, path, "python_model", false, true, p->python_model,
+                 sizeof p->python_model);
+    if (read_model_options(r, obj, path, p) != 0)
+        return -1;
     read_identity(r, obj, path, p);
     if (r->failed || hl_plan_read_commands(r, obj, path, p) != 0)
         return -1;
@@ -947,10 +1018,11 @@ int hl_plan_read_cell(hl_jread *r, const hl_json *o, const char *path, hl_plan_c
     hl_jread_str(r, o, path, "variant", true, false, pc->variant, sizeof pc->variant);
     hl_jread_str(r, o, path, "workload", true, false, pc->workload, sizeof pc->workload);
     hl_jread_str(r, o, path, "data", false, true, pc->data, sizeof pc->data);
-    hl_jread_str(r, o, path, "python_model", false, false, pc->python_model,
-                 sizeof pc->python_model);
     hl_jread_int(r, o, path, "threads", true, 1, 1024, &threads);
     hl_jread_bool(r, o, path, "threaded", false, &pc->threaded);
+    hl_jread_bool(r, o, path, "object_layer", false, &pc->object_layer);
+    pc->fixed_ops = UINT64_MAX; /* absent (older plans): the run's */
+    hl_jread_uint(r, o, path, "fixed_ops", false, UINT64_C(1) << 40, &pc->fixed_ops);
     pc->threads = (unsigned)threads;
     if (r->failed)
         return -1;

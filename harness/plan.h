@@ -46,6 +46,7 @@
 #define HL_PLAN_MAX_LIST 64
 #define HL_PLAN_FIXED_OPS_QUICK 100000
 #define HL_PLAN_FIXED_OPS_FULL 1000000
+#define HL_PLAN_MAX_MODEL_OPTIONS 8
 
 typedef struct hl_plan_param {
     char name[48];
@@ -60,8 +61,9 @@ typedef struct hl_plan_cell {
     char data[16];       /* the data file the workload reads: "" or "trace" */
     unsigned threads;    /* 1 for workloads that are not threaded */
     bool threaded;
-    char python_model[8]; /* object-layer cells: the CPython version modelled
-                           * (--python-model), "" for the cell's default */
+    bool object_layer;   /* an object-layer workload: takes the run's model settings */
+    uint64_t fixed_ops;  /* operations of its fixed-work pass (time mode); 0: none;
+                          * UINT64_MAX: the run's (a plan that predates this field) */
     size_t n_params;     /* explicit overrides only; the rest come from suite_size */
     hl_plan_param params[HL_CAT_MAX_PARAMS];
 } hl_plan_cell;
@@ -99,6 +101,12 @@ typedef struct hl_plan {
     char trace_sha256[65];     /* its content when planned, "" without a trace */
     char reference[96];        /* backend the rankings divide by (--reference), or "" */
     uint64_t trace_size;
+    /* The object layer's model for every object-layer cell: the CPython
+     * version (--python-model; "" = the cells' build default, which the
+     * fingerprint names) and what-if options (--model-option K=V). */
+    char python_model[8];
+    size_t n_model_options;
+    char model_options[HL_PLAN_MAX_MODEL_OPTIONS][64];
     /* The build that planned the run: --resume refuses another one, so
      * that two programs never end up in one cell's median. */
     struct {
@@ -153,7 +161,9 @@ typedef struct hl_plan_request {
     uint64_t fixed_ops;                /* time mode; default by suite, 0 = no pass */
     const char *trace;                 /* trace file for replay workloads, or NULL */
     const char *reference;             /* --reference BACKEND, or NULL */
-    const char *python_model;          /* --python-model V for object-layer cells, or NULL */
+    const char *python_model;          /* --python-model V, or NULL */
+    size_t n_model_options;
+    const char *model_options[HL_PLAN_MAX_MODEL_OPTIONS]; /* --model-option K=V */
     /* Command cells (plan_commands.c): the commands (expanded and checked),
      * the --python interpreters, the warm-up runs (default 1). */
     size_t n_commands;

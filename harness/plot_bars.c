@@ -91,16 +91,27 @@ void pl_bar_row(pl_bar_writer *w, size_t panel, size_t cluster, size_t backend,
 }
 
 /* A list of configuration labels, cut to fit a one-line footnote. */
+/* "lead a, b, c" from a comma-separated list, whole names only, short
+ * enough for one line under the narrowest chart: "..., and 4 more". */
 static void footnote_list(const char *lead, const char *list, char *out, size_t outlen)
 {
-    if (!list[0]) {
-        out[0] = '\0';
+    enum { MAX_LINE = 120 };
+    out[0] = '\0';
+    if (!list[0])
         return;
+    size_t len = (size_t)snprintf(out, outlen, "%s", lead), shown = 0, total = 0;
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        total++;
+        if (len + n + 2 <= MAX_LINE && len + n + 2 < outlen) {
+            len += (size_t)snprintf(out + len, outlen - len, "%s%.*s", shown ? ", " : "", (int)n, p);
+            shown++;
+        }
+        p = e ? e + 1 + (e[1] == ' ') : p + n;
     }
-    if (strlen(list) > 160)
-        snprintf(out, outlen, "%s%.150s...", lead, list);
-    else
-        snprintf(out, outlen, "%s%s", lead, list);
+    if (shown < total && len < outlen)
+        snprintf(out + len, outlen - len, ", and %zu more", total - shown);
 }
 
 /* ---- relative time / instructions --------------------------------------- */

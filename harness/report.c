@@ -425,6 +425,24 @@ static void print_group(const hl_resultset *rs, const hl_group *g, FILE *out, bo
             md ? "\n" : "  ", p->cells[f->cell].backend, ratio, p->cells[sl->cell].backend);
 }
 
+/* Which CPython the object-layer cells modelled, when the run has any. */
+static void print_model_line(const hl_resultset *rs, FILE *out)
+{
+    const hl_plan *p = &rs->plan;
+    bool objects = false;
+    for (size_t c = 0; c < p->n_cells; c++)
+        objects |= p->cells[c].object_layer;
+    const hl_json *fp = rs->metadata ? hl_json_get(rs->metadata, "fingerprint") : NULL;
+    const char *model = p->python_model[0] ? p->python_model
+                                           : hl_json_get_str(fp, "python_model", NULL);
+    if (!objects || model == NULL)
+        return;
+    fprintf(out, "- object layer: the CPython %s model", model);
+    for (size_t i = 0; i < p->n_model_options; i++)
+        fprintf(out, "%s%s", i ? ", " : "; what-if options ", p->model_options[i]);
+    fputc('\n', out);
+}
+
 void hl_results_print_summary(const hl_resultset *rs, FILE *out, bool md)
 {
     const hl_plan *p = &rs->plan;
@@ -447,6 +465,7 @@ void hl_results_print_summary(const hl_resultset *rs, FILE *out, bool md)
                      ", measure %s\n",
                 p->n_cells, p->repetitions, p->suite_size, p->min_time, p->seed, p->measure);
         fprintf(out, "- CPU: %s; build %s, commit %s\n", cpu, btype, commit);
+        print_model_line(rs, out);
     }
 
     hl_group *groups;

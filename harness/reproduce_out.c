@@ -131,28 +131,6 @@ void hl_repro_print(const hl_repro *r, FILE *out)
 
 /* ---- reproduce.json ------------------------------------------------------------------------ */
 
-static void write_tree(hl_jw *w, const char *key, const hl_json *j)
-{
-    switch (j->type) {
-    case HL_JNULL: hl_jw_null(w, key); break;
-    case HL_JBOOL: hl_jw_bool(w, key, j->boolean); break;
-    case HL_JNUM: hl_jw_num(w, key, j->num); break;
-    case HL_JSTR: hl_jw_str(w, key, j->str); break;
-    case HL_JARR:
-        hl_jw_arr_begin(w, key);
-        for (size_t i = 0; i < j->len; i++)
-            write_tree(w, NULL, &j->items[i]);
-        hl_jw_arr_end(w);
-        break;
-    case HL_JOBJ:
-        hl_jw_obj_begin(w, key);
-        for (size_t i = 0; i < j->len; i++)
-            write_tree(w, j->keys[i], &j->items[i]);
-        hl_jw_obj_end(w);
-        break;
-    }
-}
-
 static void write_bound(hl_jw *w, const char *key, double v)
 {
     if (isinf(v))
@@ -261,11 +239,11 @@ static int write_json(const hl_repro *r, char *err, size_t errlen)
         hl_jw_obj_begin(&w, NULL);
         hl_jw_str(&w, "id", c->id);
         hl_jw_str(&w, "claim", c->claim);
-        write_tree(&w, "source", c->source);
-        write_tree(&w, "measured_on", c->measured_on);
+        hl_jw_value(&w, "source", c->source);
+        hl_jw_value(&w, "measured_on", c->measured_on);
         hl_jw_str(&w, "metric", c->metric);
         hl_jw_str(&w, "normalisation", c->normalisation);
-        write_tree(&w, "published", c->published);
+        hl_jw_value(&w, "published", c->published);
         hl_jw_str(&w, "rule_kind", hl_rule_kind_name(c->rule.kind));
         hl_jw_str(&w, "verdict", hl_cverdict_name(rc->j.v));
         hl_jw_str(&w, "summary", rc->j.summary);

@@ -196,28 +196,6 @@ hl_metric_id hl_results_primary_metric(const hl_resultset *rs)
  * results.json
  * ==================================================================== */
 
-static void write_value(hl_jw *w, const char *key, const hl_json *j)
-{
-    switch (j->type) {
-    case HL_JNULL: hl_jw_null(w, key); break;
-    case HL_JBOOL: hl_jw_bool(w, key, j->boolean); break;
-    case HL_JNUM: hl_jw_num(w, key, j->num); break;
-    case HL_JSTR: hl_jw_str(w, key, j->str); break;
-    case HL_JARR:
-        hl_jw_arr_begin(w, key);
-        for (size_t i = 0; i < j->len; i++)
-            write_value(w, NULL, &j->items[i]);
-        hl_jw_arr_end(w);
-        break;
-    case HL_JOBJ:
-        hl_jw_obj_begin(w, key);
-        for (size_t i = 0; i < j->len; i++)
-            write_value(w, j->keys[i], &j->items[i]);
-        hl_jw_obj_end(w);
-        break;
-    }
-}
-
 static void write_stats_obj(hl_jw *w, const char *key, const double *v, size_t n)
 {
     hl_jw_obj_begin(w, key);
@@ -241,7 +219,7 @@ static void write_json(const hl_resultset *rs, FILE *out)
     hl_jw_str(&w, "format", HL_RESULTS_FORMAT);
     hl_jw_int(&w, "format_version", HL_RESULTS_VERSION);
     if (rs->metadata)
-        write_value(&w, "metadata", rs->metadata);
+        hl_jw_value(&w, "metadata", rs->metadata);
     else
         hl_jw_null(&w, "metadata");
     hl_jw_obj_begin(&w, "plan");

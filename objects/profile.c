@@ -121,16 +121,6 @@ const char *hl_py_profile_name(hl_py_profile p)
     return pr ? pr->name : "?";
 }
 
-size_t hl_py_profile_count(void)
-{
-    return sizeof profiles / sizeof profiles[0];
-}
-
-hl_py_profile hl_py_profile_at(size_t i)
-{
-    return profiles[i < hl_py_profile_count() ? i : 0].id;
-}
-
 int hl_py_profile_parse(const char *s, hl_py_profile *out, char *err, size_t errlen)
 {
     for (size_t i = 0; s != NULL && i < sizeof profiles / sizeof profiles[0]; i++) {

@@ -128,9 +128,6 @@ hl_py_profile hl_py_default_profile(void);
 /* "3.11", "3.12", "3.13" (also "311" ...).  0, or -1 with one line in err. */
 int hl_py_profile_parse(const char *s, hl_py_profile *out, char *err, size_t errlen);
 const char *hl_py_profile_name(hl_py_profile p); /* "3.11"; "?" when unknown */
-/* Every profile, oldest first: what a cell's --describe lists. */
-size_t hl_py_profile_count(void);
-hl_py_profile hl_py_profile_at(size_t i);
 
 typedef enum hl_rc_mode {
     HL_RC_PLAIN = 0,  /* ordinary adds: single-threaded, GIL-like (default) */

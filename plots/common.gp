@@ -69,6 +69,20 @@ if (exists("colours")) {
 }
 nbackends = words(backends)
 
+# A key as one row across the canvas at screen height y, for multiplots
+# whose first panel is too narrow for gnuplot's own key to lay out in one
+# row: `do for [b = 1:nbackends] { eval keyrow_box(b, y) }` (a swatch per
+# backend; keyrow_point for a point), `eval keyrow_clear(b)` afterwards.
+keyrow_step = 130.0
+keyrow_x(b) = 0.5 + ((b - 1) - (nbackends - 1) / 2.0) * keyrow_step / width - 40.0 / width
+keyrow_name(b, y) = sprintf("set label %d \"%s\" at screen %g, screen %g left font ',10' front;", \
+                            200 + b, word(backends, b), keyrow_x(b) + 12.0 / width, y)
+keyrow_box(b, y) = sprintf("set object %d rect center screen %g, screen %g size screen %g, screen %g fc lt %d fs solid 0.85 border lc rgb '#333333' front;", \
+                           200 + b, keyrow_x(b), y, 14.0 / width, 10.0 / height, b) . keyrow_name(b, y)
+keyrow_point(b, y) = sprintf("set label %d \"\" at screen %g, screen %g point lt %d pt 7 ps 1.2 front;", \
+                             300 + b, keyrow_x(b), y, b) . keyrow_name(b, y)
+keyrow_clear(b) = sprintf("unset object %d; unset label %d; unset label %d", 200 + b, 200 + b, 300 + b)
+
 if (strlen(footnote) > 0) {
     set label 99 footnote at screen 0.01, screen 0.012 left font ',9' textcolor rgb '#444444'
 }

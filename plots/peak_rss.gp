@@ -59,11 +59,9 @@ do for [p = 0:np-1] {
     } else {
         unset ylabel
     }
-    if (p == 0) {
-        set key at screen 0.5, screen top_margin + 26.0 / height center bottom horizontal \
-            samplen 1.5 width 1 noopaque nobox font ',10'
-    } else {
-        unset key
+    unset key
+    do for [b = 1:nbackends] {
+        if (p == 0) { eval keyrow_box(b, top_margin + 48.0 / height) } else { eval keyrow_clear(b) }
     }
     plot data index p using (column('backend')):(column('value')):(column('backend')) \
               with boxes lc variable notitle, \
@@ -71,7 +69,6 @@ do for [p = 0:np-1] {
               :(column('lo')):(0):(column('hi') - column('lo')) \
               with vectors heads size screen 0.003, 90 lc rgb '#222222' lw 1.2 notitle, \
          '' index p using (column('backend')):(mx(column('hi'), column('value'))) \
-              :(fmtv(column('value'))) with labels offset 0, 0.6 font ',7' notitle, \
-         for [b = 1:nbackends] keyentry with boxes lt b title word(backends, b)
+              :(fmtv(column('value'))) with labels offset 0, 0.6 font ',7' notitle
 }
 unset multiplot

@@ -48,7 +48,7 @@ set ytics nomirror font ',8'
 set format y '%.4g'
 set grid ytics
 set xrange [0.4 : nbackends + 0.6]
-set offsets 0, 0, graph 0.12, graph 0.12
+set offsets 0, 0, graph 0.12, 0
 top_margin = 1.0 - 120.0 / height
 set multiplot layout nrows, cols title fulltitle font ',12' \
     margins 0.06, 0.99, (strlen(footnote) > 0 ? 40.0 : 15.0) / height, top_margin \
@@ -61,17 +61,24 @@ do for [p = 0:np-1] {
     } else {
         unset ylabel
     }
-    if (p == 0) {
-        set key at screen 0.5, screen top_margin + 26.0 / height center bottom horizontal \
-            samplen 1 width 1 noopaque nobox font ',10'
-    } else {
-        unset key
+    unset key
+    do for [b = 1:nbackends] {
+        if (p == 0) { eval keyrow_point(b, top_margin + 48.0 / height) } else { eval keyrow_clear(b) }
     }
+    # Times start at zero; a repetition 50x off the others (a descheduled
+    # process) would flatten the panel, so such a panel gets a log axis.
     set yrange [*:*]
+    unset logscale y
+    stats data index p using (column('value')) nooutput
+    if (STATS_min > 0 && STATS_max / STATS_min > 50) {
+        set logscale y
+        set yrange [STATS_min / 1.5 : STATS_max * 1.5]
+    } else {
+        set yrange [0:*]
+    }
     plot data index p using (column('backend') + jitter(column('rep'))):(column('value')) \
               :(column('backend')) with points lc variable pt 7 ps 0.8 notitle, \
          '' index p using (column('backend') - 0.33):(column('median')):(0.66):(0) \
-              :(column('backend')) with vectors nohead lc variable lw 2.5 notitle, \
-         for [b = 1:nbackends] keyentry with points lt b pt 7 ps 1.2 title word(backends, b)
+              :(column('backend')) with vectors nohead lc variable lw 2.5 notitle
 }
 unset multiplot

@@ -8,6 +8,8 @@
  * behaviour the driver must survive or record:
  *
  *   pairs, tree  ok; ns_per_op is a fixed function of backend, size, threads
+ *                (tree: an object-layer workload; --model-option refcount=atomic
+ *                doubles its time, other model options are accepted and ignored)
  *   slow         ok after HEAPLAB_FAKE_SLOW_MS ms (default 300)
  *   crash        SIGSEGV
  *   hang         forks a child (pid written to DIR/child.pid), both sleep forever
@@ -37,8 +39,7 @@ static void describe(void)
 {
     const char *natives = strcmp(variant, "system") == 0 ? "system" : variant;
     printf("{\"format\":\"%s\",\"format_version\":%d,\"protocol\":%d,\"variant\":\"%s\","
-           "\"process_check\":{\"ok\":true,\"message\":null},"
-           "\"python_models\":[\"3.11\",\"3.12\"],\"backends\":[",
+           "\"process_check\":{\"ok\":true,\"message\":null},\"backends\":[",
            HL_DESCRIBE_FORMAT, HL_DESCRIBE_VERSION, HL_PROTOCOL_VERSION, variant);
     printf("{\"name\":\"%s\",\"summary\":\"fake native\",\"version\":\"9.9.%d\","
            "\"kind\":\"process\",\"thread_safe\":true,\"native\":true},",
@@ -55,7 +56,7 @@ static void describe(void)
            "\"threaded\":false,\"op_unit\":\"alloc+free\",\"params\":[{\"name\":\"size\","
            "\"help\":\"block size\",\"default\":64,\"quick\":32,\"min\":1,\"max\":1048576}]},");
     printf("{\"name\":\"tree\",\"description\":\"binary trees\",\"layer\":\"objects\","
-           "\"threaded\":true,\"op_unit\":\"node\",\"params\":[{\"name\":\"depth\","
+           "\"threaded\":true,\"op_unit\":\"node\",\"fixed_ops\":50,\"params\":[{\"name\":\"depth\","
            "\"help\":\"tree depth\",\"default\":10,\"quick\":4,\"min\":1,\"max\":30}]}");
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         printf(",{\"name\":\"%s\",\"description\":\"fake %s\",\"layer\":\"raw\","
@@ -97,10 +98,10 @@ int main(int argc, char **argv)
     if (strncmp(base, "heaplab-cell-", 13) == 0)
         variant = base + 13;
 
-    const char *backend = NULL, *workload = NULL, *out = ".", *trace = NULL,
-               *python_model = NULL;
+    const char *backend = NULL, *workload = NULL, *out = ".", *trace = NULL;
     long size = -1, depth = -1, threads = 1;
-    int describe_flag = 0;
+    int describe_flag = 0, model_flags = 0;
+    double scale = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -128,14 +129,21 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--threads") == 0 && v) {
             threads = atol(v);
             i++;
-        } else if (strcmp(a, "--python-model") == 0 && v) {
-            python_model = v;
-            i++;
         } else if (strcmp(a, "--trace") == 0 && v) {
             trace = v;
             i++;
         } else if (strcmp(a, "--out") == 0 && v) {
             out = v;
+            i++;
+        } else if (strcmp(a, "--python-model") == 0 && v) {
+            model_flags++;
+            i++;
+        } else if (strcmp(a, "--model-option") == 0 && v) {
+            /* refcount=atomic doubles the cell's time, so a test can see the
+             * option arrive */
+            model_flags++;
+            if (strcmp(v, "refcount=atomic") == 0)
+                scale = 2;
             i++;
         } else if ((strcmp(a, "--seed") == 0 || strcmp(a, "--repetitions") == 0 ||
                     strcmp(a, "--min-time") == 0 || strcmp(a, "--warmup-time") == 0 ||
@@ -153,8 +161,6 @@ int main(int argc, char **argv)
     }
     if (!backend || !workload)
         return bad("--backend and --workload are required", NULL);
-    if (python_model && strcmp(workload, "tree") != 0)
-        return bad("--python-model applies to object-layer workloads only: ", workload);
     char name[32];
     snprintf(name, sizeof name, "%.*s", (int)strcspn(backend, ":"), backend);
     int hosted = strcmp(name, "pool") == 0 || strcmp(name, "guard") == 0 ||
@@ -212,7 +218,10 @@ int main(int argc, char **argv)
         return bad("unknown workload ", workload);
     }
 
-    double ns = backend_base(backend);
+    if (model_flags && strcmp(workload, "tree") != 0)
+        return bad("--python-model and --model-option apply to object-layer workloads only: ",
+                   workload);
+    double ns = backend_base(backend) * scale;
     if (size > 0)
         ns *= 1.0 + (double)size / 1000.0;
     if (depth > 0)

@@ -77,10 +77,10 @@ static const char *const small_claims =
     " \"experiments\": {\"e\": {\"description\": \"d\", \"scaling\": \"s\", \"workloads\": [\"pairs\"],\n"
     "   \"backends\": [\"system\", \"pool\"], \"params\": {\"size\": [100, 1000]},\n"
     "   \"repetitions\": 3, \"quick_repetitions\": 2, \"min_time\": 0.01, \"quick_min_time\": 0.01},\n"
-    "  \"v\": {\"description\": \"d\", \"scaling\": \"s\", \"workloads\": [\"pairs\"],\n"
+    "  \"v\": {\"description\": \"d\", \"scaling\": \"s\", \"workloads\": [\"tree\"],\n"
     "   \"backends\": [\"pool\"], \"repetitions\": 2, \"quick_repetitions\": 1, \"min_time\": 0.01,\n"
-    "   \"quick_min_time\": 0.01, \"variants\": [{\"name\": \"a\", \"model_options\": [\"x=1\"]},\n"
-    "   {\"name\": \"b\", \"model_options\": [\"x=2\"]}]}},\n"
+    "   \"quick_min_time\": 0.01, \"variants\": [{\"name\": \"a\", \"model_options\": [\"refcount=plain\"]},\n"
+    "   {\"name\": \"b\", \"model_options\": [\"refcount=atomic\"]}]}},\n"
     " \"claims\": [\n"
     "  {\"id\": \"c-holds\", \"claim\": \"system takes twice the pool's time\",\n"
     "   \"source\": {\"title\": \"t\", \"authors\": \"a\", \"year\": 2020, \"where\": \"w\", \"ref\": \"r\",\n"
@@ -776,13 +776,12 @@ TEST(cli_reproduce_end_to_end)
     unlink(log_path);
     int rc = heaplab("reproduce", "--claims", small_path, "--out", dir, "--seed", "7", NULL);
     char *out = slurp(out_path), *err = slurp(err_path);
-    /* the variants' runs refuse --model-option (this heaplab has none): the
-     * experiment is unavailable, which is not a failure */
     CHECK_MSG(rc == 0, "exit %d: %s %s", rc, out, err);
     free(out);
     free(err);
     size_t jobs = lines_of(log_path);
-    CHECK_MSG(jobs == 12, "%zu cell jobs (2 backends x 2 sizes x 3 repetitions)", jobs);
+    CHECK_MSG(jobs == 16, "%zu cell jobs (2 backends x 2 sizes x 3 repetitions, and 2 variants "
+                          "x 2 repetitions)", jobs);
     snprintf(json, sizeof json, "%s/reproduce.json", dir);
     snprintf(md, sizeof md, "%s/reproduce.md", dir);
     char jerr[300];
@@ -794,7 +793,7 @@ TEST(cli_reproduce_end_to_end)
         static const char *const want[][2] = {{"c-holds", "holds"},
                                               {"c-differs", "differs"},
                                               {"c-class", "not comparable here"},
-                                              {"c-var", "not comparable here"},
+                                              {"c-var", "holds"},
                                               {"c-nc", "not comparable here"}};
         for (size_t i = 0; i < 5; i++) {
             const hl_json *c = hl_json_at(claims, i);
@@ -807,11 +806,14 @@ TEST(cli_reproduce_end_to_end)
         CHECK(fabs(hl_json_get_num(hl_json_at(items, 0), "measured", 0) - 2.0) < 1e-9);
         CHECK(strstr(hl_json_get_str(hl_json_at(claims, 1), "differs_because", ""), "fake cell"));
         const hl_json *cnt = hl_json_get(doc, "counts");
-        CHECK(hl_json_get_num(cnt, "holds", -1) == 1 && hl_json_get_num(cnt, "differs", -1) == 1);
+        CHECK(hl_json_get_num(cnt, "holds", -1) == 2 && hl_json_get_num(cnt, "differs", -1) == 1);
+        /* the variants' model options reached their cells: the fake cell
+         * doubles its time under refcount=atomic */
+        const hl_json *vitems = hl_json_get(hl_json_get(hl_json_at(claims, 3), "heaplab"), "items");
+        CHECK(fabs(hl_json_get_num(hl_json_at(vitems, 0), "measured", 0) - 2.0) < 1e-9);
         const hl_json *runs = hl_json_get(doc, "runs");
         CHECK(hl_json_len(runs) == 3);
-        CHECK_STR(hl_json_get_str(hl_json_at(runs, 1), "state", ""), "unavailable");
-        CHECK(strstr(hl_json_get_str(hl_json_at(runs, 1), "why", ""), "cannot run it"));
+        CHECK_STR(hl_json_get_str(hl_json_at(runs, 1), "state", ""), "done");
         hl_json_free(doc);
     }
     char *mdt = slurp(md);
@@ -829,7 +831,7 @@ TEST(cli_reproduce_end_to_end)
     snprintf(resume, sizeof resume, "rm -rf '%s/e'", dir);
     CHECK(system(resume) == 0);
     rc = heaplab("reproduce", "--resume", dir, NULL);
-    CHECK(rc == 0 && lines_of(log_path) == 2 * jobs);
+    CHECK(rc == 0 && lines_of(log_path) == jobs + 12);
     doc = hl_json_parse_file(json, jerr, sizeof jerr);
     CHECK(doc && strcmp(hl_json_get_str(hl_json_at(hl_json_get(doc, "claims"), 0), "verdict", ""),
                         "holds") == 0);
@@ -843,9 +845,9 @@ TEST(cli_reproduce_end_to_end)
     rc = heaplab("reproduce", "--claims", small_path, "--out", dry, "--quick", "--dry-run", NULL);
     out = slurp(out_path);
     CHECK(rc == 0 && strstr(out, "heaplab run quick --workloads pairs --param size=100,1000"));
-    CHECK(strstr(out, "--repetitions 2") && strstr(out, "--model-option x=2"));
+    CHECK(strstr(out, "--repetitions 2") && strstr(out, "--model-option refcount=atomic"));
     free(out);
-    CHECK(lines_of(log_path) == 2 * jobs);
+    CHECK(lines_of(log_path) == jobs + 12);
     struct stat st;
     CHECK(stat(dry, &st) != 0);
 }

@@ -237,6 +237,9 @@ const hl_workload hl_wl_cache_thrash = {
     .layer = HL_LAYER_RAW,
     .threaded = true,
     .op_unit = "object lifecycle (malloc, touch, free)",
+    /* one object per thread: the heap's steady state is reached at once,
+     * and an operation is repetitions/threads byte writes */
+    .fixed_ops = 20000,
     .params = sharing_params,
     .n_params = P_COUNT,
     .setup = thrash_setup,
@@ -255,6 +258,9 @@ const hl_workload hl_wl_cache_scratch = {
     .layer = HL_LAYER_RAW,
     .threaded = true,
     .op_unit = "object lifecycle (malloc, touch, free)",
+    /* one object per thread: the heap's steady state is reached at once,
+     * and an operation is repetitions/threads byte writes */
+    .fixed_ops = 20000,
     .params = sharing_params,
     .n_params = P_COUNT,
     .setup = scratch_setup,

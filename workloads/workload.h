@@ -121,6 +121,11 @@ typedef struct hl_workload {
     hl_wl_data data;
     const hl_metric_desc *metric_descs; /* what metrics() may write */
     size_t n_metric_descs;
+    /* Operations of the fixed-work pass (harness/cell_fixed.c) at full
+     * sizes, the quick suite running a tenth; 0: the harness's default
+     * (1,000,000).  For workloads whose one operation is long (thousands of
+     * writes), so that the pass stays a fraction of the timed one. */
+    uint64_t fixed_ops;
 
     /* Returns a context, or NULL with one line in err. */
     void *(*setup)(const hl_wl_env *env, char *err, size_t errlen);
