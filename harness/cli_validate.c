@@ -284,12 +284,16 @@ static int plan_interp(hl_validate *vr, const hl_catalog *cat, const char *given
         if (hl_pyconfig_parse(c, &cfg, err, sizeof err) != 0 ||
             !hl_pyconfig_supported(&run->py, &cfg, why, sizeof why))
             continue;
-        /* both sides need the allocator: preloaded for CPython, a cell for heaplab */
-        if (cfg.preload[0]) {
-            const hl_cat_backend *b = hl_catalog_backend(cat, cfg.preload);
+        /* both sides need the allocator: preloaded for CPython, a cell for heaplab
+         * (3.13's bundled mimalloc is modelled by heaplab's) */
+        const char *needs = cfg.preload[0]                      ? cfg.preload
+                            : strcmp(cfg.obj, "mimalloc") == 0 ? "mimalloc"
+                                                               : NULL;
+        if (needs) {
+            const hl_cat_backend *b = hl_catalog_backend(cat, needs);
             if (!b || !b->malloc_library[0]) {
                 fprintf(stderr, "heaplab validate: note: %s left out: this build has no %s\n",
-                        c, cfg.preload);
+                        c, needs);
                 continue;
             }
         }
