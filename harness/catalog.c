@@ -167,16 +167,23 @@ int hl_catalog_add_describe(hl_catalog *cat, const char *variant, const char *js
     return 0;
 }
 
-/* First line of a file, for error messages. */
-static void first_line(const char *path, char *out, size_t outlen)
+/* The whole of an open (unlinked) file, from its start; NULL on failure. */
+static char *read_fd(int fd)
 {
-    out[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    if (fgets(out, (int)outlen, f))
-        out[strcspn(out, "\n")] = '\0';
-    fclose(f);
+    off_t end = lseek(fd, 0, SEEK_END);
+    if (end < 0 || end > (64 << 20) || lseek(fd, 0, SEEK_SET) != 0)
+        return NULL;
+    char *buf = malloc((size_t)end + 1);
+    size_t got = 0;
+    while (buf && got < (size_t)end) {
+        ssize_t n = read(fd, buf + got, (size_t)end - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (buf)
+        buf[got] = '\0';
+    return buf;
 }
 
 static int describe_variant(hl_catalog *cat, const char *variant, char *err, size_t errlen)
@@ -184,44 +191,47 @@ static int describe_variant(hl_catalog *cat, const char *variant, char *err, siz
     char path[HL_ROUTE_PATH_MAX], argv0[HL_ROUTE_PATH_MAX];
     if (hl_route_cell_exe(variant, NULL, path, sizeof path, argv0, sizeof argv0, err, errlen) != 0)
         return -1;
+    /* Unlinked at once: a driver killed while a cell describes itself
+     * leaves no file behind. */
     char out_tmp[] = "/tmp/heaplab-describe-XXXXXX";
     char err_tmp[] = "/tmp/heaplab-describe-err-XXXXXX";
     int fo = mkstemp(out_tmp), fe = mkstemp(err_tmp);
+    if (fo >= 0)
+        unlink(out_tmp);
+    if (fe >= 0)
+        unlink(err_tmp);
     if (fo < 0 || fe < 0) {
         snprintf(err, errlen, "cannot create a temporary file in /tmp: %s", strerror(errno));
-        if (fo >= 0) {
+        if (fo >= 0)
             close(fo);
-            unlink(out_tmp);
-        }
-        if (fe >= 0) {
+        if (fe >= 0)
             close(fe);
-            unlink(err_tmp);
-        }
         return -1;
     }
-    close(fo);
-    close(fe);
     char *argv[] = {argv0, "--describe", "--json", NULL};
-    hl_run_opts o = {.path = path, .argv = argv, .stdout_path = out_tmp,
-                     .stderr_path = err_tmp, .timeout_s = 30};
+    hl_run_opts o = {.path = path, .argv = argv, .stdout_fd = fo, .stderr_fd = fe,
+                     .timeout_s = 30};
     hl_run_result r;
     hl_runner_run(&o, &r);
     int rc = -1;
     if (r.outcome == HL_RUN_EXITED && r.exit_code == 0) {
-        char *text = hl_read_file(out_tmp, NULL);
+        char *text = read_fd(fo);
         if (!text)
             snprintf(err, errlen, "cannot read the output of %.150s --describe --json", path);
         else
             rc = hl_catalog_add_describe(cat, variant, text, err, errlen);
         free(text);
     } else {
-        char line[200];
-        first_line(err_tmp, line, sizeof line);
+        char line[200] = "";
+        char *text = read_fd(fe);
+        if (text)
+            snprintf(line, sizeof line, "%.*s", (int)strcspn(text, "\n"), text);
+        free(text);
         snprintf(err, errlen, "%.100s --describe --json failed (%s, exit %d)%s%.100s", path,
                  hl_runner_outcome_name(r.outcome), r.exit_code, line[0] ? ": " : "", line);
     }
-    unlink(out_tmp);
-    unlink(err_tmp);
+    close(fo);
+    close(fe);
     return rc;
 }
 

@@ -30,6 +30,7 @@
 #define HL_CELL_MAX_REPS 1000
 #define HL_CELL_MAX_METRICS 64
 #define HL_CELL_MAX_GB_ARGS 32
+#define HL_CELL_MAX_MODEL_OPTIONS 16
 
 #define HL_CELL_DEFAULT_SEED 1
 #define HL_CELL_DEFAULT_MIN_TIME 0.5
@@ -61,6 +62,10 @@ typedef struct hl_cell_opts {
     const char *callgrind_out;
     bool have_gc_threshold;
     uint32_t gc_threshold[3];
+    const char *python_model;   /* --python-model, NULL: the build's default */
+    size_t n_model_options;
+    const char *model_options[HL_CELL_MAX_MODEL_OPTIONS]; /* --model-option NAME=VALUE */
+    const char *call_histogram; /* --call-histogram FILE */
     bool quiet;
     int n_gb_args;
     char *gb_args[HL_CELL_MAX_GB_ARGS]; /* --benchmark_* passed through */
@@ -144,6 +149,10 @@ typedef struct hl_cell {
 
     bool have_gc;
     hl_cell_gc_gen gc[3];
+    /* the object runtime's model, for cell.json (object layer only) */
+    char python_model[8];
+    char model_options[256];
+    uint32_t gc_threshold_used[3];
 
     size_t n_metrics;
     hl_metric metrics[HL_CELL_MAX_METRICS];

@@ -12,6 +12,8 @@
  */
 #include "cell.h"
 
+#include "runtime.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -48,13 +50,22 @@ static void usage(const char *prog)
         "                        (default %d for object-layer and threaded workloads, 0 = off\n"
         "                        otherwise)\n"
         "  --trace FILE          the data file of a workload that reads one (replay)\n"
-        "  --gc-threshold A,B,C  object layer: gc.set_threshold(A, B, C) (default 700,10,10)\n"
+        "  --gc-threshold A,B,C  object layer: gc.set_threshold(A, B, C) (default: the\n"
+        "                        model's, 700,10,10 for 3.11 and 3.12, 2000,10,10 for 3.13)\n"
+        "  --python-model V      object layer: the CPython version modelled, 3.11, 3.12 or\n"
+        "                        3.13 (default %s, the build machine's python3)\n"
+        "  --model-option K=V    object layer: a what-if option of objects/runtime.h, e.g.\n"
+        "                        freelists=off, gc_passes=fused, instances=dict (repeatable)\n"
+        "  --call-histogram FILE object layer: before measuring, count the allocator calls\n"
+        "                        of one run of --iterations N (default: %d operations'\n"
+        "                        worth) and write them to FILE in trace_stats.py's JSON\n"
         "  --measure time|instructions  (default time)\n"
         "  --fixed-ops N         time mode: before timing, run about N operations (the same\n"
         "                        iterations for every backend) and take peak RSS, live\n"
         "                        bytes, GC figures and the timeline from that pass (0 = off)\n"
         "  --iterations N        instructions mode: iterations measured (default: enough\n"
-        "                        for %d operations, from a one-iteration probe)\n"
+        "                        for %d operations, from a one-iteration probe); also the\n"
+        "                        run --call-histogram counts\n"
         "  --callgrind-out-file FILE  instructions mode: the file given to valgrind\n"
         "  --quiet               no Google Benchmark console output\n"
         "  --benchmark_*         passed to Google Benchmark as is\n"
@@ -66,6 +77,7 @@ static void usage(const char *prog)
         "Exit status: 0 ok, 2 bad input, 3 verification failed, 4 set-up failed,\n"
         "1 results not written; anything else is a crash (harness/protocol.h).\n",
         prog, prog, HL_CELL_DEFAULT_SEED, HL_CELL_DEFAULT_MIN_TIME, HL_CELL_DEFAULT_TIMELINE_MS,
+        hl_py_profile_name(hl_py_default_profile()), HL_CELL_DEFAULT_INSTR_OPERATIONS,
         HL_CELL_DEFAULT_INSTR_OPERATIONS, prog);
 }
 
@@ -141,6 +153,35 @@ static int set_gc_threshold(hl_cell_opts *o, const char *s)
     return 0;
 }
 
+static int set_python_model(hl_cell_opts *o, const char *v)
+{
+    char err[128];
+    hl_py_profile p;
+    if (hl_py_profile_parse(v, &p, err, sizeof err) != 0) {
+        hl_cell_complain("--python-model: %s", err);
+        return -1;
+    }
+    o->python_model = v;
+    return 0;
+}
+
+static int add_model_option(hl_cell_opts *o, const char *v)
+{
+    char err[256];
+    hl_rt_config scratch;
+    hl_rt_config_default(&scratch);
+    if (hl_rt_config_set(&scratch, v, err, sizeof err) != 0) {
+        hl_cell_complain("--model-option: %s", err);
+        return -1;
+    }
+    if (o->n_model_options == HL_CELL_MAX_MODEL_OPTIONS) {
+        hl_cell_complain("too many --model-option flags (at most %d)", HL_CELL_MAX_MODEL_OPTIONS);
+        return -1;
+    }
+    o->model_options[o->n_model_options++] = v;
+    return 0;
+}
+
 static int set_timeline(hl_cell_opts *o, const char *v)
 {
     uint64_t u;
@@ -206,6 +247,9 @@ static const opt_row options[] = {
     {"--fixed-ops", K_U64, F(fixed_ops), 0, UINT64_C(1) << 40, 0, NULL},
     {"--callgrind-out-file", K_STR, F(callgrind_out), 0, 0, 0, NULL},
     {"--gc-threshold", K_CALL, 0, 0, 0, 0, set_gc_threshold},
+    {"--python-model", K_CALL, 0, 0, 0, 0, set_python_model},
+    {"--model-option", K_CALL, 0, 0, 0, 0, add_model_option},
+    {"--call-histogram", K_STR, F(call_histogram), 0, 0, 0, NULL},
 };
 
 #undef F
@@ -285,9 +329,12 @@ static int check_combination(const hl_cell_opts *o)
                          "count already)");
         return -1;
     }
-    if (o->measure == HL_MEASURE_TIME && (o->iterations != 0 || o->callgrind_out != NULL)) {
-        hl_cell_complain("--iterations and --callgrind-out-file belong to --measure "
-                         "instructions");
+    if (o->measure == HL_MEASURE_TIME && o->callgrind_out != NULL) {
+        hl_cell_complain("--callgrind-out-file belongs to --measure instructions");
+        return -1;
+    }
+    if (o->measure == HL_MEASURE_TIME && o->iterations != 0 && o->call_histogram == NULL) {
+        hl_cell_complain("--iterations belongs to --measure instructions or --call-histogram");
         return -1;
     }
     return 0;

@@ -86,8 +86,11 @@ static int find_workload(hl_cell *c)
         hl_cell_complain("workload %s is single-threaded: --threads must be 1", c->wl->name);
         return -1;
     }
-    if (c->opt.have_gc_threshold && c->wl->layer != HL_LAYER_OBJECTS) {
-        hl_cell_complain("--gc-threshold applies to object-layer workloads only (%s is raw)",
+    if ((c->opt.have_gc_threshold || c->opt.python_model != NULL ||
+         c->opt.n_model_options > 0 || c->opt.call_histogram != NULL) &&
+        c->wl->layer != HL_LAYER_OBJECTS) {
+        hl_cell_complain("--gc-threshold, --python-model, --model-option and --call-histogram "
+                         "apply to object-layer workloads only (%s is raw)",
                          c->wl->name);
         return -1;
     }
@@ -136,6 +139,17 @@ static int open_allocator(hl_cell *c)
         return 0;
     hl_rt_config cfg;
     hl_rt_config_default(&cfg);
+    if (c->opt.python_model != NULL &&
+        hl_py_profile_parse(c->opt.python_model, &cfg.profile, err, sizeof err) != 0) {
+        hl_cell_complain("--python-model: %s", err);
+        return HL_CELL_EXIT_BAD_INPUT;
+    }
+    for (size_t i = 0; i < c->opt.n_model_options; i++) {
+        if (hl_rt_config_set(&cfg, c->opt.model_options[i], err, sizeof err) != 0) {
+            hl_cell_complain("--model-option: %s", err);
+            return HL_CELL_EXIT_BAD_INPUT;
+        }
+    }
     if (c->opt.have_gc_threshold)
         memcpy(cfg.threshold, c->opt.gc_threshold, sizeof cfg.threshold);
     c->rt = hl_rt_new(&c->alloc[0], &c->alloc[0], &cfg, err, sizeof err);
@@ -144,6 +158,40 @@ static int open_allocator(hl_cell *c)
         return HL_CELL_EXIT_SETUP_FAILED;
     }
     c->have_gc = true;
+    hl_rt_config used;
+    hl_rt_get_config(c->rt, &used);
+    snprintf(c->python_model, sizeof c->python_model, "%s", hl_py_profile_name(used.profile));
+    hl_rt_config_describe(&used, c->model_options, sizeof c->model_options);
+    memcpy(c->gc_threshold_used, used.threshold, sizeof c->gc_threshold_used);
+    return 0;
+}
+
+/* --call-histogram: one run of --iterations N (default: as instructions
+ * mode's probe decides) right after set-up, with the object layer counting
+ * its allocator calls, written as scripts/trace_stats.py's JSON.  This run
+ * comes before the measurement, as a warm-up would.  0, or the exit
+ * status. */
+static int count_calls(hl_cell *c)
+{
+    uint64_t n = c->opt.iterations;
+    if (n == 0) {
+        uint64_t probe = c->wl->run(c->ctx, 1);
+        n = probe ? (HL_CELL_DEFAULT_INSTR_OPERATIONS + probe - 1) / probe : 1;
+    }
+    hl_rt_callstats_start(c->rt);
+    uint64_t ops = c->wl->run(c->ctx, n);
+    hl_callstats st;
+    hl_rt_callstats_stop(c->rt, &st);
+    char region[640];
+    snprintf(region, sizeof region,
+             "heaplab %s run(%llu) after set-up, backend %s, CPython model %s%s%s", c->wl->name,
+             (unsigned long long)n, c->opt.backend, c->python_model,
+             c->model_options[0] ? ", " : "", c->model_options);
+    FILE *f = fopen(c->opt.call_histogram, "w");
+    if (f == NULL || hl_callstats_write_json(&st, ops, region, f) != 0 || fclose(f) != 0) {
+        hl_cell_complain("--call-histogram %s: cannot write it", c->opt.call_histogram);
+        return HL_CELL_EXIT_INTERNAL;
+    }
     return 0;
 }
 
@@ -266,6 +314,8 @@ static int set_up(hl_cell *c)
         hl_cell_complain("set-up of workload %s failed: %s", c->wl->name, err);
         return HL_CELL_EXIT_SETUP_FAILED;
     }
+    if (c->opt.call_histogram != NULL && (rc = count_calls(c)) != 0)
+        return rc;
     hl_procstat_read(&c->after_setup);
     c->rss_after_setup_kib = c->after_setup.rss_kib;
     hl_gil_reset_stats();

@@ -236,9 +236,10 @@ static void write_document(hl_jw *w, const hl_cell *c)
     if (c->have_gc) {
         hl_jw_arr_begin(w, "gc_threshold");
         for (int i = 0; i < 3; i++)
-            hl_jw_uint(w, NULL, c->opt.have_gc_threshold ? c->opt.gc_threshold[i]
-                                : i == 0 ? 700 : 10);
+            hl_jw_uint(w, NULL, c->gc_threshold_used[i]);
         hl_jw_arr_end(w);
+        hl_jw_str(w, "python_model", c->python_model);
+        hl_jw_str(w, "model_options", c->model_options);
     }
     hl_jw_obj_end(w);
 

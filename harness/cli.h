@@ -23,6 +23,8 @@ int hl_cli_compare(int argc, char **argv);
 int hl_cli_show(int argc, char **argv);
 int hl_cli_export(int argc, char **argv);
 int hl_cli_check(int argc, char **argv);
+int hl_cli_inspect(int argc, char **argv);
+int hl_cli_reproduce(int argc, char **argv);
 
 /* Prints "heaplab CMD: message" (one line) to stderr; returns HL_EXIT_USAGE. */
 int hl_cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -2,6 +2,7 @@
  * hl_plot_results_opts (plot.h).  The driver dispatches to hl_cli_plot with
  * argv[0] = "plot" and the rest of the command line after it.
  *
+ * DIR/report.html is written too (report_html.h) unless --no-report.
  * Exit status: 0 when at least one chart was drawn (skipped charts are
  * listed on stderr), 1 when none could be (no results, no gnuplot), 2 for a
  * bad command line.
@@ -13,23 +14,30 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: heaplab plot DIR [--baseline BACKEND] [--format png|svg|both] [--quiet]\n"
+    fputs("usage: heaplab plot DIR [--reference BACKEND] [--format png|svg|both] [--no-report]\n"
+          "                   [--quiet]\n"
           "\n"
           "Draws comparison charts of the result set in DIR (written by heaplab run --out DIR)\n"
-          "into DIR/plots/, with gnuplot and the scripts of heaplab's plots/ directory:\n"
-          "  reltime        time per operation relative to a baseline backend\n"
-          "  peak_rss       peak RSS per workload and backend\n"
-          "  overhead       peak RSS / peak live bytes\n"
+          "into DIR/plots/, with gnuplot and the scripts of heaplab's plots/ directory, and\n"
+          "writes DIR/report.html, a page with the run's metadata, warnings, rankings and\n"
+          "every chart.  A backend has the same colour in every chart of every run.\n"
+          "  reltime        time per operation relative to the reference, one panel per family\n"
+          "                 of workloads, linear axis clipped at 2.5x (relinstr: instructions)\n"
+          "  reps-F         every repetition as a dot, per workload of family F\n"
+          "  peak_rss       peak RSS net of the process's start-up RSS\n"
+          "  overhead       resident bytes per live byte, where the live set is >= 1 MiB\n"
           "  scaling-W      throughput against threads (workloads run at several thread counts)\n"
+          "  sweep-W-P      time per operation against parameter P (--param P=a,b,c)\n"
           "  timeline-W     RSS over time per workload\n"
           "  gc_pauses-W    GC pause time distribution per generation\n"
           "  cow            fork_cow: Private_Dirty per forked child for each mode\n"
-          "The data behind each chart goes to DIR/plots/data/*.dat.\n"
+          "The data behind each chart goes to DIR/plots/data/*.dat (one row per observation).\n"
           "\n"
           "options:\n"
-          "  --reference BACKEND  normalise times to this backend (default: the fastest\n"
-          "                       backend of each workload)\n"
+          "  --reference BACKEND  ratios to this backend (default: the run's --reference, else\n"
+          "                       the fastest non-debug backend of each workload)\n"
           "  --format FMT         png (pngcairo), svg, or both (default)\n"
+          "  --no-report          do not write DIR/report.html\n"
           "  --quiet              do not list the files written\n"
           "\n"
           "environment: HEAPLAB_GNUPLOT (gnuplot to run), HEAPLAB_PLOTS_DIR (scripts)\n",
@@ -49,6 +57,10 @@ int hl_cli_plot(int argc, char **argv)
         }
         if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             opt.quiet = true;
+            continue;
+        }
+        if (strcmp(a, "--no-report") == 0) {
+            opt.no_report = true;
             continue;
         }
         /* --reference is the name every command uses; --baseline the old one */

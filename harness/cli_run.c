@@ -83,6 +83,8 @@ static const char *const run_usage =
     "  --command-name NAME=CMD the same, with NAME in the cell ids\n"
     "  --suite FILE            the programs a suite file names (docs/suite-files.md)\n"
     "  --bench-dir DIR         where a suite's programs were built ({bench})\n"
+    "  --bench-src DIR         their source folder ({bench-src}; default: read from\n"
+    "                          DIR/CMakeCache.txt)\n"
     "  --python [NAME=]PATH    a CPython interpreter: commands become its arguments and\n"
     "                          run under its allocator configurations; repeatable\n"
     "  --env NAME=VALUE        extra environment for the --command programs; repeatable\n"

@@ -2,13 +2,14 @@
 #include "cli_run_cmd.h"
 
 #include "cli.h"
+#include "suitefile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char *const hl_run_commands_flags[] = {
-    "--command", "--command-name", "--suite",      "--bench-dir",        "--python",
+    "--command", "--command-name", "--suite",      "--bench-dir", "--bench-src", "--python",
     "--env",     "--cwd",          "--stdin",      "--throughput",       "--throughput-scale",
     "--expect-exit", "--warmup-runs"};
 const size_t hl_run_commands_n_flags =
@@ -64,6 +65,10 @@ int hl_run_commands_option(hl_run_commands *rc, int argc, char **argv, int *i)
         if (r < 0)
             return -1;
         rc->bench_dir = v;
+    } else if (OPT("--bench-src")) {
+        if (r < 0)
+            return -1;
+        rc->bench_src = v;
     } else if (OPT("--python")) {
         if (r < 0)
             return -1;
@@ -200,6 +205,42 @@ static int build_interps(hl_run_commands *rc)
     return HL_EXIT_OK;
 }
 
+/* The suite file's benchmarks; those whose program (or input) is not
+ * there are left out with one line each. */
+static int build_suite(hl_run_commands *rc, const hl_plan_request *req,
+                       const hl_command_vars *vars)
+{
+    char err[600];
+    hl_suitefile_opts so = {.quick = !req->suite || strcmp(req->suite, "full") != 0,
+                            .vars = *vars};
+    hl_command *cmds;
+    size_t n;
+    if (hl_suitefile_load(rc->suite_file, &so, &cmds, &n, err, sizeof err) != 0)
+        return hl_cli_usage_error("run", "--suite %s", err);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        char why[600];
+        if (!hl_suitefile_runnable(&cmds[i], why, sizeof why)) {
+            fprintf(stderr, "heaplab run: note: %s skipped: %s\n", cmds[i].name, why);
+            hl_command_free(&cmds[i]);
+            continue;
+        }
+        if (grow(rc) != 0) {
+            hl_suitefile_free(cmds + i, n - i);
+            free(cmds);
+            return hl_cli_usage_error("run", "out of memory");
+        }
+        rc->cmds[rc->n_cmds++] = cmds[i];
+        kept++;
+    }
+    free(cmds);
+    if (kept == 0)
+        return hl_cli_usage_error("run", "--suite %s: none of its programs is there: build "
+                                         "them (docs/suite-files.md) and give --bench-dir DIR",
+                                  rc->suite_file);
+    return HL_EXIT_OK;
+}
+
 /* --workloads NAME that is a command: selects it (and is no workload). */
 static void select_by_workloads(hl_run_commands *rc, hl_plan_request *req)
 {
@@ -235,9 +276,11 @@ int hl_run_commands_build(hl_run_commands *rc, hl_plan_request *req)
 {
     if (!hl_run_commands_given(rc)) {
         if (rc->n_pythons || rc->n_env || rc->cwd || rc->stdin_path || rc->throughput ||
-            rc->have_scale || rc->have_expect || rc->have_warmups || rc->bench_dir)
+            rc->have_scale || rc->have_expect || rc->have_warmups || rc->bench_dir ||
+            rc->bench_src)
             return hl_cli_usage_error("run", "--python, --env, --cwd, --stdin, --throughput, "
-                                             "--expect-exit, --warmup-runs and --bench-dir "
+                                             "--expect-exit, --warmup-runs, --bench-dir and "
+                                             "--bench-src "
                                              "apply to external programs: add --command CMD "
                                              "or --suite FILE");
         return HL_EXIT_OK;
@@ -245,10 +288,12 @@ int hl_run_commands_build(hl_run_commands *rc, hl_plan_request *req)
     if (rc->have_scale && !rc->throughput)
         return hl_cli_usage_error("run", "--throughput-scale scales the number --throughput "
                                          "captures: add --throughput REGEX");
-    hl_command_vars vars = {.bench_dir = rc->bench_dir};
+    hl_command_vars vars = {.bench_dir = rc->bench_dir, .bench_src = rc->bench_src};
     int r = build_interps(rc);
     for (size_t k = 0; r == HL_EXIT_OK && k < rc->n_lines; k++)
         r = build_line(rc, k, &vars);
+    if (r == HL_EXIT_OK && rc->suite_file)
+        r = build_suite(rc, req, &vars);
     if (r != HL_EXIT_OK)
         return r;
     select_by_workloads(rc, req);

@@ -1,5 +1,5 @@
 /* cli_run_cmd.h - the options of `heaplab run` that bring external programs
- * in: --command, --command-name, --suite, --bench-dir, --python, and what
+ * in: --command, --command-name, --suite, --bench-dir, --bench-src, --python, and what
  * applies to the --command programs (--env, --cwd, --stdin, --throughput,
  * --throughput-scale, --expect-exit, --warmup-runs).
  *
@@ -26,7 +26,7 @@ typedef struct hl_run_commands {
         const char *name; /* NULL: derived from the line */
         const char *line;
     } lines[HL_PLAN_MAX_LIST];
-    const char *suite_file, *bench_dir;
+    const char *suite_file, *bench_dir, *bench_src;
     size_t n_pythons;
     struct {
         const char *name; /* NULL: from the version */

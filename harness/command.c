@@ -193,13 +193,16 @@ static int placeholder(const char *body, const hl_command_vars *v, char *out, si
         }
         char *end;
         errno = 0;
-        long k = (*op == '*' || *op == '/') ? strtol(op + 1, &end, 10) : 0;
+        const char *num = *op == '*' || *op == '/' ? op + 1
+                          : op[0] == '<' && op[1] == '=' ? op + 2
+                                                         : NULL;
+        long k = num && isdigit((unsigned char)*num) ? strtol(num, &end, 10) : 0;
         if (k <= 0 || errno || *end != '\0' || k > 1024) {
-            snprintf(err, errlen, "{%s}: write {nproc}, {nproc*K} or {nproc/K} with K a "
-                                  "positive integer", body);
+            snprintf(err, errlen, "{%s}: write {nproc}, {nproc*K}, {nproc/K} or {nproc<=K} "
+                                  "with K a positive integer", body);
             return -1;
         }
-        long r = *op == '*' ? n * k : n / k;
+        long r = *op == '*' ? n * k : *op == '/' ? n / k : (n < k ? n : k);
         snprintf(out, outlen, "%ld", r < 1 ? 1 : r);
         return 0;
     }
@@ -212,12 +215,31 @@ static int placeholder(const char *body, const hl_command_vars *v, char *out, si
         snprintf(out, outlen, "%s", v->bench_dir);
         return 0;
     }
+    if (strcmp(body, "bench-src") == 0) {
+        if (!v || !v->bench_src) {
+            snprintf(err, errlen, "{bench-src} needs the source folder the programs were "
+                                  "built from: give --bench-src DIR, or a CMake build "
+                                  "folder as --bench-dir");
+            return -1;
+        }
+        snprintf(out, outlen, "%s", v->bench_src);
+        return 0;
+    }
+    if (strcmp(body, "suite") == 0) {
+        if (!v || !v->suite_dir) {
+            snprintf(err, errlen, "{suite} is the folder of the suite file: use it only "
+                                  "inside a suite file");
+            return -1;
+        }
+        snprintf(out, outlen, "%s", v->suite_dir);
+        return 0;
+    }
     if (strcmp(body, "python") == 0) {
         snprintf(err, errlen, "{python} can only be the program itself (the first word)");
         return -1;
     }
     snprintf(err, errlen, "unknown placeholder {%s}: use {nproc}, {nproc*K}, {nproc/K}, "
-                          "{bench} or {python}", body);
+                          "{nproc<=K}, {bench}, {bench-src}, {suite} or {python}", body);
     return -1;
 }
 
@@ -349,6 +371,122 @@ void hl_command_default_name(const char *line, char *out, size_t outlen)
         snprintf(out, outlen, "command");
 }
 
+/* ---- throughput patterns -------------------------------------------------------- */
+
+/* glibc's regcomp copies a bounded repetition x{m,n} max(m,n) times and
+ * nested ones multiply: "(a{32767}){32767}" is 26 characters and asks for
+ * ~10^9 positions (tens of GB before it fails).  A pattern comes from a
+ * command line, a suite file or plan.json, so it is sized before it is
+ * compiled.  The estimate follows POSIX ERE syntax (XBD 9.4): atoms are
+ * characters, escapes, bracket expressions and groups; '|' adds; *, +, ?
+ * cost nothing; {m,n} multiplies the atom before it. */
+#define HL_RE_MAX_LEN 512
+#define HL_RE_MAX_POSITIONS 10000.0
+
+static const char *skip_bracket(const char *p)
+{
+    p++; /* '[' */
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p && *p != ']') {
+        if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+            char kind = p[1];
+            const char *q = p + 2;
+            while (*q && !(q[0] == kind && q[1] == ']'))
+                q++;
+            p = *q ? q + 2 : q;
+        } else {
+            p++;
+        }
+    }
+    return *p ? p + 1 : p;
+}
+
+/* Positions of the alternation at *pp up to its ')' or the end. */
+static double re_positions(const char **pp)
+{
+    const char *p = *pp;
+    double total = 0, atom = 0;
+    while (*p && *p != ')') {
+        if (*p == '|' || *p == '*' || *p == '+' || *p == '?' || *p == '^' || *p == '$') {
+            p++;
+            if (p[-1] == '|')
+                atom = 0;
+            continue;
+        }
+        if (*p == '{' && isdigit((unsigned char)p[1])) {
+            char *end;
+            double m = strtod(p + 1, &end), n = m;
+            if (*end == ',')
+                n = isdigit((unsigned char)end[1]) ? strtod(end + 1, &end) : m + 1;
+            if (*end == '}') {
+                double rep = m > n ? m : n;
+                total += atom * (rep - 1);
+                atom *= rep;
+                p = end + 1;
+                continue;
+            }
+        }
+        if (*p == '(') {
+            p++;
+            atom = 1 + re_positions(&p);
+            if (*p == ')')
+                p++;
+        } else if (*p == '[') {
+            p = skip_bracket(p);
+            atom = 1;
+        } else if (*p == '\\' && p[1]) {
+            p += 2;
+            atom = 1;
+        } else {
+            p++;
+            atom = 1;
+        }
+        total += atom;
+    }
+    *pp = p;
+    return total;
+}
+
+/* Is the pattern small enough to compile (above) and free of
+ * back-references (which make matching exponential and never help to find
+ * a number)?  0, or -1 with the reason in why. */
+static int pattern_sane(const char *re, char *why, size_t whylen)
+{
+    if (strlen(re) > HL_RE_MAX_LEN) {
+        snprintf(why, whylen, "is longer than %d characters: match only the figure's line",
+                 HL_RE_MAX_LEN);
+        return -1;
+    }
+    for (const char *p = re; *p; p++) {
+        if (*p == '[') {
+            p = skip_bracket(p) - 1;
+        } else if (*p == '\\' && p[1]) {
+            if (p[1] >= '1' && p[1] <= '9') {
+                snprintf(why, whylen, "uses the back-reference \\%c: write the text it "
+                                      "repeats", p[1]);
+                return -1;
+            }
+            p++;
+        }
+    }
+    const char *p = re;
+    double total = 0;
+    while (*p) { /* a stray ')' ends re_positions; regcomp reports it */
+        total += re_positions(&p);
+        if (*p)
+            p++;
+    }
+    if (total > HL_RE_MAX_POSITIONS) {
+        snprintf(why, whylen, "repeats too much (about %.0f positions, at most %.0f): use + "
+                              "or * instead of large {m,n} counts", total, HL_RE_MAX_POSITIONS);
+        return -1;
+    }
+    return 0;
+}
+
 int hl_command_check(const hl_command *c, char *err, size_t errlen)
 {
     if (!hl_command_name_ok(c->name)) {
@@ -379,6 +517,12 @@ int hl_command_check(const hl_command *c, char *err, size_t errlen)
         return -1;
     }
     if (c->throughput) {
+        char why[160];
+        if (pattern_sane(c->throughput, why, sizeof why) != 0) {
+            snprintf(err, errlen, "command %s: throughput pattern '%.80s' %s", c->name,
+                     c->throughput, why);
+            return -1;
+        }
         regex_t re;
         int rc = regcomp(&re, c->throughput, REG_EXTENDED);
         if (rc != 0) {
@@ -404,7 +548,9 @@ int hl_command_throughput(const hl_command *c, const char *text, double *value, 
                           size_t errlen)
 {
     regex_t re;
-    if (!c->throughput || regcomp(&re, c->throughput, REG_EXTENDED | REG_NEWLINE) != 0) {
+    char why[160];
+    if (!c->throughput || pattern_sane(c->throughput, why, sizeof why) != 0 ||
+        regcomp(&re, c->throughput, REG_EXTENDED | REG_NEWLINE) != 0) {
         snprintf(err, errlen, "no usable throughput pattern");
         return -1;
     }

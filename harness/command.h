@@ -12,7 +12,12 @@
  *     {nproc}      the number of online CPUs (sysconf), so that thread
  *                  counts scale with the machine; {nproc*K} and {nproc/K}
  *                  (K a positive integer, integer division, at least 1)
+ *                  and {nproc<=K}, at most K (programs with a thread limit)
  *     {bench}      the directory given with --bench-dir
+ *     {bench-src}  the source folder those programs were built from
+ *                  (--bench-src; a suite file finds it in the build
+ *                  folder's CMakeCache.txt, suitefile.h), for their inputs
+ *     {suite}      the folder of the suite file, for inputs shipped with it
  *     {python}     only as argv[0]: the interpreter of each --python; such
  *                  a command runs once per interpreter and per CPython
  *                  allocator configuration (pyconfig.h)
@@ -77,6 +82,8 @@ int hl_command_add_env(hl_command *c, const char *entry, char *err, size_t errle
 typedef struct hl_command_vars {
     long nproc;               /* <= 0: sysconf(_SC_NPROCESSORS_ONLN) */
     const char *bench_dir;    /* NULL: {bench} is an error naming --bench-dir */
+    const char *bench_src;    /* NULL: {bench-src} is an error naming --bench-src */
+    const char *suite_dir;    /* NULL: {suite} is an error (no suite file) */
 } hl_command_vars;
 
 /* Replaces the placeholders of every argv word, env value, cwd and stdin

@@ -1,4 +1,5 @@
-/* heaplab.c - the `heaplab` command: dispatch to list, run, compare, show.
+/* heaplab.c - the `heaplab` command: dispatch to list, run, compare, show,
+ * plot, export, check and inspect.
  *
  * The driver plans and reports; it never measures in its own process.  It
  * links no allocator (it runs on glibc malloc) and learns everything about
@@ -32,6 +33,10 @@ static void usage(FILE *out)
             "  export DIR --format gbench|benchres|csv     in Google Benchmark's or\n"
             "                                              mimalloc-bench's format\n"
             "  check                                       is this machine quiet enough?\n"
+            "  inspect WORKLOAD [--backend B] [--type T]   gc stats, objgraph and memory over\n"
+            "                                              the run of an object-layer workload\n"
+            "  reproduce [ID...|all] [--quick] [--list]    published claims, judged on this\n"
+            "                                              machine\n"
             "\n"
             "Each command has --help.  Documentation: docs/cli.md.\n");
 }
@@ -45,8 +50,8 @@ int main(int argc, char **argv)
         return HL_EXIT_USAGE;
     }
     if (argc < 2) {
-        fprintf(stderr, "heaplab: no command: use list, run, show, compare, plot, export or "
-                        "check (heaplab --help)\n");
+        fprintf(stderr, "heaplab: no command: use list, run, show, compare, plot, export, "
+                        "check or inspect (heaplab --help)\n");
         return HL_EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -74,15 +79,19 @@ int main(int argc, char **argv)
         return hl_cli_export(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return hl_cli_check(argc - 1, argv + 1);
-    static const char *const commands[] = {"list", "run", "show", "compare", "plot", "export",
-                                           "check"};
+    if (strcmp(cmd, "inspect") == 0)
+        return hl_cli_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "reproduce") == 0)
+        return hl_cli_reproduce(argc - 1, argv + 1);
+    static const char *const commands[] = {"list",   "run",   "show",    "compare",  "plot",
+                                           "export", "check", "inspect", "reproduce"};
     const char *near = hl_cli_suggest(cmd, commands, sizeof commands / sizeof commands[0]);
     if (near) {
         fprintf(stderr, "heaplab: unknown command '%s': did you mean '%s'? (heaplab --help)\n",
                 cmd, near);
         return HL_EXIT_USAGE;
     }
-    fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare, plot, export or check "
-                    "(heaplab --help)\n", cmd);
+    fprintf(stderr, "heaplab: unknown command '%s': use list, run, show, compare, plot, export, "
+                    "check, inspect or reproduce (heaplab --help)\n", cmd);
     return HL_EXIT_USAGE;
 }

@@ -25,6 +25,11 @@ bool hl_jread_fail(hl_jread *r, const char *path, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     snprintf(r->err, r->errlen, "%s: %s%s%s", r->file, path, path[0] ? ": " : "", what);
+    /* One line, whatever the file held: a quoted key or value may contain
+     * an escaped newline or other control character. */
+    for (char *c = r->err; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     return false;
 }
 

@@ -854,8 +854,15 @@ static void read_identity(hl_jread *r, const hl_json *obj, const char *path, hl_
     hl_jread_path(sub, sizeof sub, path, "inputs.trace", -1);
     const hl_json *in = hl_jread_obj(r, obj, path, "inputs", false);
     const hl_json *tr = hl_jread_obj(r, in, path, "trace", false);
+    char tpath[sizeof p->trace] = "";
+    hl_jread_str(r, tr, sub, "path", false, true, tpath, sizeof tpath);
     hl_jread_str(r, tr, sub, "sha256", false, true, p->trace_sha256, sizeof p->trace_sha256);
     hl_jread_uint(r, tr, sub, "size", false, UINT64_MAX, &p->trace_size);
+    /* The hash belongs to the plan's trace: kept apart from it, the check
+     * that a resumed run replays the same trace would be lost on saving. */
+    if (!r->failed && tr && (!p->trace[0] || (tpath[0] && strcmp(tpath, p->trace) != 0)))
+        hl_jread_fail(r, sub, "the identity of trace '%s', but the plan's trace is '%s'", tpath,
+                      p->trace);
 }
 
 int hl_plan_read_settings(hl_jread *r, const hl_json *obj, const char *path, hl_plan *p)

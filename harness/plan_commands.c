@@ -422,6 +422,10 @@ static void read_command(hl_jread *r, const hl_json *o, const char *path, hl_pla
     hl_jread_str(r, o, path, "program", false, true, pc->program, sizeof pc->program);
     hl_jread_str(r, o, path, "sha256", false, true, pc->sha256, sizeof pc->sha256);
     hl_jread_uint(r, o, path, "size", false, UINT64_MAX, &pc->size);
+    /* A hash belongs to its file (saving drops one without it, and with it
+     * the check that a resumed run runs the same program). */
+    if (!r->failed && pc->sha256[0] && !pc->program[0])
+        hl_jread_fail(r, path, "a sha256 but no program");
     char cerr[300];
     if (!r->failed && hl_command_check(c, cerr, sizeof cerr) != 0)
         hl_jread_fail(r, path, "%s", cerr);
@@ -449,6 +453,8 @@ static void read_preload(hl_jread *r, const hl_json *o, const char *path, hl_pre
     hl_jread_str(r, o, path, "python_expect", false, true, p->python_expect,
                  sizeof p->python_expect);
     hl_jread_str(r, o, path, "python_also", false, true, p->python_also, sizeof p->python_also);
+    if (!r->failed && p->sha256[0] && !p->library[0])
+        hl_jread_fail(r, path, "a sha256 but no library");
 }
 
 static void read_interp(hl_jread *r, const hl_json *o, const char *path, hl_pyinterp *py)

@@ -7,15 +7,24 @@
  * starts `gnuplot -e "var='value'" ... plots/<kind>.gp` with fork/execvp
  * (never a shell); every line of gnuplot lives in the .gp files.
  *
- * Charts (file names under DIR/plots/):
- *   reltime        time per operation relative to a baseline backend
- *   peak_rss       peak RSS per workload and backend
- *   overhead       peak RSS / peak live bytes
- *   scaling-<w>    throughput against threads, per threaded workload run at
- *                  several thread counts
- *   timeline-<w>   RSS over time, per workload
- *   gc_pauses-<w>  CDF of GC pause times per generation, per workload
+ * Charts (file names under DIR/plots/; docs/cli.md, "plot", shows each):
+ *   reltime        time per operation relative to the reference backend, one
+ *                  panel per family of workloads, linear axis clipped at 2.5x
+ *                  (relinstr instead in instructions mode)
+ *   reps-<panel>   every repetition as a dot, the median marked, one small
+ *                  panel per workload configuration
+ *   peak_rss       peak RSS net of the process's start-up RSS, one small
+ *                  panel per configuration
+ *   overhead       (peak RSS - start-up RSS) / peak live bytes, where the
+ *                  live set is at least 1 MiB
+ *   scaling-<w>    throughput against threads, per threaded workload
+ *                  (instructions per operation in instructions mode)
+ *   sweep-<w>-<p>  time per operation against a swept parameter p
+ *   timeline-<w>   RSS net of start-up over time, per configuration
+ *   gc_pauses-<w>  CDF of GC pause times per generation, per configuration
  *   cow            fork_cow: Private_Dirty per forked child, per mode
+ * and DIR/report.html (report_html.h) listing them.  A backend has the
+ * same colour in every chart of every run (palette.h).
  *
  * A chart that has no data, or that gnuplot fails to draw, is skipped with
  * one line on stderr ("heaplab plot: skipped <chart>: <why>"); the others
@@ -37,6 +46,7 @@ typedef struct hl_plot_options {
     bool png;             /* draw DIR/plots/<chart>.png (pngcairo) */
     bool svg;             /* draw DIR/plots/<chart>.svg */
     bool quiet;           /* no "wrote ..." lines on stdout (skips still go to stderr) */
+    bool no_report;       /* do not write DIR/report.html */
 } hl_plot_options;
 
 /* What one call drew. */
@@ -50,8 +60,9 @@ typedef struct hl_plot_report {
  * bad input, nothing was (re)drawn. */
 #define HL_PLOT_BAD_INPUT (-2)
 
-/* Draws every chart of the result set in dir, both PNG and SVG.  baseline
- * may be NULL (the fastest backend of each workload).  Returns 0 when at
+/* Draws every chart of the result set in dir, both PNG and SVG, and
+ * writes DIR/report.html.  baseline may be NULL: the run's --reference,
+ * else the fastest non-debug backend of each group (ranking.h).  Returns 0 when at
  * least one chart was drawn; HL_PLOT_BAD_INPUT with one line in err when
  * dir is not a result set or lacks the baseline (earlier charts are kept);
  * -1 with one line in err when nothing could be drawn (no data for any

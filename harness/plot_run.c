@@ -1,5 +1,5 @@
 /* plot_run.c - finding the gnuplot scripts and gnuplot itself, and running
- * one script safely.
+ * one script (or another drawing program, such as Graphviz's dot) safely.
  *
  * How it works
  * ------------
@@ -120,22 +120,10 @@ int hl_plot_scripts_dir(char *out, size_t outlen, char *err, size_t errlen)
     return -1;
 }
 
-int hl_plot_find_gnuplot(char *out, size_t outlen, char *err, size_t errlen)
+int hl_plot_find_program(const char *name, char *out, size_t outlen)
 {
-    const char *env = getenv("HEAPLAB_GNUPLOT");
-    if (env && *env) {
-        if (strchr(env, '/')) {
-            if (access(env, X_OK) == 0 && is_file(env))
-                return copy_out(env, out, outlen) == 0 ? 0
-                       : (snprintf(err, errlen, "HEAPLAB_GNUPLOT is too long"), -1);
-            snprintf(err, errlen,
-                     "gnuplot not found: HEAPLAB_GNUPLOT=%s is not an executable file "
-                     "(install gnuplot-nox or fix HEAPLAB_GNUPLOT)",
-                     env);
-            return -1;
-        }
-    }
-    const char *name = (env && *env) ? env : "gnuplot";
+    if (strchr(name, '/'))
+        return access(name, X_OK) == 0 && is_file(name) ? copy_out(name, out, outlen) : -1;
     const char *path = getenv("PATH");
     if (!path || !*path)
         path = "/usr/local/bin:/usr/bin:/bin";
@@ -147,12 +135,28 @@ int hl_plot_find_gnuplot(char *out, size_t outlen, char *err, size_t errlen)
         int w = (len == 0) ? snprintf(cand, sizeof cand, "./%s", name)
                            : snprintf(cand, sizeof cand, "%.*s/%s", (int)len, p, name);
         if (w > 0 && w < (int)sizeof cand && is_file(cand) && access(cand, X_OK) == 0)
-            return copy_out(cand, out, outlen) == 0 ? 0
-                   : (snprintf(err, errlen, "gnuplot path too long"), -1);
+            return copy_out(cand, out, outlen);
         if (!colon)
             break;
         p = colon + 1;
     }
+    return -1;
+}
+
+int hl_plot_find_gnuplot(char *out, size_t outlen, char *err, size_t errlen)
+{
+    const char *env = getenv("HEAPLAB_GNUPLOT");
+    if (env && *env && strchr(env, '/')) {
+        if (hl_plot_find_program(env, out, outlen) == 0)
+            return 0;
+        snprintf(err, errlen,
+                 "gnuplot not found: HEAPLAB_GNUPLOT=%s is not an executable file "
+                 "(install gnuplot-nox or fix HEAPLAB_GNUPLOT)",
+                 env);
+        return -1;
+    }
+    if (hl_plot_find_program((env && *env) ? env : "gnuplot", out, outlen) == 0)
+        return 0;
     snprintf(err, errlen,
              "gnuplot not found in PATH: install it (Debian/Ubuntu: apt-get install gnuplot-nox) "
              "or set HEAPLAB_GNUPLOT=/path/to/gnuplot");
@@ -227,7 +231,12 @@ int hl_plot_run_gnuplot(const char *gnuplot, const char *script, const hl_plot_a
     }
     argv[k++] = (char *)script;
     argv[k] = NULL;
+    return hl_plot_run_program(argv, err, errlen);
+}
 
+int hl_plot_run_program(char *const argv[], char *err, size_t errlen)
+{
+    const char *prog = argv[0];
     int fds[2];
     if (pipe(fds) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -251,8 +260,8 @@ int hl_plot_run_gnuplot(const char *gnuplot, const char *script, const hl_plot_a
         dup2(fds[1], STDERR_FILENO);
         close(fds[0]);
         close(fds[1]);
-        execvp(gnuplot, argv);
-        dprintf(STDERR_FILENO, "cannot run %s: %s\n", gnuplot, strerror(errno));
+        execvp(prog, argv);
+        dprintf(STDERR_FILENO, "cannot run %s: %s\n", prog, strerror(errno));
         _exit(127);
     }
     close(fds[1]);
@@ -297,8 +306,9 @@ int hl_plot_run_gnuplot(const char *gnuplot, const char *script, const hl_plot_a
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    const char *name = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
     if (timed_out) {
-        snprintf(err, errlen, "gnuplot did not finish within %.0f s", HL_PLOT_TIMEOUT_S);
+        snprintf(err, errlen, "%s did not finish within %.0f s", name, HL_PLOT_TIMEOUT_S);
         return -1;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -306,10 +316,10 @@ int hl_plot_run_gnuplot(const char *gnuplot, const char *script, const hl_plot_a
     char line[400];
     last_line(buf, line, sizeof line);
     if (WIFSIGNALED(status))
-        snprintf(err, errlen, "gnuplot killed by signal %d%s%s", WTERMSIG(status),
+        snprintf(err, errlen, "%s killed by signal %d%s%s", name, WTERMSIG(status),
                  line[0] ? ": " : "", line);
     else
-        snprintf(err, errlen, "gnuplot exited with status %d%s%s", WEXITSTATUS(status),
+        snprintf(err, errlen, "%s exited with status %d%s%s", name, WEXITSTATUS(status),
                  line[0] ? ": " : "", line);
     return -1;
 }

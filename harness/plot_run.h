@@ -1,4 +1,5 @@
-/* plot_run.h - running gnuplot for harness/plot.c (internal to hl_plot).
+/* plot_run.h - running gnuplot for harness/plot.c (and Graphviz for
+ * heaplab-inspect, inspect_render.c).
  *
  * hl_plot_args collects the -e assignments of one gnuplot run; strings are
  * always passed as gnuplot single-quoted strings (hl_plot_quote in plot.h),
@@ -33,5 +34,14 @@ int hl_plot_find_gnuplot(char *out, size_t outlen, char *err, size_t errlen);
  * else -1 with one line in err (gnuplot's last stderr line). */
 int hl_plot_run_gnuplot(const char *gnuplot, const char *script, const hl_plot_args *a,
                         char *err, size_t errlen);
+
+/* Runs argv[0] (a path, or a name looked up in PATH) with argv, no shell,
+ * stdin and stdout on /dev/null, stderr collected, killed after 60 s.  0
+ * on exit status 0; else -1 with one line in err (its last stderr line). */
+int hl_plot_run_program(char *const argv[], char *err, size_t errlen);
+
+/* An executable called name in PATH (or name itself when it has a '/'):
+ * 0 and its path in out, or -1. */
+int hl_plot_find_program(const char *name, char *out, size_t outlen);
 
 #endif

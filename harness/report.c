@@ -263,42 +263,37 @@ static int cmp_ranked(const void *pa, const void *pb)
     return (a->median > b->median) - (a->median < b->median);
 }
 
-static void print_warnings(const hl_resultset *rs, FILE *out, bool md)
+/* Every warning of the set, one line each, through fn (print_warnings
+ * adds the header and bullets; report.html lists them). */
+void hl_results_each_warning(const hl_resultset *rs, hl_warning_fn fn, void *ctx)
 {
-    const char *bullet = md ? "- " : "  ";
-    size_t nwarn = 0;
+    char line[1200];
     hl_metric_id pm = hl_results_primary_metric(rs);
     double v[rs->plan.repetitions + 1];
     const char *build = rs->metadata ? hl_json_get_str(rs->metadata, "build_type", "") : "";
     const char *hook = rs->metadata ? hl_json_get_str(rs->metadata, "test_cell_cmd", NULL) : NULL;
 
-#define WARN_HEADER()                                                                     \
+#define WARN(...)                                                                         \
     do {                                                                                  \
-        if (nwarn++ == 0)                                                                 \
-            fprintf(out, md ? "\n## Warnings\n\n" : "\nWarning: the results may be unstable or incomplete:\n"); \
+        snprintf(line, sizeof line, __VA_ARGS__);                                         \
+        fn(ctx, line);                                                                    \
     } while (0)
 
-    if (hook) {
-        WARN_HEADER();
-        fprintf(out, "%scells were run by the test hook %s (HEAPLAB_TEST_CELL_CMD): these are "
-                     "not measurements\n", bullet, hook);
-    }
-    if (strcmp(build, "Debug") == 0) {
-        WARN_HEADER();
-        fprintf(out, "%sheaplab was built as Debug: timings include debug checks; rebuild with "
-                     "-DCMAKE_BUILD_TYPE=Release to measure\n", bullet);
-    }
+    if (hook)
+        WARN("cells were run by the test hook %s (HEAPLAB_TEST_CELL_CMD): these are not "
+             "measurements", hook);
+    if (strcmp(build, "Debug") == 0)
+        WARN("heaplab was built as Debug: timings include debug checks; rebuild with "
+             "-DCMAKE_BUILD_TYPE=Release to measure");
     if (pm == HL_M_INSTR_PER_OP) {
         /* deterministic counts: repetitions only confirm the determinism */
     } else if (rs->plan.repetitions < 2) {
-        WARN_HEADER();
-        fprintf(out, "%s1 repetition per cell: no spread and no U test is possible; use "
-                     "--repetitions 9 or more to compare backends\n", bullet);
+        WARN("1 repetition per cell: no spread and no U test is possible; use "
+             "--repetitions 9 or more to compare backends");
     } else if (rs->plan.repetitions < 9) {
-        WARN_HEADER();
-        fprintf(out, "%s%u repetitions per cell: enough for a U test, but its p-values are "
-                     "unreliable below 9 (Google Benchmark compare.py); use --repetitions 9 "
-                     "or more before trusting a comparison\n", bullet, rs->plan.repetitions);
+        WARN("%u repetitions per cell: enough for a U test, but its p-values are "
+             "unreliable below 9 (Google Benchmark compare.py); use --repetitions 9 "
+             "or more before trusting a comparison", rs->plan.repetitions);
     }
     /* What `heaplab check` found when the run started (noise.h). */
     const hl_json *noise = rs->metadata ? hl_json_get(rs->metadata, "noise") : NULL;
@@ -306,20 +301,16 @@ static void print_warnings(const hl_resultset *rs, FILE *out, bool md)
         const hl_json *f = hl_json_at(noise, i);
         if (!hl_json_bool(hl_json_get(f, "warn"), false))
             continue;
-        WARN_HEADER();
-        fprintf(out, "%s%s: %s: %s\n", bullet, hl_json_get_str(f, "key", "?"),
-                hl_json_get_str(f, "value", "?"), hl_json_get_str(f, "advice", ""));
+        WARN("%s: %s: %s", hl_json_get_str(f, "key", "?"), hl_json_get_str(f, "value", "?"),
+             hl_json_get_str(f, "advice", ""));
     }
     /* A busy machine (pyperf checks load_avg_1min too) explains most noise. */
     const hl_json *la = rs->metadata ? hl_json_get(rs->metadata, "load_avg_start") : NULL;
     double load = hl_json_num(hl_json_at(la, 0), 0);
     double ncpu = rs->metadata ? hl_json_get_num(rs->metadata, "cpu_count", 0) : 0;
-    if (ncpu > 0 && load > ncpu && pm != HL_M_INSTR_PER_OP) {
-        WARN_HEADER();
-        fprintf(out, "%sthe machine was busy: load average %.1f on %.0f CPUs at the start; "
-                     "timings are noisy (prefer --measure instructions there)\n",
-                bullet, load, ncpu);
-    }
+    if (ncpu > 0 && load > ncpu && pm != HL_M_INSTR_PER_OP)
+        WARN("the machine was busy: load average %.1f on %.0f CPUs at the start; "
+             "timings are noisy (prefer --measure instructions there)", load, ncpu);
     /* Unstable cells, worst first; a long list is cut (results.csv has all). */
     enum { MAX_LISTED = 10 };
     ranked *unstable = calloc(rs->plan.n_cells + 1, sizeof *unstable);
@@ -336,27 +327,42 @@ static void print_warnings(const hl_resultset *rs, FILE *out, bool md)
     }
     if (nu)
         qsort(unstable, nu, sizeof *unstable, cmp_ranked);
-    for (size_t i = 0; i < nu && i < MAX_LISTED; i++) {
-        WARN_HEADER();
-        fprintf(out, "%s%s: CV %.1f%% over %zu repetitions (> 5%%): rerun on a quiet "
-                     "machine or with more repetitions\n",
-                bullet, rs->plan.cells[unstable[i].cell].id, -unstable[i].median * 100,
-                unstable[i].n);
-    }
+    for (size_t i = 0; i < nu && i < MAX_LISTED; i++)
+        WARN("%s: CV %.1f%% over %zu repetitions (> 5%%): rerun on a quiet machine or with "
+             "more repetitions",
+             rs->plan.cells[unstable[i].cell].id, -unstable[i].median * 100, unstable[i].n);
     if (nu > MAX_LISTED)
-        fprintf(out, "%s... and %zu more cells with CV > 5%% (column cv_pct of results.csv)\n",
-                bullet, nu - MAX_LISTED);
+        WARN("... and %zu more cells with CV > 5%% (column cv_pct of results.csv)",
+             nu - MAX_LISTED);
     free(unstable);
     for (size_t c = 0; c < rs->plan.n_cells; c++) {
         const hl_rep *why = NULL;
         const char *st = hl_results_cell_status(rs, c, &why);
-        if (why) {
-            WARN_HEADER();
-            fprintf(out, "%s%s: %s: %s: %s\n", bullet, rs->plan.cells[c].id, st, why->status,
-                    why->reason);
-        }
+        if (why)
+            WARN("%s: %s: %s: %s", rs->plan.cells[c].id, st, why->status, why->reason);
     }
-#undef WARN_HEADER
+#undef WARN
+}
+
+typedef struct warn_print {
+    FILE *out;
+    bool md;
+    size_t n;
+} warn_print;
+
+static void print_warning(void *ctx, const char *line)
+{
+    warn_print *w = ctx;
+    if (w->n++ == 0)
+        fprintf(w->out, w->md ? "\n## Warnings\n\n"
+                              : "\nWarning: the results may be unstable or incomplete:\n");
+    fprintf(w->out, "%s%s\n", w->md ? "- " : "  ", line);
+}
+
+static void print_warnings(const hl_resultset *rs, FILE *out, bool md)
+{
+    warn_print w = {out, md, 0};
+    hl_results_each_warning(rs, print_warning, &w);
 }
 
 /* One group's ranking: a table, then the headline. */

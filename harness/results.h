@@ -148,6 +148,12 @@ void hl_results_print_table(const hl_resultset *rs, FILE *out, hl_format fmt);
 /* hyperfine-style per-workload ranking, then pyperf-style warnings. */
 void hl_results_print_summary(const hl_resultset *rs, FILE *out, bool markdown);
 
+/* The summary's warnings (Debug build, too few repetitions, the machine
+ * checks that warned, a busy machine, unstable cells, failed cells), one
+ * line each without a bullet, through fn. */
+typedef void (*hl_warning_fn)(void *ctx, const char *line);
+void hl_results_each_warning(const hl_resultset *rs, hl_warning_fn fn, void *ctx);
+
 /* Shared formatting: "52.1 ns", "1.23 us", ... ; "12.3 MiB"; "-" for NAN. */
 void hl_fmt_time_ns(double ns, char *out, size_t outlen);
 void hl_fmt_kib(double kib, char *out, size_t outlen);

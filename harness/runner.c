@@ -122,8 +122,12 @@ static void child_exec(const hl_run_opts *opts, int errfd, pid_t driver)
     int e = 0;
     if ((opts->cwd && chdir(opts->cwd) != 0) ||
         redirect(STDIN_FILENO, opts->stdin_path, O_RDONLY) != 0 ||
-        redirect(STDOUT_FILENO, opts->stdout_path, O_WRONLY | O_CREAT | O_TRUNC) != 0 ||
-        redirect(STDERR_FILENO, opts->stderr_path, O_WRONLY | O_CREAT | O_TRUNC) != 0) {
+        (opts->stdout_fd > 2 ? dup2(opts->stdout_fd, STDOUT_FILENO) < 0
+                             : redirect(STDOUT_FILENO, opts->stdout_path,
+                                        O_WRONLY | O_CREAT | O_TRUNC) != 0) ||
+        (opts->stderr_fd > 2 ? dup2(opts->stderr_fd, STDERR_FILENO) < 0
+                             : redirect(STDERR_FILENO, opts->stderr_path,
+                                        O_WRONLY | O_CREAT | O_TRUNC) != 0)) {
         e = errno;
     } else {
         char *const *envp = opts->envp ? opts->envp : environ;

@@ -79,6 +79,8 @@ typedef struct hl_run_opts {
     const char *cwd;          /* NULL: the parent's */
     const char *stdout_path;  /* NULL: /dev/null */
     const char *stderr_path;  /* NULL: /dev/null */
+    int stdout_fd, stderr_fd; /* > 2: use this open file instead of the path (a file
+                               * already unlinked leaves nothing behind a kill) */
     double timeout_s;         /* <= 0: none */
     uint64_t memory_limit_kib;/* 0: none */
     int keep_fd;              /* a descriptor (> 2) the child keeps across exec; 0: none */

@@ -1,61 +1,78 @@
-/* gc.c - the cycle collector, after CPython's generational GC.
+/* gc.c - the cycle collector, CPython's generational GC.
  *
  * How it works
  * ------------
- * Sources: Modules/gcmodule.c (3.8-3.12; Python/gc.c since 3.13, gh-113688),
- * InternalDocs/garbage_collector.md, PEP 442 (finalizers), bpo-38379
- * (resurrection, 3.9).  Reference counting frees everything that is not in
- * a cycle; this collector finds the cycles.
+ * Sources: Modules/gcmodule.c gc_collect_main (3.11, 3.12; Python/gc.c in
+ * 3.13, gh-113688), InternalDocs/garbage_collector.md, PEP 442 (finalizers),
+ * bpo-38379 (resurrection, 3.9).  Reference counting frees everything that
+ * is not in a cycle; this collector finds the cycles.
  *
- * Every container is on one of three generation lists (or the permanent one
- * after a freeze).  New containers go to generation 0.  Scheduling
- * (collect_generations): each container allocation adds one to gen 0's count
- * and each container deallocation takes one away; when the count exceeds
- * threshold 0 (700) the oldest generation whose count exceeds its threshold
- * is collected, except that a full (gen 2) collection waits until the
- * objects that survived gen-1 collections since the last full one
- * (long_lived_pending) exceed 25% of those that survived the last full one
- * (long_lived_total), which keeps the total cost linear (issue #4074).
- * Collecting generation g also counts one collection of g + 1 and resets
- * the counts of 0..g.
+ * Every tracked container is on one of three generation lists (or the
+ * permanent one after a freeze).  New containers go to generation 0.
+ * Scheduling (collect_generations / gc_select_generation): each container
+ * allocation adds one to gen 0's count and each container deallocation takes
+ * one away -- except that free-list pops and pushes do neither (freelist.c);
+ * when the count exceeds threshold 0 (the profile's: 700, or 2000 in 3.13)
+ * the oldest generation whose count exceeds its threshold is collected,
+ * except that a full (gen 2) collection waits until the objects that
+ * survived gen-1 collections since the last full one (long_lived_pending)
+ * exceed 25% of those that survived the last full one (long_lived_total),
+ * which keeps the total cost linear (issue #4074).  Collecting generation g
+ * also counts one collection of g + 1 and resets the counts of 0..g.  3.11
+ * collects inside the allocation (_PyObject_GC_Link); 3.12 and 3.13 only
+ * schedule it there (_Py_ScheduleGC) and collect at the next eval-breaker
+ * check, which heaplab places at the end of the container constructor
+ * that crossed the threshold (hl__gc_eval_breaker).
  *
- * One collection of generation g:
- *  1. merge generations 0..g-1 into g: that is "young";
- *  2. update_refs: gc_refs = refcount for every young object (stored in the
- *     GC header's prev word, which makes young singly linked meanwhile);
- *  3. subtract_refs: traverse each young object and take one off the gc_refs
- *     of every referent that is young: what is left counts references from
- *     outside young;
- *  4. move_unreachable: scan young in order; an object with gc_refs > 0 is
- *     reachable and so is everything it references: their gc_refs are set to
- *     1 and, if they were already moved to the tentatively unreachable list,
- *     they are moved back to the end of young (to be scanned again); an
- *     object with gc_refs == 0 moves to "unreachable" tentatively.  Only
- *     those are moved, so a heap of survivors costs one scan;
- *  5. the survivors are merged into generation g + 1 (a full collection
- *     resets long_lived_total / pending);
- *  6. finalize_garbage: every unreachable instance with a finalizer that has
- *     not run yet gets it run (and is marked FINALIZED: never again);
- *  7. handle_resurrected_objects: steps 2-4 again on the unreachable set;
- *     whatever a finalizer made reachable goes to the old generation, the
- *     rest is still garbage and is freed (3.9+ behaviour);
- *  8. delete_garbage: tp_clear on each remaining object, which drops its
- *     references; reference counting then frees the whole set.
- * heaplab has no weak references and no legacy tp_del, so CPython's
- * weakref handling and "uncollectable" list do not apply.  Each
- * collection's pause is recorded per generation.
+ * One collection of generation g, as gc_collect_main makes it
+ * (gc_passes=cpython, the default), one walk per line:
  *
- * Two shortcuts of heaplab's own, which change no result: a full collection
- * with nothing frozen does steps 2 and 3 in one walk (see
- * update_and_subtract_refs), and steps 6-7 are skipped when no unreachable
- * object has a finalizer due (nothing can have been resurrected).  On a heap
- * bigger than the caches each walk over the generation list costs about a
- * cache miss per object, so these walks are what a collection costs; the
- * walks prefetch by address ahead of the list node, and visit the builtin
- * containers' referents from their referent spans with inlined visitors
- * and prefetching instead of through tp_traverse (see "prefetching and
- * inlined traversal" below; hl_gc_validate checks the spans against
- * traverse).
+ *   heap  1 update_refs: gc_refs = refcount, in the GC header's prev word
+ *           (young is singly linked meanwhile); 3.12+ moves immortal
+ *           objects to the permanent generation (PEP 683)
+ *         2 subtract_refs: tp_traverse of each object, visit_decref takes
+ *           one off the gc_refs of every referent in young: what is left
+ *           counts references from outside young
+ *         3 move_unreachable: an object with gc_refs > 0 is reachable, so
+ *           is everything it references (gc_refs = 1, moved back from the
+ *           tentatively unreachable list if needed); gc_refs == 0 moves to
+ *           "unreachable" tentatively
+ *         4 untrack_tuples: tuples whose items can never be tracked
+ *           (_PyTuple_MaybeUntrack)
+ *         5 full collections: untrack_dicts (_PyDict_MaybeUntrack; issue
+ *           #14775), then gc_list_size for long_lived_total; gen 1:
+ *           gc_list_size for long_lived_pending; then survivors merged
+ *           into generation g + 1
+ *   garbage
+ *         1 move_legacy_finalizers: clears the unreachable marks (heaplab
+ *           has no tp_del, so nothing moves)
+ *         2 handle_weakrefs: each object's weakref list (heaplab has no
+ *           weak references: the list is read, never walked)
+ *         3 finalize_garbage: tp_finalize once per object (PEP 442)
+ *         4-8 handle_resurrected_objects: gc_list_clear_collecting, then
+ *           update_refs, subtract_refs and move_unreachable again on the
+ *           garbage, clear_unreachable_mask; what a finalizer made
+ *           reachable goes to the old generation
+ *         9 gc_list_size: the count collected
+ *        10 delete_garbage: tp_clear on each; refcounting frees the set
+ *   full collections then empty the free lists (clear_freelists).
+ *
+ * On a heap bigger than the caches each walk costs about a cache miss per
+ * object, and each traverse an indirect call per container and per
+ * referent, which is what CPython pays; so heaplab's collection costs what
+ * CPython's does on the same heap (scripts/gc_vs_cpython.py).
+ *
+ * gc_passes=fused keeps heaplab's older, faster collection for what-if
+ * studies: a full collection with nothing frozen does update_refs and
+ * subtract_refs in one walk (update_and_subtract_refs), tuples are
+ * untracked inside move_unreachable, survivors are counted on the way
+ * instead of by gc_list_size, there is no untrack_dicts walk (dicts stay
+ * tracked once tracked), the garbage walks 1-8 are skipped when no
+ * finalizer is due (nothing can be resurrected) and the walk after
+ * move_unreachable counts finalizers while clearing the marks; immortal
+ * containers stay where they are; referents are visited from inlined
+ * spans with software prefetch (below).  Each collection's pause is
+ * recorded per generation.
  */
 #include "internal.h"
 
@@ -216,6 +233,7 @@ void hl__gc_track(hl_rt *rt, hl_obj *o)
     HL_OBJ_ASSERT(g->next == 0, o, "tracking an object that is already tracked");
     list_append(g, &rt->gens[0].head);
     rt->tracked++;
+    rt->gc_untracked--;
 }
 
 void hl__gc_untrack(hl_rt *rt, hl_obj *o)
@@ -227,6 +245,7 @@ void hl__gc_untrack(hl_rt *rt, hl_obj *o)
     g->next = 0;
     g->prev &= HL_GC_FINALIZED;
     rt->tracked--;
+    rt->gc_untracked++;
 }
 
 bool hl_gc_is_tracked(const hl_obj *o) { return o->type->is_gc && HL_AS_GC(o)->next != 0; }
@@ -236,7 +255,9 @@ bool hl_gc_is_finalized(const hl_obj *o)
     return o->type->is_gc && (HL_AS_GC(o)->prev & HL_GC_FINALIZED) != 0;
 }
 
-/* ---- one collection -------------------------------------------------------- */
+/* ---- gc_passes=fused: heaplab's two-walk collection ---------------------------
+ * update_refs, subtract_refs (or both in one walk), move_unreachable with
+ * tuple untracking: see the header comment. */
 
 /* Returns the number of objects in young. */
 static size_t update_refs(hl_gc_head *young)
@@ -247,7 +268,7 @@ static size_t update_refs(hl_gc_head *young)
         hl_obj *o = HL_FROM_GC(g);
         HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
         g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
-                  ((uintptr_t)o->refcnt << HL_GC_REFS_SHIFT);
+                  ((uintptr_t)hl__refcnt(o) << HL_GC_REFS_SHIFT);
         n++;
     }
     return n;
@@ -292,7 +313,7 @@ static int visit_decref_whole_heap(hl_obj *o, void *arg)
     } else if (g->next != 0) {
         HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
         g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
-                  ((uintptr_t)(o->refcnt - 1) << HL_GC_REFS_SHIFT);
+                  ((uintptr_t)(hl__refcnt(o) - 1) << HL_GC_REFS_SHIFT);
     }
     return 0;
 }
@@ -306,7 +327,7 @@ static size_t update_and_subtract_refs(hl_gc_head *young)
         if (!(g->prev & HL_GC_COLLECTING)) {
             HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
             g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
-                      ((uintptr_t)o->refcnt << HL_GC_REFS_SHIFT);
+                      ((uintptr_t)hl__refcnt(o) << HL_GC_REFS_SHIFT);
         }
         GC_TRAVERSE(o, visit_decref_whole_heap, NULL);
         n++;
@@ -348,8 +369,9 @@ static inline bool needs_finalizer(const hl_obj *o, const hl_gc_head *g)
            !(g->prev & HL_GC_FINALIZED);
 }
 
-/* _PyTuple_MaybeUntrack: a tuple whose items are all set and none of them a
- * tracked container can never be part of a cycle (tuples are immutable), so
+/* _PyTuple_MaybeUntrack: a tuple whose items are all set and none of which
+ * may be tracked (_PyObject_GC_MAY_BE_TRACKED: any container but an
+ * untracked tuple) can never be part of a cycle (tuples are immutable), so
  * the collector stops looking at it.  hl_tuple_set tracks it again if a
  * container is stored later. */
 static bool tuple_untrackable(hl_obj *t)
@@ -358,7 +380,7 @@ static bool tuple_untrackable(hl_obj *t)
     hl__tuple_refspan(t, &items);
     for (size_t i = 0; i < items.n; i++) {
         const hl_obj *item = items.first[i];
-        if (item == NULL || (item->type->is_gc && HL_AS_GC(item)->next != 0))
+        if (item == NULL || hl__may_be_tracked(item))
             return false;
     }
     return true;
@@ -490,35 +512,183 @@ static void delete_garbage(hl_rt *rt, hl_gc_head *collectable, hl_gc_head *old)
     }
 }
 
-static void record_pause(hl_rt *rt, int generation, uint64_t ns)
+/* ---- gc_passes=cpython: the walks gc_collect_main makes ----------------------
+ * Each function is its CPython namesake (Modules/gcmodule.c in 3.11 and
+ * 3.12, Python/gc.c in 3.13), traversing through tp_traverse with visitor
+ * callbacks, with no prefetching. */
+
+/* update_refs; 3.12+: immortal objects move to the permanent generation
+ * ("the reference count is not accurately reflecting the actual number of
+ * live references to this object"). */
+static void cp_update_refs(hl_rt *rt, hl_gc_head *containers)
 {
-    hl_u64vec *v = &rt->pauses[generation];
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 64;
-        uint64_t *p = realloc(v->v, cap * sizeof *p);
-        if (p == NULL)
-            return; /* bookkeeping only: drop the sample rather than fail */
-        v->v = p;
-        v->cap = cap;
+    bool immortal_rule = rt->prof->immortal;
+    hl_gc_head *g = HL_GC_NEXT(containers);
+    while (g != containers) {
+        hl_gc_head *next = HL_GC_NEXT(g);
+        hl_obj *o = HL_FROM_GC(g);
+        if (immortal_rule && hl_obj_is_immortal(o)) {
+            list_move(g, &rt->permanent);
+            g = next;
+            continue;
+        }
+        HL_OBJ_ASSERT(o->refcnt > 0, o, "tracked object with refcount 0");
+        g->prev = (g->prev & HL_GC_FINALIZED) | HL_GC_COLLECTING |
+                  ((uintptr_t)hl__refcnt(o) << HL_GC_REFS_SHIFT);
+        g = next;
     }
-    v->v[v->n++] = ns;
 }
 
-static size_t collect(hl_rt *rt, int generation)
+static void cp_subtract_refs(hl_gc_head *containers)
 {
-    uint64_t t0 = hl__now_ns();
-    rt->collecting = true;
+    for (hl_gc_head *g = HL_GC_NEXT(containers); g != containers; g = HL_GC_NEXT(g)) {
+        hl_obj *o = HL_FROM_GC(g);
+        (void)o->type->gc_traverse(o, visit_decref, o);
+    }
+}
 
-    if (generation + 1 < HL_GC_GENERATIONS)
-        rt->gens[generation + 1].count++;
-    for (int i = 0; i <= generation; i++)
-        rt->gens[i].count = 0;
-    for (int i = 0; i < generation; i++)
-        list_merge(&rt->gens[i].head, &rt->gens[generation].head);
+/* move_unreachable.  Leaves NEXT_MASK_UNREACHABLE on the unreachable
+ * list's next words (move_legacy_finalizers clears them). */
+static void cp_move_unreachable(hl_gc_head *young, hl_gc_head *unreachable)
+{
+    hl_gc_head *prev = young;
+    hl_gc_head *g = HL_GC_NEXT(young);
+    while (g != young) {
+        if (gc_refs(g) > 0) {
+            hl_obj *o = HL_FROM_GC(g);
+            (void)o->type->gc_traverse(o, visit_reachable, young);
+            g->prev = (g->prev & HL_GC_FINALIZED) | (uintptr_t)prev;
+            prev = g;
+        } else {
+            prev->next = g->next;
+            hl_gc_head *last = HL_GC_PREV(unreachable);
+            last->next = (uintptr_t)g | HL_GC_UNREACHABLE;
+            hl__gc_set_prev(g, last);
+            g->next = (uintptr_t)unreachable | HL_GC_UNREACHABLE;
+            unreachable->prev = (uintptr_t)g;
+        }
+        g = (hl_gc_head *)prev->next;
+    }
+    young->prev = (uintptr_t)prev;
+    unreachable->next &= ~HL_GC_UNREACHABLE;
+}
 
-    hl_gc_head *young = &rt->gens[generation].head;
-    hl_gc_head *old = generation + 1 < HL_GC_GENERATIONS ? &rt->gens[generation + 1].head : young;
+static void cp_deduce_unreachable(hl_rt *rt, hl_gc_head *base, hl_gc_head *unreachable)
+{
+    cp_update_refs(rt, base);
+    cp_subtract_refs(base);
+    list_init(unreachable);
+    cp_move_unreachable(base, unreachable);
+}
 
+static void cp_untrack_tuples(hl_rt *rt, hl_gc_head *head)
+{
+    hl_gc_head *g = HL_GC_NEXT(head);
+    while (g != head) {
+        hl_gc_head *next = HL_GC_NEXT(g);
+        hl_obj *o = HL_FROM_GC(g);
+        if (o->type->kind == HL_KIND_TUPLE && tuple_untrackable(o))
+            hl__gc_untrack(rt, o);
+        g = next;
+    }
+}
+
+static void cp_untrack_dicts(hl_rt *rt, hl_gc_head *head)
+{
+    hl_gc_head *g = HL_GC_NEXT(head);
+    while (g != head) {
+        hl_gc_head *next = HL_GC_NEXT(g);
+        hl_obj *o = HL_FROM_GC(g);
+        if (o->type->kind == HL_KIND_DICT && hl__dict_untrackable(o))
+            hl__gc_untrack(rt, o);
+        g = next;
+    }
+}
+
+/* Where a legacy finalizer (tp_del) would be: heaplab's types have none,
+ * but the walk reads each object's type, as has_legacy_finalizer does. */
+static inline bool has_legacy_finalizer(const hl_obj *o) { return o->type->kind >= HL_KIND_COUNT; }
+
+static void cp_move_legacy_finalizers(hl_gc_head *unreachable, hl_gc_head *finalizers)
+{
+    hl_gc_head *next;
+    for (hl_gc_head *g = HL_GC_NEXT(unreachable); g != unreachable; g = next) {
+        g->next &= ~HL_GC_UNREACHABLE;
+        next = (hl_gc_head *)g->next;
+        if (has_legacy_finalizer(HL_FROM_GC(g))) {
+            g->prev &= ~HL_GC_COLLECTING;
+            list_move(g, finalizers);
+        }
+    }
+}
+
+/* handle_weakrefs' first loop: for a type that supports weak references
+ * (instances), the weakref list head.  heaplab has no weak references (it
+ * lends that word to programs as a tag), so nothing is cleared; the loads
+ * are what the walk costs. */
+static size_t cp_handle_weakrefs(hl_gc_head *unreachable)
+{
+    uintptr_t seen = 0;
+    for (hl_gc_head *g = HL_GC_NEXT(unreachable); g != unreachable; g = HL_GC_NEXT(g)) {
+        hl_obj *o = HL_FROM_GC(g);
+        if (o->type->kind == HL_KIND_INST)
+            seen ^= (uintptr_t)hl_inst_tag(o);
+    }
+    __asm__ volatile("" : : "r"(seen)); /* keep the loads */
+    return 0;
+}
+
+static void clear_unreachable_mask(hl_gc_head *unreachable)
+{
+    hl_gc_head *next;
+    for (hl_gc_head *g = HL_GC_NEXT(unreachable); g != unreachable; g = next) {
+        g->next &= ~HL_GC_UNREACHABLE;
+        next = (hl_gc_head *)g->next;
+    }
+}
+
+/* handle_resurrected_objects */
+static void cp_handle_resurrected(hl_rt *rt, hl_gc_head *unreachable,
+                                  hl_gc_head *still_unreachable, hl_gc_head *old)
+{
+    clear_collecting(unreachable);
+    cp_deduce_unreachable(rt, unreachable, still_unreachable);
+    clear_unreachable_mask(still_unreachable);
+    list_merge(unreachable, old);
+}
+
+/* gc_collect_main from deduce_unreachable on; returns m, the objects
+ * collected. */
+static size_t collect_cpython(hl_rt *rt, int generation, hl_gc_head *young, hl_gc_head *old)
+{
+    hl_gc_head unreachable, finalizers, final_unreachable;
+    cp_deduce_unreachable(rt, young, &unreachable);
+    if (rt->untrack_tuples)
+        cp_untrack_tuples(rt, young);
+    if (young != old) {
+        if (generation == HL_GC_GENERATIONS - 2)
+            rt->long_lived_pending += list_size(young);
+        list_merge(young, old);
+    } else {
+        if (rt->cfg.lazy_dict_tracking)
+            cp_untrack_dicts(rt, young);
+        rt->long_lived_pending = 0;
+        rt->long_lived_total = list_size(young);
+    }
+    list_init(&finalizers);
+    cp_move_legacy_finalizers(&unreachable, &finalizers);
+    size_t m = cp_handle_weakrefs(&unreachable);
+    finalize_garbage(rt, &unreachable);
+    cp_handle_resurrected(rt, &unreachable, &final_unreachable, old);
+    m += list_size(&final_unreachable);
+    delete_garbage(rt, &final_unreachable, old);
+    list_merge(&finalizers, old); /* handle_legacy_finalizers: always empty */
+    return m;
+}
+
+/* gc_passes=fused: from deduce_unreachable on. */
+static size_t collect_fused(hl_rt *rt, int generation, hl_gc_head *young, hl_gc_head *old)
+{
     /* The permanent generation (gc.freeze) is the only place a tracked
      * object can be outside a full collection's young. */
     bool whole_heap = young == old && list_empty(&rt->permanent);
@@ -541,8 +711,8 @@ static size_t collect(hl_rt *rt, int generation)
 
     /* As CPython's m, `collected` counts the set about to be cleared.  When
      * no finalizer is due, no user code runs before delete_garbage, so the
-     * refcounts cannot have changed and re-deducing (step 7) would find the
-     * same set: both steps are skipped. */
+     * refcounts cannot have changed and re-deducing would find the same
+     * set: both steps are skipped. */
     size_t collected = total - survivors;
     if (to_finalize > 0) {
         finalize_garbage(rt, &unreachable);
@@ -552,6 +722,49 @@ static size_t collect(hl_rt *rt, int generation)
     } else {
         delete_garbage(rt, &unreachable, old);
     }
+    return collected;
+}
+
+static void record_pause(hl_rt *rt, int generation, uint64_t ns)
+{
+    hl_u64vec *v = &rt->pauses[generation];
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        uint64_t *p = realloc(v->v, cap * sizeof *p);
+        if (p == NULL)
+            return; /* bookkeeping only: drop the sample rather than fail */
+        v->v = p;
+        v->cap = cap;
+    }
+    v->v[v->n++] = ns;
+}
+
+static size_t collect(hl_rt *rt, int generation)
+{
+    uint64_t t0 = hl__now_ns();
+    /* free-threaded CPython merges every queued refcount during a
+     * collection (Python/brc.c): the counts read below are then true */
+    if (rt->rc == HL_RC_BIASED)
+        hl__brc_merge_queued(rt);
+    rt->collecting = true;
+    __atomic_fetch_and(&rt->eval_breaker, ~HL_EVAL_GC, __ATOMIC_RELAXED);
+
+    if (generation + 1 < HL_GC_GENERATIONS)
+        rt->gens[generation + 1].count++;
+    for (int i = 0; i <= generation; i++)
+        rt->gens[i].count = 0;
+    for (int i = 0; i < generation; i++)
+        list_merge(&rt->gens[i].head, &rt->gens[generation].head);
+
+    hl_gc_head *young = &rt->gens[generation].head;
+    hl_gc_head *old = generation + 1 < HL_GC_GENERATIONS ? &rt->gens[generation + 1].head : young;
+    size_t collected = rt->cfg.gc_passes == HL_GC_PASSES_FUSED
+                           ? collect_fused(rt, generation, young, old)
+                           : collect_cpython(rt, generation, young, old);
+
+    /* clear_freelists: only in collections of the oldest generation */
+    if (generation == HL_GC_GENERATIONS - 1)
+        hl__freelists_clear(rt);
 
     rt->stats[generation].collections++;
     rt->stats[generation].collected += collected;
@@ -583,11 +796,31 @@ static void collect_generations(hl_rt *rt)
     }
 }
 
+static inline bool may_collect(const hl_rt *rt)
+{
+    const hl_gen *g0 = &rt->gens[0];
+    return g0->count > g0->threshold && g0->threshold != 0 && rt->gc_enabled && !rt->collecting;
+}
+
+/* _PyObject_GC_Link: count the allocation; 3.11 collects here, 3.12+ only
+ * schedule a collection for the next eval-breaker check. */
 void hl__gc_on_alloc(hl_rt *rt)
 {
-    hl_gen *g0 = &rt->gens[0];
-    g0->count++;
-    if (g0->count > g0->threshold && g0->threshold != 0 && rt->gc_enabled && !rt->collecting)
+    rt->gens[0].count++;
+    if (!may_collect(rt))
+        return;
+    if (rt->prof->gc_deferred)
+        __atomic_fetch_or(&rt->eval_breaker, HL_EVAL_GC, __ATOMIC_RELAXED);
+    else
+        collect_generations(rt);
+}
+
+/* _Py_RunGC at the eval breaker: the scheduled collection, if still due
+ * (gc_select_generation may find none). */
+void hl__gc_run_pending(hl_rt *rt)
+{
+    __atomic_fetch_and(&rt->eval_breaker, ~HL_EVAL_GC, __ATOMIC_RELAXED);
+    if (may_collect(rt))
         collect_generations(rt);
 }
 
@@ -742,6 +975,32 @@ static int visit_span_check(hl_obj *o, void *arg)
     return 0;
 }
 
+/* gc_traverse must visit what traverse visits (in its own order), plus at
+ * most the non-container stand-in of an instance's class: compared as
+ * counts and sums of the container referents' addresses. */
+typedef struct visit_sum {
+    size_t n;
+    uintptr_t sum;
+} visit_sum;
+
+static int visit_sum_gc(hl_obj *o, void *arg)
+{
+    visit_sum *s = arg;
+    if (o->type->is_gc || o->type->kind != HL_KIND_NONE || o->type->dealloc != NULL) {
+        s->n++;
+        s->sum += (uintptr_t)o;
+    }
+    return 0;
+}
+
+static bool gc_traverse_matches(hl_obj *o)
+{
+    visit_sum a = {0, 0}, b = {0, 0};
+    o->type->traverse(o, visit_sum_gc, &a);
+    o->type->gc_traverse(o, visit_sum_gc, &b);
+    return a.n == b.n && a.sum == b.sum;
+}
+
 static bool refspan_matches_traverse(hl_obj *o)
 {
     span_check c = {.i = 0, .ok = true};
@@ -788,6 +1047,11 @@ int hl_gc_validate(hl_rt *rt, char *err, size_t errlen)
                          "list %d, object #%zu: dead object or non-container on a list", l,
                          total);
                 rc = -1;
+            } else if (o->type->gc_traverse == NULL || !gc_traverse_matches(o)) {
+                snprintf(err, errlen,
+                         "list %d, object #%zu (%s): gc_traverse differs from traverse", l,
+                         total, o->type->name);
+                rc = -1;
             } else if (!refspan_matches_traverse(o)) {
                 snprintf(err, errlen,
                          "list %d, object #%zu (%s): referent span differs from traverse", l,
@@ -817,15 +1081,14 @@ int hl_gc_validate(hl_rt *rt, char *err, size_t errlen)
                  rt->tracked);
         return -1;
     }
-    if (!rt->collecting && !rt->draining) {
+    if (!rt->collecting && !rt->draining && rt->trash_nesting == 0) {
         uint64_t containers = rt->live[HL_KIND_TUPLE] + rt->live[HL_KIND_LIST] +
-                              rt->live[HL_KIND_DICT] + rt->live[HL_KIND_INST];
-        if (rt->empty_tuple != NULL)
-            containers--; /* the untracked singleton */
-        containers -= rt->gc_untracked;
-        if (containers != total) {
-            snprintf(err, errlen, "%" PRIu64 " live containers but %zu tracked", containers,
-                     total);
+                              rt->live[HL_KIND_DICT] + rt->live[HL_KIND_INST] +
+                              rt->live[HL_KIND_LISTITER];
+        if (containers != total + rt->gc_untracked) {
+            snprintf(err, errlen,
+                     "%" PRIu64 " live containers but %zu tracked and %zu untracked", containers,
+                     total, rt->gc_untracked);
             return -1;
         }
     }

@@ -20,7 +20,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-uint64_t hl_getrefcount(const hl_obj *o) { return o->refcnt; }
 
 /* ---- referents / referrers -------------------------------------------------- */
 
@@ -334,7 +333,7 @@ size_t hl_get_leaking_objects(hl_rt *rt, hl_obj **out, size_t max)
 /* ---- type counts and growth --------------------------------------------------- */
 
 static const char *const builtin_names[HL_KIND_COUNT] = {
-    "NoneType", "int", "float", "str", "tuple", "list", "dict", NULL};
+    "NoneType", "int", "float", "str", "tuple", "list", "dict", NULL, "list_iterator"};
 
 static int count_cmp(const void *a, const void *b)
 {
@@ -510,10 +509,17 @@ static void for_each_edge(hl_obj *o, edge_fn fn, void *arg)
         }
         break;
     }
-    case HL_KIND_INST:
+    case HL_KIND_INST: {
+        size_t pos = 0;
+        hl_obj *k, *v;
+        while (hl_inst_next_value(o, &pos, &k, &v)) {
+            snprintf(label, sizeof label, ".%.40s", hl_str_data(k));
+            fn(arg, v, label);
+        }
         if (hl_inst_dict(o) != NULL)
             fn(arg, hl_inst_dict(o), "__dict__");
         break;
+    }
     default:
         break;
     }

@@ -6,21 +6,26 @@
  * pointer (16 bytes, CPython's PyObject).  Container types (tuple, list, dict,
  * instance) have a 16-byte GC header of two links in front of the object
  * (CPython 3.8+ PyGC_Head, bpo-33597), so the block a backend sees per object
- * has CPython 3.12's size on 64-bit Linux:
+ * has the modelled CPython's size on 64-bit Linux (runtime.h's profiles;
+ * measured by scripts/cpython_sizes.py, tests/data/cpython):
  *
- *     type      block from obj_mem                 hl_obj_sizeof (sys.getsizeof)
- *     None      16                                  16
- *     int       24 + 4 * max(1, 30-bit digits)      same (28 below 2^30)
- *     float     24                                  24
- *     str       41 + len (3.12 compact ASCII)       same
- *     tuple     40 + 8 * n (16 GC + 24 + items)     same
- *     list      56 (16 GC + 40); items separately   56 + 8 * allocated
- *     dict      64 (16 GC + 48); table separately   64 + table (if not empty)
- *     instance  48 (16 GC + 32)                     48 (its __dict__ is separate)
+ *     type      block (GC header included)           hl_obj_sizeof (sys.getsizeof)
+ *     None      16                                     16
+ *     int       32 below 2^30, else 24 + 4 * digits    24 + 4 * max(1, digits)
+ *     float     24                                     24
+ *     str       49 + len (3.11), 41 + len (3.12+)      same
+ *     tuple     40 + 8 * n (16 GC + 24 + items)        same
+ *     list      56 (16 GC + 40); items separately      56 + 8 * allocated
+ *     dict      64 (16 GC + 48); table separately      64 + table (if not empty)
+ *     instance  56 (3.11) / 48 (3.12) + values array;  56 / 48 / 48
+ *               3.13: one block, 48 + inline values
  *
- * Item arrays (list) and hash tables (dict keys: header, index array, entry
- * array in one block, as dictobject.c lays them out) come from item_mem.
- *
+ * List item arrays and instance values arrays come from item_mem; dict key
+ * tables (header, index array, entry array in one block, as dictobject.c
+ * lays them out) from obj_mem, or item_mem in 3.13.  Floats, tuples of up to
+ * 20 items, lists, dicts and 8-slot str-key tables are reused from free
+ * lists as in CPython (freelist.c).
+
  * Reference ownership (read this before using the API):
  *   - constructors and hl_list_pop return a NEW reference;
  *   - getters (hl_list_get, hl_tuple_get, hl_dict_get*, hl_inst_getattr)
@@ -32,7 +37,9 @@
  *     to get right in C workloads.)
  *
  * Small ints -5..256, None, '' and one-character ASCII strings and the empty
- * tuple are immortal singletons (PEP 683): incref/decref never write to them.
+ * tuple are singletons: immortal from 3.12 (PEP 683: incref/decref never
+ * write to them), mortal with huge counts in 3.11.  C-string dict keys and
+ * attribute names are interned strs made once (intern.c).
  *
  * Usage:
  *
@@ -72,6 +79,7 @@ typedef enum hl_kind {
     HL_KIND_LIST,
     HL_KIND_DICT,
     HL_KIND_INST,
+    HL_KIND_LISTITER,
     HL_KIND_COUNT
 } hl_kind;
 
@@ -88,7 +96,9 @@ struct hl_obj {
 };
 
 /* PEP 683, 3.12 encoding on 64-bit: an immortal object's refcount is
- * UINT32_MAX and incref/decref leave it alone. */
+ * UINT32_MAX and incref/decref leave it alone.  (The 3.11 profile has no
+ * immortal singletons, but hl_obj_immortalize works in every profile, as a
+ * what-if for 3.11.) */
 #define HL_IMMORTAL_REFCNT ((uint64_t)UINT32_MAX)
 
 /* visit returns 0 to continue; a non-zero value stops the traversal and is
@@ -102,7 +112,10 @@ typedef int (*hl_visit_fn)(hl_obj *referent, void *arg);
  *          atomic types visit nothing.
  * clear:   drop references that may form cycles (tp_clear); a no-op for
  *          atomic types.
- * size:    bytes of the object block as allocated from obj_mem. */
+ * size:    bytes of the object block as allocated from obj_mem.
+ * gc_traverse: the same referents in CPython's tp_traverse order, which the
+ *          collector uses (tupletraverse and list_traverse go from the last
+ *          item to the first); NULL: traverse's order. */
 struct hl_type {
     const char *name;
     hl_kind kind;
@@ -111,6 +124,7 @@ struct hl_type {
     int (*traverse)(hl_obj *o, hl_visit_fn visit, void *arg);
     void (*clear)(hl_rt *rt, hl_obj *o);
     size_t (*size)(const hl_obj *o);
+    int (*gc_traverse)(hl_obj *o, hl_visit_fn visit, void *arg);
 };
 
 static inline hl_kind hl_obj_kind(const hl_obj *o) { return o->type->kind; }
@@ -129,7 +143,9 @@ hl_obj *hl_obj_newref(hl_rt *rt, hl_obj *o);
  * never freed before hl_rt_free.  A container stays tracked (so what it
  * refers to stays alive).  Returns 0, or -1 when out of memory. */
 int hl_obj_immortalize(hl_rt *rt, hl_obj *o);
-static inline bool hl_obj_is_immortal(const hl_obj *o) { return o->refcnt >= HL_IMMORTAL_REFCNT; }
+/* PEP 683's encoding in every refcount mode: the low 32 bits all ones (a
+ * biased count keeps its shared half above them). */
+static inline bool hl_obj_is_immortal(const hl_obj *o) { return (uint32_t)o->refcnt == UINT32_MAX; }
 
 /* sys.getsizeof-like size: the block from obj_mem plus owned item storage
  * (list item array, non-empty dict table), GC header included. */
@@ -156,6 +172,10 @@ double hl_float_value(const hl_obj *o);
 /* ---- str: bytes inline after the header, NUL terminated, hash cached ------- */
 hl_obj *hl_str_new(hl_rt *rt, const char *s, size_t len);
 hl_obj *hl_str_from(hl_rt *rt, const char *cstr);
+/* sys.intern: the one str with these bytes the runtime keeps (made on the
+ * first call; immortal where the profile makes interned strs immortal).
+ * Returns a new reference.  NULL when out of memory. */
+hl_obj *hl_str_intern(hl_rt *rt, const char *s, size_t len);
 const char *hl_str_data(const hl_obj *o);
 size_t hl_str_len(const hl_obj *o);
 int64_t hl_str_hash(hl_obj *o);
@@ -173,12 +193,23 @@ void hl_tuple_set(hl_rt *rt, hl_obj *t, size_t i, hl_obj *item); /* steals; rele
 
 /* ---- list: separately allocated item array, over-allocated ---------------- */
 hl_obj *hl_list_new(hl_rt *rt);
+/* The list display [a, b, ...]: an exact n-slot array (calloc), items
+ * stolen.  NULL when out of memory (items released). */
+hl_obj *hl_list_pack(hl_rt *rt, size_t n, ...);
 size_t hl_list_len(const hl_obj *l);
 size_t hl_list_allocated(const hl_obj *l);
 /* 0, or -1 when out of memory (item released). */
 int hl_list_append(hl_rt *rt, hl_obj *l, hl_obj *item);
 hl_obj *hl_list_get(const hl_obj *l, size_t i);                  /* borrowed; NULL if out of range */
 int hl_list_set(hl_rt *rt, hl_obj *l, size_t i, hl_obj *item);   /* steals; -1 if out of range */
+/* `for x in l`: a list iterator (CPython's listiterobject, 48 bytes, a
+ * tracked container holding a reference to the list), as every Python
+ * loop over a list allocates one.  hl_iter_next returns the next item
+ * (borrowed) or NULL at the end, where the iterator drops the list
+ * (listiter_next).  Decref the iterator when the loop ends.  NULL when out
+ * of memory. */
+hl_obj *hl_list_iter(hl_rt *rt, hl_obj *l);
+hl_obj *hl_iter_next(hl_rt *rt, hl_obj *it);
 /* Removes and returns item i (a new reference; NULL when out of range).
  * hl_list_pop(rt, l, hl_list_len(l) - 1) is list.pop(). */
 hl_obj *hl_list_pop(hl_rt *rt, hl_obj *l, size_t i);
@@ -190,7 +221,11 @@ size_t hl_dict_len(const hl_obj *d);
 int hl_dict_set(hl_rt *rt, hl_obj *d, hl_obj *key, hl_obj *value); /* steals key and value */
 hl_obj *hl_dict_get(const hl_obj *d, const hl_obj *key);           /* borrowed */
 int hl_dict_del(hl_rt *rt, hl_obj *d, const hl_obj *key);          /* 0, or -1 when absent */
-/* Same with a C string / C integer key (no temporary object for lookups). */
+/* Same with a C string / C integer key (no temporary object for lookups).
+ * A C-string key stands for a literal in the program, d["id"] = v: it is
+ * the interned str made once per runtime (intern.c), held by the runtime
+ * until hl_rt_free; with interning=off a new key str per insertion.  Keys
+ * the program computes belong in hl_dict_set with a str of the program's. */
 int hl_dict_set_str(hl_rt *rt, hl_obj *d, const char *key, hl_obj *value); /* steals value */
 hl_obj *hl_dict_get_str(const hl_obj *d, const char *key);
 int hl_dict_del_str(hl_rt *rt, hl_obj *d, const char *key);
@@ -213,11 +248,24 @@ const char *hl_class_name(const hl_class *c);
 hl_class *hl_inst_class(const hl_obj *inst);
 
 hl_obj *hl_inst_new(hl_rt *rt, hl_class *cls);
-/* Attributes live in a per-instance dict created on first set. */
+/* Attributes live in the instance's values (the profile's layouts) or in its
+ * dict (instances=dict, or once the class's shared keys have no room for a
+ * name); names are interned strs (see instance.c). */
 int hl_inst_setattr(hl_rt *rt, hl_obj *inst, const char *name, hl_obj *value); /* steals */
 hl_obj *hl_inst_getattr(const hl_obj *inst, const char *name);                 /* borrowed */
 int hl_inst_delattr(hl_rt *rt, hl_obj *inst, const char *name);
-hl_obj *hl_inst_dict(const hl_obj *inst); /* borrowed; NULL before the first set */
+/* The instance's dict if it has one (borrowed), else NULL; never makes one. */
+hl_obj *hl_inst_dict(const hl_obj *inst);
+/* inst.__dict__: the dict, made over the values if there is none yet
+ * (PyObject_GenericGetDict).  Borrowed; NULL when out of memory. */
+hl_obj *hl_inst_get_dict(hl_rt *rt, hl_obj *inst);
+/* Whether the attributes are in a values array (no dict yet). */
+bool hl_inst_has_values(const hl_obj *inst);
+/* The attributes held in the values array, in slot order, for introspection
+ * (gc.get_referents of an instance without a dict visits these):
+ * start with *pos = 0; returns false when done or when the instance has no
+ * values (then its attributes are in hl_inst_dict).  Borrowed name and value. */
+bool hl_inst_next_value(const hl_obj *inst, size_t *pos, hl_obj **name, hl_obj **value);
 /* 8 bytes per instance free for the program (where CPython 3.12 keeps the
  * weakref list pointer; heaplab has no weakrefs).  Tests store ids here. */
 uint64_t hl_inst_tag(const hl_obj *inst);

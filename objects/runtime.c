@@ -1,36 +1,43 @@
-/* runtime.c - the runtime: creation and teardown, reference counting,
- * deallocation without unbounded recursion, roots, immortal objects.
+/* runtime.c - the runtime: creation and teardown, allocation, deallocation
+ * in CPython's order, roots, the eval breaker.
  *
  * How it works
  * ------------
- * Reference counting follows CPython's Py_INCREF/Py_DECREF: an add or a
- * subtract on the header's count, lock-prefixed in the atomic mode (the cost
- * a free-threaded build pays, PEP 703), and nothing at all for immortal
- * objects (PEP 683: the check comes first so that an immortal object's memory
- * is never written, which keeps its page shared after fork()).
+ * Reference counting itself is refcount.c (plain, atomic, biased).  In the
+ * 3.11 profile nothing is immortal: None, the small ints and the other
+ * singletons start with a count no program can bring to zero, and every
+ * incref and decref writes them, as in 3.11; from 3.12 they are immortal
+ * (PEP 683).
  *
- * Deallocation of a container could recurse without bound: freeing the head
- * of a 10-million-element chain frees its successor from inside its own
- * dealloc, and so on.  CPython bounds this with the "trashcan"
- * (Py_TRASHCAN_BEGIN, bpo-35983 for its later fixes): past a nesting depth it
- * parks objects on a list and frees them from the outermost level.  heaplab
- * does it its own way, without any depth counter: a container whose count
- * reaches zero is untracked and pushed on a LIFO stack threaded through its
- * own (now unused) GC header; the outermost decref drains the stack, and a
- * dealloc that drops further containers only pushes them.  The C stack depth
- * is therefore constant, whatever the shape of the garbage.  Atomic objects
- * (int, float, str) own no references and are freed on the spot.
+ * Deallocation (a count reached zero) follows CPython: a container is
+ * untracked, then its type's dealloc releases what it holds -- which frees
+ * the children first, recursively -- and then its own block (tupledealloc
+ * and list_dealloc release their items from the end, dict_dealloc and
+ * subtype_dealloc their entries in order).  Recursion is bounded by
+ * CPython's trashcan (Include/cpython/object.h Py_TRASHCAN_BEGIN,
+ * Objects/object.c _PyTrash_begin / _PyTrash_end /
+ * _PyTrash_thread_destroy_chain): a container dealloc nested deeper than the
+ * profile's trash_depth (50 in 3.11 and 3.12) is not run but deposited on a
+ * chain threaded through its GC header; when the nesting falls back below
+ * trash_resume the chain is destroyed, last deposited first.  So the C stack
+ * stays bounded whatever the shape of the garbage, and the order of frees --
+ * which decides which addresses the next allocations get -- is CPython's.
+ * Atomic objects (int, float, str) own no references and are freed on the
+ * spot.  The what-if option dealloc=deferred keeps heaplab's older order: a
+ * dying container goes on a LIFO stack, the outermost decref drains it, and
+ * a container is freed before the containers it held.
  *
- * A finalizer (instances of a class with one) runs from the drain, at most
- * once per object (PEP 442): the object is given a count of 1 while it runs
- * and, if the count is still above zero afterwards, it was resurrected and is
- * tracked again instead of being freed (CPython's
+ * A finalizer (instances of a class with one) runs first, at most once per
+ * object (PEP 442): the object is given a count of 1 while it runs and, if
+ * the count is still above zero afterwards, it was resurrected and is
+ * tracked again instead of being freed (CPython's subtype_dealloc and
  * PyObject_CallFinalizerFromDealloc).
  *
  * Teardown (hl_rt_free) releases the roots, then pins every tracked object,
  * clears them all (dropping every reference between them, which frees the
  * atomic objects they held), and frees the cleared containers directly, so
- * cycles and immortal containers go too.  Finalizers do not run at teardown.
+ * cycles and immortal containers go too; then the free lists, the interned
+ * strs and the classes.  Finalizers do not run at teardown.
  */
 #include "internal.h"
 
@@ -62,33 +69,6 @@ int hl__objvec_push(hl_objvec *vec, hl_obj *o)
     return 0;
 }
 
-/* ---- configuration -------------------------------------------------------- */
-
-void hl_rt_config_default(hl_rt_config *cfg)
-{
-    /* CPython 3.8-3.12 defaults (gcmodule.c _PyGC_InitState). */
-    cfg->threshold[0] = 700;
-    cfg->threshold[1] = 10;
-    cfg->threshold[2] = 10;
-    cfg->refcount = HL_RC_PLAIN;
-    cfg->gc_enabled = true;
-    cfg->untrack_tuples = true;
-}
-
-int hl_rc_mode_parse(const char *s, hl_rc_mode *out, char *err, size_t errlen)
-{
-    if (s != NULL && strcmp(s, "plain") == 0) {
-        *out = HL_RC_PLAIN;
-        return 0;
-    }
-    if (s != NULL && strcmp(s, "atomic") == 0) {
-        *out = HL_RC_ATOMIC;
-        return 0;
-    }
-    snprintf(err, errlen, "unknown refcount mode '%s': use plain or atomic", s ? s : "(null)");
-    return -1;
-}
-
 /* ---- creation and teardown -------------------------------------------------- */
 
 hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_config *cfg,
@@ -103,13 +83,25 @@ hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_conf
         snprintf(err, errlen, "hl_rt_new: both obj_mem and item_mem must be open allocators");
         return NULL;
     }
-    if (cfg->refcount != HL_RC_PLAIN && cfg->refcount != HL_RC_ATOMIC) {
-        snprintf(err, errlen, "hl_rt_new: refcount mode %d is neither plain nor atomic",
+    if (cfg->refcount != HL_RC_PLAIN && cfg->refcount != HL_RC_ATOMIC &&
+        cfg->refcount != HL_RC_BIASED) {
+        snprintf(err, errlen, "hl_rt_new: refcount mode %d is not plain, atomic or biased",
                  (int)cfg->refcount);
         return NULL;
     }
+    const hl_profile *prof = hl__profile_get(cfg->profile);
+    if (prof == NULL) {
+        snprintf(err, errlen, "hl_rt_new: unknown CPython profile %d (use HL_PY_311, HL_PY_312 "
+                 "or HL_PY_313)", (int)cfg->profile);
+        return NULL;
+    }
+    if ((unsigned)cfg->instances > HL_INST_DICT || (unsigned)cfg->gc_passes > HL_GC_PASSES_FUSED ||
+        (unsigned)cfg->dealloc > HL_DEALLOC_DEFERRED) {
+        snprintf(err, errlen, "hl_rt_new: an option of the configuration is out of range");
+        return NULL;
+    }
     for (int i = 0; i < HL_GC_GENERATIONS; i++) {
-        if (cfg->threshold[i] > 1000000000u) {
+        if (cfg->threshold[i] > 1000000000u && cfg->threshold[i] != HL_GC_THRESHOLD_PROFILE) {
             snprintf(err, errlen,
                      "hl_rt_new: GC threshold %d = %u is too large (use at most 1000000000)", i,
                      cfg->threshold[i]);
@@ -124,7 +116,13 @@ hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_conf
     rt->obj_mem = obj_mem;
     rt->item_mem = item_mem;
     rt->rc = cfg->refcount;
-    hl__gc_init(rt, cfg);
+    pthread_mutex_init(&rt->brc_lock, NULL);
+    rt->prof = prof;
+    rt->cfg = *cfg;
+    for (int i = 0; i < HL_GC_GENERATIONS; i++)
+        if (rt->cfg.threshold[i] == HL_GC_THRESHOLD_PROFILE)
+            rt->cfg.threshold[i] = prof->threshold[i];
+    hl__gc_init(rt, &rt->cfg);
     /* No collection may run while the caches are built. */
     rt->collecting = true;
     rt->none = hl__obj_alloc(rt, &hl__none_type, sizeof(hl_obj));
@@ -137,8 +135,23 @@ hl_rt *hl_rt_new(hl_allocator *obj_mem, hl_allocator *item_mem, const hl_rt_conf
         hl_rt_free(rt);
         return NULL;
     }
-    rt->none->refcnt = HL_IMMORTAL_REFCNT;
+    hl__make_singleton(rt, rt->none);
     return rt;
+}
+
+void hl__make_singleton(hl_rt *rt, hl_obj *o)
+{
+    /* 3.12+: immortal (PEP 683).  3.11: static objects with counts in the
+     * billions (measured: sys.getrefcount(100) == 1000000015 on 3.11.2),
+     * written by every incref and decref. */
+    o->refcnt = rt->prof->immortal ? HL_IMMORTAL_REFCNT : HL_SINGLETON_REFCNT;
+}
+
+void hl__obj_teardown_free(hl_rt *rt, hl_obj *o)
+{
+    if (o->type->kind == HL_KIND_INST)
+        hl__inst_free_storage(rt, o);
+    hl__obj_free_forced(rt, o);
 }
 
 static void free_if(hl_rt *rt, hl_obj *o)
@@ -151,6 +164,10 @@ void hl_rt_free(hl_rt *rt)
 {
     if (rt == NULL)
         return;
+    /* the thread tearing down acts as the objects' owner (biased counts) */
+    hl_rt *owner_before = hl__brc_owner;
+    hl__brc_owner = rt;
+    hl__brc_merge_queued(rt);
     rt->collecting = true; /* no automatic collection during teardown */
 
     for (size_t i = 0; i < rt->roots.n; i++)
@@ -186,11 +203,21 @@ void hl_rt_free(hl_rt *rt)
         if (o->type->clear)
             o->type->clear(rt, o);
     }
-    /* Immortal atomic objects: nothing refers to them any more.  (Immortal
-     * containers are tracked and go with the rest below.) */
-    for (size_t i = 0; i < rt->immortals.n; i++)
-        if (!rt->immortals.v[i]->type->is_gc)
-            hl__obj_free_forced(rt, rt->immortals.v[i]);
+    /* Immortal containers that are not tracked (a lazily tracked dict of
+     * atomic values, an untracked tuple) hold only atomic or untracked
+     * objects: clear them too. */
+    for (size_t i = 0; i < rt->immortals.n; i++) {
+        hl_obj *o = rt->immortals.v[i];
+        if (o->type->is_gc && HL_AS_GC(o)->next == 0)
+            o->type->clear(rt, o);
+    }
+    /* Immortal objects that are not tracked: nothing refers to them any
+     * more.  (Tracked ones go with the rest below.) */
+    for (size_t i = 0; i < rt->immortals.n; i++) {
+        hl_obj *o = rt->immortals.v[i];
+        if (!o->type->is_gc || HL_AS_GC(o)->next == 0)
+            hl__obj_teardown_free(rt, o);
+    }
     while (all.next != (uintptr_t)&all) {
         hl_gc_head *g = HL_GC_NEXT(&all);
         hl_gc_head *next = HL_GC_NEXT(g);
@@ -198,8 +225,15 @@ void hl_rt_free(hl_rt *rt)
         hl__gc_set_prev(next, &all);
         g->next = 0;
         rt->tracked--;
-        hl__obj_free_forced(rt, HL_FROM_GC(g));
+        hl__obj_teardown_free(rt, HL_FROM_GC(g));
     }
+    /* the classes' shared keys and the intern table hold strs, which may be
+     * the one-character singletons */
+    for (hl_class *c = rt->classes, *next; c != NULL; c = next) {
+        next = c->next;
+        hl__class_free(rt, c);
+    }
+    hl__intern_fini(rt);
     for (int i = 0; i < HL_N_SMALL_INTS; i++)
         free_if(rt, rt->small_ints[i]);
     for (int i = 0; i < 128; i++)
@@ -207,12 +241,12 @@ void hl_rt_free(hl_rt *rt)
     free_if(rt, rt->empty_str);
     free_if(rt, rt->empty_tuple);
     free_if(rt, rt->none);
+    hl__freelists_clear(rt);
 
-    for (hl_class *c = rt->classes, *next; c != NULL; c = next) {
-        next = c->next;
-        free(c);
-    }
+    hl__brc_owner = owner_before == rt ? NULL : owner_before;
     hl__gc_fini(rt);
+    pthread_mutex_destroy(&rt->brc_lock);
+    free(rt->brc_queue.v);
     free(rt->roots.v);
     free(rt->immortals.v);
     free(rt);
@@ -223,11 +257,16 @@ void hl_rt_enter(hl_rt *rt)
     HL_OBJ_ASSERT(!rt->entered, NULL, "hl_rt_enter: runtime already entered");
     hl_gil_acquire();
     rt->entered = true;
+    hl__brc_owner = rt;
 }
 
 void hl_rt_leave(hl_rt *rt)
 {
     HL_OBJ_ASSERT(rt->entered, NULL, "hl_rt_leave without hl_rt_enter");
+    if (rt->rc == HL_RC_BIASED)
+        hl__brc_merge_queued(rt);
+    if (hl__brc_owner == rt)
+        hl__brc_owner = NULL;
     rt->entered = false;
     hl_gil_release();
 }
@@ -235,6 +274,25 @@ void hl_rt_leave(hl_rt *rt)
 hl_allocator *hl_rt_obj_mem(hl_rt *rt) { return rt->obj_mem; }
 hl_allocator *hl_rt_item_mem(hl_rt *rt) { return rt->item_mem; }
 hl_rc_mode hl_rt_refcount_mode(const hl_rt *rt) { return rt->rc; }
+hl_py_profile hl_rt_profile(const hl_rt *rt) { return rt->prof->id; }
+
+void hl_rt_get_config(const hl_rt *rt, hl_rt_config *out)
+{
+    *out = rt->cfg;
+    hl_gc_get_threshold(rt, out->threshold);
+    out->gc_enabled = rt->gc_enabled;
+}
+
+void hl__eval_breaker_slow(hl_rt *rt)
+{
+    int req = __atomic_load_n(&rt->eval_breaker, __ATOMIC_ACQUIRE);
+    if (req & HL_EVAL_MERGE_REFCOUNTS)
+        hl__brc_merge_queued(rt);
+    if (req & HL_EVAL_GC)
+        hl__gc_run_pending(rt);
+}
+
+void hl_rt_check_eval_breaker(hl_rt *rt) { hl__gc_eval_breaker(rt); }
 
 void hl_rt_set_dealloc_hook(hl_rt *rt, hl_dealloc_hook fn, void *ctx)
 {
@@ -290,7 +348,7 @@ hl_obj *hl__obj_alloc(hl_rt *rt, const hl_type *type, size_t size)
      * collection never sees a live container that is not tracked yet. */
     if (type->is_gc)
         hl__gc_on_alloc(rt);
-    void *block = hl_malloc(rt->obj_mem, size);
+    void *block = hl__mem_malloc(rt, rt->obj_mem, size);
     if (block == NULL) {
         if (type->is_gc && rt->gens[0].count > 0)
             rt->gens[0].count--;
@@ -302,6 +360,7 @@ hl_obj *hl__obj_alloc(hl_rt *rt, const hl_type *type, size_t size)
         g->next = 0;
         g->prev = 0;
         o = HL_FROM_GC(g);
+        rt->gc_untracked++;
     } else {
         o = block;
     }
@@ -326,83 +385,22 @@ void hl__obj_free_forced(hl_rt *rt, hl_obj *o)
 #ifdef HL_DEBUG
     o->refcnt = 0; /* a later use trips HL_OBJ_CHECK if the block is not reused */
 #endif
-    hl_free(rt->obj_mem, block, size);
+    hl__mem_free(rt, rt->obj_mem, block, size);
 }
 
 void hl__obj_free(hl_rt *rt, hl_obj *o)
 {
-    if (o->type->is_gc && rt->gens[0].count > 0)
-        rt->gens[0].count--; /* PyObject_GC_Del */
+    if (o->type->is_gc) {
+        if (rt->gens[0].count > 0)
+            rt->gens[0].count--; /* PyObject_GC_Del */
+        rt->gc_untracked--;
+    }
     hl__obj_free_forced(rt, o);
 }
 
-/* ---- reference counting ------------------------------------------------------ */
-
-void hl_obj_incref(hl_rt *rt, hl_obj *o)
-{
-    if (o == NULL)
-        return;
-    if (rt->rc == HL_RC_ATOMIC) {
-        uint64_t c = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
-        if (c >= HL_IMMORTAL_REFCNT) {
-            HL_OBJ_ASSERT(c == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
-            return;
-        }
-        HL_OBJ_CHECK(o);
-        __atomic_fetch_add(&o->refcnt, 1, __ATOMIC_RELAXED);
-        return;
-    }
-    if (o->refcnt >= HL_IMMORTAL_REFCNT) {
-        HL_OBJ_ASSERT(o->refcnt == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
-        return;
-    }
-    HL_OBJ_CHECK(o);
-    o->refcnt++;
-}
-
-void hl_obj_decref(hl_rt *rt, hl_obj *o)
-{
-    if (o == NULL)
-        return;
-    if (rt->rc == HL_RC_ATOMIC) {
-        uint64_t c = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
-        if (c >= HL_IMMORTAL_REFCNT) {
-            HL_OBJ_ASSERT(c == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
-            return;
-        }
-        HL_OBJ_CHECK(o);
-        if (__atomic_sub_fetch(&o->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
-            hl__dealloc(rt, o);
-        return;
-    }
-    if (o->refcnt >= HL_IMMORTAL_REFCNT) {
-        HL_OBJ_ASSERT(o->refcnt == HL_IMMORTAL_REFCNT, o, "refcount invariant (freed memory?)");
-        return;
-    }
-    HL_OBJ_CHECK(o);
-    if (--o->refcnt == 0)
-        hl__dealloc(rt, o);
-}
-
-hl_obj *hl_obj_newref(hl_rt *rt, hl_obj *o)
-{
-    hl_obj_incref(rt, o);
-    return o;
-}
-
-int hl_obj_immortalize(hl_rt *rt, hl_obj *o)
-{
-    if (hl_obj_is_immortal(o))
-        return 0;
-    HL_OBJ_CHECK(o);
-    if (hl__objvec_push(&rt->immortals, o) != 0)
-        return -1;
-    o->refcnt = HL_IMMORTAL_REFCNT;
-    return 0;
-}
-
-/* A container's turn on the dealloc stack: run its finalizer once (it may
- * resurrect the object), then its type's dealloc. */
+/* A container's dealloc proper: its finalizer once (it may resurrect the
+ * object: subtype_dealloc's PyObject_CallFinalizerFromDealloc), then its
+ * type's dealloc.  Called with the object untracked. */
 static void dealloc_container(hl_rt *rt, hl_obj *o)
 {
     hl_gc_head *g = HL_AS_GC(o);
@@ -421,17 +419,42 @@ static void dealloc_container(hl_rt *rt, hl_obj *o)
     o->type->dealloc(rt, o);
 }
 
-void hl__dealloc(hl_rt *rt, hl_obj *o)
+/* _PyTrash_thread_destroy_chain: the deposited containers, last first, with
+ * the nesting raised so that their own children nest below it. */
+static void destroy_trash_chain(hl_rt *rt)
 {
-    if (!o->type->is_gc) {
-        o->type->dealloc(rt, o);
+    rt->trash_nesting++;
+    while (rt->trash_later != NULL) {
+        hl_gc_head *g = rt->trash_later;
+        rt->trash_later = HL_GC_PREV(g);
+        g->prev &= HL_GC_FINALIZED;
+        dealloc_container(rt, HL_FROM_GC(g));
+    }
+    rt->trash_nesting--;
+}
+
+/* CPython's order: Py_TRASHCAN_BEGIN / END around the type's dealloc. */
+static void dealloc_cpython(hl_rt *rt, hl_obj *o)
+{
+    if (rt->trash_nesting >= rt->prof->trash_depth) {
+        /* _PyTrash_thread_deposit_object: through the GC header's prev */
+        hl_gc_head *g = HL_AS_GC(o);
+        g->prev = (g->prev & HL_GC_FINALIZED) | (uintptr_t)rt->trash_later;
+        rt->trash_later = g;
         return;
     }
+    rt->trash_nesting++;
+    dealloc_container(rt, o);
+    rt->trash_nesting--;
+    if (rt->trash_later != NULL && rt->trash_nesting < rt->prof->trash_resume)
+        destroy_trash_chain(rt);
+}
+
+/* dealloc=deferred: a LIFO stack threaded through the GC headers, drained
+ * by the outermost call. */
+static void dealloc_deferred(hl_rt *rt, hl_obj *o)
+{
     hl_gc_head *g = HL_AS_GC(o);
-    if (g->next != 0)
-        hl__gc_untrack(rt, o);
-    else
-        rt->gc_untracked--; /* a tuple the collector had untracked */
     g->prev = (g->prev & HL_GC_FINALIZED) | (uintptr_t)rt->dealloc_stack;
     rt->dealloc_stack = g;
     if (rt->draining)
@@ -446,15 +469,35 @@ void hl__dealloc(hl_rt *rt, hl_obj *o)
     rt->draining = false;
 }
 
+void hl__dealloc(hl_rt *rt, hl_obj *o)
+{
+    if (!o->type->is_gc) {
+        o->type->dealloc(rt, o);
+        return;
+    }
+    /* PyObject_GC_UnTrack, first thing in every container's dealloc */
+    if (HL_AS_GC(o)->next != 0)
+        hl__gc_untrack(rt, o);
+    if (rt->cfg.dealloc == HL_DEALLOC_DEFERRED)
+        dealloc_deferred(rt, o);
+    else
+        dealloc_cpython(rt, o);
+}
+
 /* ---- generic object functions ---------------------------------------------- */
 
 size_t hl_obj_sizeof(const hl_obj *o)
 {
     switch (o->type->kind) {
+    case HL_KIND_INT:
+        return hl__int_getsizeof(o);
     case HL_KIND_LIST:
         return o->type->size(o) + 8 * hl_list_allocated(o);
     case HL_KIND_DICT:
         return o->type->size(o) + hl__dict_table_bytes(o);
+    case HL_KIND_INST:
+        /* object.__sizeof__: the basic size, values excluded */
+        return ((const hl_class *)o->type)->layout == HL_INSTK_V311 ? 56 : 48;
     default:
         return o->type->size(o);
     }

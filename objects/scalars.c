@@ -4,12 +4,19 @@
  * ------------
  * None is a 16-byte header.  An int stores its magnitude in 30-bit digits
  * after a signed digit count (CPython's longobject.c layout since 3.1:
- * ob_size holds the sign and the digit count), so the block is
+ * ob_size holds the sign and the digit count).  sys.getsizeof says
  * 24 + 4 * digits bytes: 28 below 2^30, 32 below 2^60, 36 for the rest of
- * int64.  Zero keeps one digit, as getsizeof(0) == 28 in 3.11+.  The ints
+ * int64; zero keeps one digit, as getsizeof(0) == 28 in 3.11+.  The block
+ * really allocated differs for one digit: PyLong_FromLongLong gives every
+ * int below 2^30 to _PyLong_FromMedium, which allocates
+ * sizeof(PyLongObject) = 32 bytes (Objects/longobject.c, 3.11-3.13;
+ * measured: tests/data/cpython), while _PyLong_New allocates 24 + 4n for
+ * n >= 2 digits.  The ints
  * -5..256 are preallocated immortal singletons (_PY_NSMALLNEGINTS /
  * _PY_NSMALLPOSINTS; immortal since 3.12, PEP 683).  A float is a header and
- * a double (24 bytes).  None of these own references, so they have no
+ * a double (24 bytes); up to 100 dead floats wait on the float free list
+ * for reuse (freelist.c; Objects/floatobject.c PyFloat_FromDouble,
+ * _PyFloat_ExactDealloc).  None of these own references, so they have no
  * traverse or clear and are freed as soon as their count reaches zero.
  */
 #include "internal.h"
@@ -33,10 +40,17 @@ typedef struct hl_float {
     double value;
 } hl_float;
 
+/* The block: _PyLong_FromMedium's sizeof(PyLongObject) for one digit,
+ * _PyLong_New's offsetof(PyLongObject, ob_digit) + 4n otherwise. */
 static size_t int_block_size(int64_t size)
 {
     int64_t n = size < 0 ? -size : size;
-    return offsetof(hl_int, digit) + 4 * (size_t)(n > 0 ? n : 1);
+    return n <= 1 ? 32 : offsetof(hl_int, digit) + 4 * (size_t)n;
+}
+
+size_t hl__int_getsizeof(const hl_obj *o)
+{
+    return offsetof(hl_int, digit) + 4 * (size_t)hl_int_ndigits(o);
 }
 
 static size_t none_size(const hl_obj *o) { return sizeof(hl_obj); }
@@ -50,12 +64,18 @@ static void atomic_dealloc(hl_rt *rt, hl_obj *o) { hl__obj_free(rt, o); }
 int hl__atomic_traverse(hl_obj *o, hl_visit_fn visit, void *arg) { return 0; }
 void hl__atomic_clear(hl_rt *rt, hl_obj *o) {}
 
+static void float_dealloc(hl_rt *rt, hl_obj *o)
+{
+    if (!hl__freelist_push(rt, o, HL_FL_FLOAT, 0))
+        hl__obj_free(rt, o);
+}
+
 const hl_type hl__none_type = {"NoneType", HL_KIND_NONE, false, atomic_dealloc,
-                               hl__atomic_traverse, hl__atomic_clear, none_size};
+                               hl__atomic_traverse, hl__atomic_clear, none_size, NULL};
 const hl_type hl__int_type = {"int", HL_KIND_INT, false, atomic_dealloc, hl__atomic_traverse,
-                              hl__atomic_clear, int_size};
-const hl_type hl__float_type = {"float", HL_KIND_FLOAT, false, atomic_dealloc,
-                                hl__atomic_traverse, hl__atomic_clear, float_size};
+                              hl__atomic_clear, int_size, NULL};
+const hl_type hl__float_type = {"float", HL_KIND_FLOAT, false, float_dealloc,
+                                hl__atomic_traverse, hl__atomic_clear, float_size, NULL};
 
 hl_obj *hl_none(hl_rt *rt) { return rt->none; }
 
@@ -82,7 +102,7 @@ int hl__int_init_cache(hl_rt *rt)
         hl_obj *o = int_alloc(rt, i + HL_SMALL_INT_MIN);
         if (o == NULL)
             return -1;
-        o->refcnt = HL_IMMORTAL_REFCNT;
+        hl__make_singleton(rt, o);
         rt->small_ints[i] = o;
     }
     return 0;
@@ -115,7 +135,9 @@ unsigned hl_int_ndigits(const hl_obj *o)
 
 hl_obj *hl_float_new(hl_rt *rt, double value)
 {
-    hl_float *f = (hl_float *)hl__obj_alloc(rt, &hl__float_type, sizeof(hl_float));
+    hl_float *f = (hl_float *)hl__freelist_pop(rt, HL_FL_FLOAT, 0, &hl__float_type);
+    if (f == NULL)
+        f = (hl_float *)hl__obj_alloc(rt, &hl__float_type, sizeof(hl_float));
     if (f == NULL)
         return NULL;
     f->value = value;

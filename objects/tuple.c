@@ -6,10 +6,17 @@
  * header: 16 + 24 + 8n bytes (getsizeof(()) == 40 since 3.8).  Items start
  * NULL and are filled at construction with hl_tuple_set; traverse skips NULL
  * slots so a collection may run while a tuple is half built.  The empty tuple
- * is an untracked immortal singleton, as CPython's.  Tuples are tracked at
- * creation; with hl_rt_config.untrack_tuples the collector untracks those
- * whose items are all set and untracked (_PyTuple_MaybeUntrack, gc.c), and
- * hl_tuple_set tracks such a tuple again when it stores a container in it.
+ * is an untracked singleton (immortal from 3.12), as CPython's.  Tuples are
+ * tracked at creation; with hl_rt_config.untrack_tuples the collector
+ * untracks those whose items are all set and cannot be tracked
+ * (_PyTuple_MaybeUntrack, gc.c), and hl_tuple_set tracks such a tuple again
+ * when it stores a container in it (CPython's tuples are immutable once
+ * shared; heaplab's may be filled late).
+ *
+ * Tuples of 1..20 items come from and go to their size's free list
+ * (freelist.c; Objects/tupleobject.c PyTuple_New / maybe_freelist_pop and
+ * tupledealloc / maybe_freelist_push).  A dying tuple releases its items
+ * from the last to the first, as tupledealloc does.
  */
 #include "internal.h"
 
@@ -42,6 +49,20 @@ static int tuple_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
     return 0;
 }
 
+/* tupletraverse: `for (i = Py_SIZE(o); --i >= 0; ) Py_VISIT(o->ob_item[i])` */
+static int tuple_gc_traverse(hl_obj *o, hl_visit_fn visit, void *arg)
+{
+    hl_tuple *t = (hl_tuple *)o;
+    for (int64_t i = t->size - 1; i >= 0; i--) {
+        if (t->items[i] != NULL) {
+            int r = visit(t->items[i], arg);
+            if (r)
+                return r;
+        }
+    }
+    return 0;
+}
+
 bool hl__tuple_refspan(hl_obj *o, hl_refspan *span)
 {
     hl_tuple *t = (hl_tuple *)o;
@@ -61,19 +82,35 @@ static void tuple_clear(hl_rt *rt, hl_obj *o)
     }
 }
 
+/* tupledealloc: `i = size; while (--i >= 0) Py_XDECREF(item[i])`, then the
+ * block to the free list or tp_free. */
 static void tuple_dealloc(hl_rt *rt, hl_obj *o)
 {
-    tuple_clear(rt, o);
-    hl__obj_free(rt, o);
+    hl_tuple *t = (hl_tuple *)o;
+    if (hl__items_backwards(rt)) {
+        for (int64_t i = t->size - 1; i >= 0; i--) {
+            hl_obj *item = t->items[i];
+            t->items[i] = NULL;
+            hl_obj_decref(rt, item);
+        }
+    } else {
+        tuple_clear(rt, o);
+    }
+    if (!hl__freelist_push(rt, o, HL_FL_TUPLE, (size_t)t->size - 1))
+        hl__obj_free(rt, o);
 }
 
 const hl_type hl__tuple_type = {"tuple", HL_KIND_TUPLE, true, tuple_dealloc, tuple_traverse,
-                                tuple_clear, tuple_size};
+                                tuple_clear, tuple_size, tuple_gc_traverse};
 
 static hl_obj *tuple_alloc(hl_rt *rt, size_t n)
 {
-    hl_tuple *t = (hl_tuple *)hl__obj_alloc(
-        rt, &hl__tuple_type, sizeof(hl_gc_head) + offsetof(hl_tuple, items) + 8 * n);
+    hl_tuple *t = NULL;
+    if (n > 0)
+        t = (hl_tuple *)hl__freelist_pop(rt, HL_FL_TUPLE, n - 1, &hl__tuple_type);
+    if (t == NULL)
+        t = (hl_tuple *)hl__obj_alloc(rt, &hl__tuple_type,
+                                      sizeof(hl_gc_head) + offsetof(hl_tuple, items) + 8 * n);
     if (t == NULL)
         return NULL;
     t->size = (int64_t)n;
@@ -87,7 +124,7 @@ int hl__tuple_init_empty(hl_rt *rt)
     rt->empty_tuple = tuple_alloc(rt, 0);
     if (rt->empty_tuple == NULL)
         return -1;
-    rt->empty_tuple->refcnt = HL_IMMORTAL_REFCNT;
+    hl__make_singleton(rt, rt->empty_tuple);
     return 0;
 }
 
@@ -98,8 +135,10 @@ hl_obj *hl_tuple_new(hl_rt *rt, size_t n)
     if (n > ((size_t)1 << 40))
         return NULL;
     hl_obj *t = tuple_alloc(rt, n);
-    if (t != NULL)
+    if (t != NULL) {
         hl__gc_track(rt, t);
+        hl__gc_eval_breaker(rt);
+    }
     return t;
 }
 
@@ -143,9 +182,7 @@ void hl_tuple_set(hl_rt *rt, hl_obj *o, size_t i, hl_obj *item)
     HL_OBJ_ASSERT(item == NULL || item->refcnt > 0, item, "hl_tuple_set: dead item");
     hl_obj *old = t->items[i];
     t->items[i] = item;
-    if (item != NULL && item->type->is_gc && HL_AS_GC(o)->next == 0) {
+    if (item != NULL && item->type->is_gc && HL_AS_GC(o)->next == 0 && o != rt->empty_tuple)
         hl__gc_track(rt, o); /* the collector had untracked it */
-        rt->gc_untracked--;
-    }
     hl_obj_decref(rt, old);
 }

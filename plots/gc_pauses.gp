@@ -4,11 +4,13 @@
 # shorter pauses; where it reaches 1.0 is the longest pause.
 #
 #   gnuplot -e "data='gc_pauses-gen_mix.dat'" -e "out='gc_pauses-gen_mix.png'" \
-#           -e "workload='gen_mix'" -e "ngen=3" -e "nbackends=2" plots/gc_pauses.gp
+#           -e "backends='\"system\" \"pool\"'" -e "colours='#000000 #0072B2'" \
+#           -e "ngen=3" plots/gc_pauses.gp
 #
-# Data file (written by harness/plot.c from each cell's gc_pauses.csv, all
+# Data file (written by harness/plot_files.c from each cell's gc_pauses.csv, all
 # repetitions pooled): ngen * nbackends blocks separated by two blank lines,
-# generation-major (block g * nbackends + b is generation g of backend b),
+# generation-major (block g * nbackends + b is generation g of backend b+1
+# of `backends`),
 # each with a header row naming the backend, then the pauses in ascending
 # order with their cumulative fraction:
 #
@@ -21,19 +23,16 @@
 # Variables (besides those of common.gp):
 #   data       the data file (required)
 #   ngen       number of generations (panels), default 3
-#   nbackends  number of backends (lines per panel), required
-#   workload   the workload's name, for the title
 
 if (!exists("data")) { print "heaplab plots: set data='FILE'"; exit status 2 }
-if (!exists("nbackends")) { print "heaplab plots: set nbackends=N"; exit status 2 }
 if (!exists("ngen")) ngen = 3
-if (!exists("workload")) workload = ''
-if (!exists("title")) title = 'GC pause times: '.workload
+if (!exists("title")) title = 'GC pause times'
 if (!exists("width")) width = (ngen < 2) ? 900 : 420 * ngen + 80
 
 lastslash(s, i) = (i < 1) ? 0 : (s[i:i] eq '/' ? i : lastslash(s, i - 1))
 here = (lastslash(ARG0, strlen(ARG0)) > 0) ? ARG0[1:lastslash(ARG0, strlen(ARG0)) - 1] : '.'
 load here.'/common.gp'
+if (nbackends < 1) { print "heaplab plots: set backends='\"a\" \"b\"'"; exit status 2 }
 
 stats data using 1 nooutput
 if (STATS_records < 1) { print "heaplab plots: ".data." has no pauses"; exit status 3 }
@@ -54,7 +53,7 @@ set grid xtics ytics lc rgb '#dddddd'
 set xlabel 'pause time (µs, log scale)'
 set key top left reverse Left opaque box lc rgb '#bbbbbb'
 
-set multiplot layout 1, ngen title (strlen(subtitle) > 0 ? title."\n".subtitle : title) font ',12'
+set multiplot layout 1, ngen title fulltitle font ',12'
 unset title
 do for [g=0:ngen-1] {
     set title sprintf('generation %d', g) font ',11'

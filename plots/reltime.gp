@@ -1,22 +1,31 @@
-# reltime.gp - time per operation of each backend relative to a baseline,
-# one cluster per workload, one bar per backend, in the layout of mimalloc's
-# published benchmark charts (lower is better; 1.0 is the baseline).
+# reltime.gp - time (or instructions) per operation of each backend
+# relative to a reference backend, in the manner of mimalloc's published
+# charts: one panel per family of workloads, a cluster of bars per
+# workload, the reference at 1.0, a linear axis from 0 clipped at `clip`
+# (bars beyond it are cut and carry their true value).  Lower is better.
 #
-#   gnuplot -e "data='reltime.dat'" -e "out='reltime.png'" plots/reltime.gp
+#   gnuplot -e "data='reltime.dat'" -e "out='reltime.png'" \
+#           -e "backends='\"system\" \"pool\"'" -e "colours='#000000 #0072B2'" \
+#           -e "panels='\"object layer\"'" plots/reltime.gp
 #
-# Bars are the median of the repetitions divided by the baseline's median;
-# error bars run from the fastest to the slowest repetition on that scale.
-# Data layout and the other variables: bars.gp and common.gp.  Extra:
-#   baseline   how the baseline was chosen, for the y label
+# Bars are the median over rounds of value / reference's value in the same
+# round; error bars the interval of those ratios (harness/ranking.h).  Data
+# layout and the other variables: panels.gp and common.gp.  Extra:
+#   metric     'time per operation' (default) or 'instructions per operation'
+#   reference  the reference backend; '' when each workload's is its
+#              fastest non-debug backend (named under the workload)
+#   clip       where the axis is cut (default 2.5)
 
-if (!exists("baseline")) baseline = 'the fastest backend'
-if (!exists("title")) title = 'Time per operation relative to a baseline'
+if (!exists("metric")) metric = 'time per operation'
+if (!exists("reference")) reference = ''
+if (!exists("clip")) clip = 2.5
+if (!exists("title")) title = metric.' relative to a reference backend'
 refline = 1
 
 lastslash(s, i) = (i < 1) ? 0 : (s[i:i] eq '/' ? i : lastslash(s, i - 1))
 here = (lastslash(ARG0, strlen(ARG0)) > 0) ? ARG0[1:lastslash(ARG0, strlen(ARG0)) - 1] : '.'
 load here.'/common.gp'
 
-set ylabel "time per operation relative to ".baseline."\n(median of repetitions; error bars: min..max; lower is better)"
-set xlabel 'workload'
-load here.'/bars.gp'
+ylab = (strlen(reference) > 0) ? sprintf("x %s (lower is better)", reference) \
+                               : "x the reference (lower is better)"
+load here.'/panels.gp'

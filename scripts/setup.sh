@@ -17,8 +17,9 @@ case "${1:-}" in
 esac
 
 # The tools, then every backend's packages from the table of backends
-# (allocators/backends.def: the 2nd quoted field of each row).
-packages=(build-essential cmake pkg-config git libbenchmark-dev gnuplot-nox valgrind)
+# (allocators/backends.def: the 2nd quoted field of each row).  graphviz
+# draws heaplab inspect's reference graphs.
+packages=(build-essential cmake pkg-config git libbenchmark-dev gnuplot-nox graphviz valgrind)
 read -r -a backend_packages <<< "$(awk -F'"' '/^HL_BACKEND\(/ { printf "%s ", $4 }' allocators/backends.def)"
 packages+=("${backend_packages[@]}")
 missing=()

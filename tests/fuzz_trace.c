@@ -14,7 +14,15 @@
  *
  * The property: hl_trace_parse returns 0 or -1 with a non-empty one-line
  * message, never crashes or reads out of bounds (ASan), and an accepted
- * trace's events are internally consistent.
+ * trace's events are internally consistent.  And, since version 2: a
+ * mutated trace is never accepted (the checksums); test_fuzz_trace fails if
+ * one is.
+ *
+ * Each input is parsed twice: as it is (which exercises the checksums) and
+ * resealed, its checksums recomputed over the mutated bytes
+ * (hl_trace_seal), so that mutations also reach the record decoder and the
+ * semantic pass behind them; otherwise almost every mutation would end at
+ * the checksum.
  */
 #include "trace_format.h"
 
@@ -51,9 +59,24 @@ static int check_one(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Parses data as it is, then resealed; returns whether each was accepted
+ * (bit 0: as it is, bit 1: resealed). */
+static int check_both(const uint8_t *data, size_t size)
+{
+    int accepted = check_one(data, size);
+    uint8_t *copy = malloc(size ? size : 1);
+    if (copy == NULL)
+        abort();
+    memcpy(copy, data, size);
+    hl_trace_seal(copy, size);
+    accepted |= check_one(copy, size) << 1;
+    free(copy);
+    return accepted;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    check_one(data, size);
+    check_both(data, size);
     return 0;
 }
 
@@ -76,12 +99,14 @@ static int write_corpus(const char *dir)
         char path[4096];
         snprintf(path, sizeof path, "%s/seed-%02u.hlt", dir, k);
         FILE *f = fopen(path, "wb");
-        if (img == NULL || f == NULL || fwrite(img, 1, len, f) != len) {
+        bool ok = img != NULL && f != NULL && fwrite(img, 1, len, f) == len;
+        if (f)
+            fclose(f);
+        free(img);
+        if (!ok) {
             fprintf(stderr, "fuzz_trace: cannot write %s\n", path);
             return 2;
         }
-        fclose(f);
-        free(img);
     }
     return 0;
 }
@@ -92,7 +117,7 @@ int main(int argc, char **argv)
         return write_corpus(argv[2]);
     long iterations = argc > 1 ? strtol(argv[1], NULL, 10) : 4000;
     uint64_t s = 2024;
-    long accepted = 0, rejected = 0, originals = 0;
+    long accepted = 0, rejected = 0, originals = 0, unchanged = 0, corrupt_accepted = 0;
     for (long it = 0; it < iterations; it++) {
         size_t len;
         unsigned threads = 1 + (unsigned)(rnd(&s) % 4);
@@ -145,18 +170,31 @@ int main(int argc, char **argv)
             if (mlen == 0)
                 break;
         }
-        /* A mutation in the payload with a consistent header reaches the
-         * record decoder and the semantic checks, not just the header. */
-        if (check_one(m, mlen))
-            accepted++;
-        else
-            rejected++;
+        /* Resealed, a mutation in the payload with a consistent header
+         * reaches the record decoder and the semantic checks, not just the
+         * header; as it is, a mutation that changed anything must be
+         * refused. */
+        if (mlen == len && memcmp(m, img, len) == 0) {
+            unchanged++;
+        } else {
+            int verdict = check_both(m, mlen);
+            if (verdict & 1) {
+                corrupt_accepted++;
+                fprintf(stderr, "fuzz_trace: mutation %ld was accepted as it is\n", it);
+            }
+            if (verdict & 2)
+                accepted++;
+            else
+                rejected++;
+        }
         free(m);
         free(img);
     }
-    printf("fuzz_trace: %ld mutations (%ld accepted, %ld rejected), %ld originals accepted\n",
-           iterations, accepted, rejected, originals);
-    if (rejected == 0) {
+    printf("fuzz_trace: %ld mutations, %ld left the trace unchanged; of the others %ld were "
+           "accepted as they are (must be 0), resealed %ld accepted and %ld rejected; %ld "
+           "originals accepted\n",
+           iterations, unchanged, corrupt_accepted, accepted, rejected, originals);
+    if (rejected == 0 || corrupt_accepted != 0) {
         printf("0 passed, 1 failed, 0 skipped\n");
         return 1;
     }

@@ -61,8 +61,8 @@ TEST(placeholders_expand_or_name_the_fix)
     hl_command c;
     hl_command_init(&c);
     char err[200];
-    CHECK(hl_command_split(&c, "{bench}/larson {nproc} {nproc*3} {nproc/4} x{nproc}y", err,
-                           sizeof err) == 0);
+    CHECK(hl_command_split(&c, "{bench}/larson {nproc} {nproc*3} {nproc/4} x{nproc}y "
+                               "{nproc<=4} {nproc<=16}", err, sizeof err) == 0);
     CHECK(hl_command_add_env(&c, "THREADS={nproc*2}", err, sizeof err) == 0);
     hl_command_vars v = {.nproc = 6, .bench_dir = "/b"};
     CHECK(hl_command_expand(&c, &v, err, sizeof err) == 0);
@@ -71,6 +71,8 @@ TEST(placeholders_expand_or_name_the_fix)
     CHECK_STR(c.argv[2], "18");
     CHECK_STR(c.argv[3], "1"); /* 6/4 = 1, and never below 1 */
     CHECK_STR(c.argv[4], "x6y");
+    CHECK_STR(c.argv[5], "4");
+    CHECK_STR(c.argv[6], "6");
     CHECK_STR(c.env[0], "THREADS=12");
     CHECK(!c.python);
     hl_command_free(&c);
@@ -79,9 +81,14 @@ TEST(placeholders_expand_or_name_the_fix)
         {"prog {nprco}", "unknown placeholder {nprco}"},
         {"prog {nproc*0}", "{nproc*0}"},
         {"prog {nproc+1}", "{nproc+1}"},
+        {"prog {nproc<16}", "{nproc<16}"},
+        {"prog {nproc<=-2}", "{nproc<=-2}"},
+        {"prog {nproc*+2}", "{nproc*+2}"},
         {"{bench}/x", "--bench-dir"},
         {"prog {python}", "first word"},
         {"prog {nproc", "without a matching"},
+        {"{bench-src}/in", "--bench-src"},
+        {"prog {suite}/in", "only inside a suite file"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         hl_command_init(&c);
@@ -91,6 +98,19 @@ TEST(placeholders_expand_or_name_the_fix)
                   "%s -> %s", bad[i][0], err);
         hl_command_free(&c);
     }
+    /* the source folder and the suite file's folder, in every field */
+    hl_command_init(&c);
+    CHECK(hl_command_split(&c, "{bench}/espresso {bench-src}/espresso/in.pla", err,
+                           sizeof err) == 0);
+    c.stdin_path = strdup("{suite}/barnes.in");
+    c.cwd = strdup("{bench-src}");
+    hl_command_vars all = {.nproc = 2, .bench_dir = "/b", .bench_src = "/s", .suite_dir = "/q"};
+    CHECK(hl_command_expand(&c, &all, err, sizeof err) == 0);
+    CHECK_STR(c.argv[0], "/b/espresso");
+    CHECK_STR(c.argv[1], "/s/espresso/in.pla");
+    CHECK_STR(c.stdin_path, "/q/barnes.in");
+    CHECK_STR(c.cwd, "/s");
+    hl_command_free(&c);
     /* {python} as the program marks the command and leaves the arguments */
     hl_command_init(&c);
     CHECK(hl_command_split(&c, "{python} -c pass", err, sizeof err) == 0);
@@ -179,6 +199,53 @@ TEST(throughput_pattern)
     hl_command_free(&c);
 }
 
+/* glibc's regcomp expands bounded repetitions: a short pattern can ask for
+ * gigabytes, so the check sizes the pattern before compiling it. */
+TEST(throughput_patterns_are_sized_before_compiling)
+{
+    static const char *const good[] = {
+        "Throughput = *([0-9.]+) operations per second",
+        "([0-9]{1,3}(,[0-9]{3})*) ops",
+        "(a{100}){50}x([0-9]+)",        /* 5000 positions */
+        "[)(]{2}([0-9]+)",              /* parentheses in a bracket are characters */
+        "[\\1]([0-9]+)",              /* and so is a backslash */
+        "[[:digit:]]{3}([[:digit:].]+)",
+    };
+    static const char *const bad[][2] = {
+        {"(a{32767}){32767}([0-9]+)", "repeats too much"},
+        {"((a{100}){100}){100}([0-9]+)", "repeats too much"},
+        {"(a{200}){200}(x)", "repeats too much"},
+        {"(a)\\1([0-9]+)", "back-reference"},
+    };
+    hl_command c;
+    hl_command_init(&c);
+    char err[400];
+    snprintf(c.name, sizeof c.name, "p");
+    CHECK(hl_command_split(&c, "p", err, sizeof err) == 0);
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        c.throughput = strdup(good[i]);
+        CHECK_MSG(hl_command_check(&c, err, sizeof err) == 0, "%s -> %s", good[i], err);
+        free(c.throughput);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c.throughput = strdup(bad[i][0]);
+        CHECK_MSG(hl_command_check(&c, err, sizeof err) != 0 && strstr(err, bad[i][1]),
+                  "%s -> %s", bad[i][0], err);
+        double v;
+        CHECK(hl_command_throughput(&c, "aa 12\n", &v, err, sizeof err) != 0);
+        free(c.throughput);
+    }
+    char longpat[600];
+    memset(longpat, 'a', sizeof longpat - 1);
+    longpat[sizeof longpat - 1] = '\0';
+    memcpy(longpat, "([0-9]+)", 8);
+    c.throughput = strdup(longpat);
+    CHECK(hl_command_check(&c, err, sizeof err) != 0 && strstr(err, "longer than"));
+    free(c.throughput);
+    c.throughput = NULL;
+    hl_command_free(&c);
+}
+
 int main(void)
 {
     RUN(words_split_like_a_shell);
@@ -187,5 +254,6 @@ int main(void)
     RUN(names);
     RUN(env_entries);
     RUN(throughput_pattern);
+    RUN(throughput_patterns_are_sized_before_compiling);
     return hl_test_summary();
 }

@@ -371,6 +371,49 @@ TEST(resume_refuses_a_changed_program)
     BAD("changed since it was planned", "run", "--resume", "rs");
 }
 
+/* A suite file names programs; a missing one is skipped with one line,
+ * --workloads picks entries by name, and a bad file is refused with its
+ * line. */
+TEST(suite_files_run_their_programs)
+{
+    char suite[600];
+    snprintf(suite, sizeof suite, "%s/mine.suite", tmpdir);
+    FILE *f = fopen(suite, "w");
+    REQUIRE(f != NULL);
+    fprintf(f, "# two benchmarks, one of them not built\n"
+               "[present]\ndescription = the test program\nargv = %s ok 2000\n"
+               "quick = %s ok 1000\nthroughput = Throughput = ([0-9.]+) operations\n\n"
+               "[absent]\nargv = {bench}/no-such-program 1\n\n"
+               "[other]\nargv = %s exit 0\n", PROG, PROG, PROG);
+    fclose(f);
+    int rc = heaplab("run", "--suite", suite, "--bench-dir", tmpdir, "--backends", "system",
+                     "--repetitions", "1", "--out", "suite", NULL);
+    char *e = slurp(err_path);
+    CHECK_MSG(rc == 0, "%d: %s", rc, e);
+    CHECK_MSG(strstr(e, "absent skipped: ") != NULL, "%s", e);
+    free(e);
+    hl_json *res = load("suite/results.json");
+    REQUIRE(res != NULL);
+    CHECK_EQ_U64(hl_json_len(cells_of(res)), 2);
+    CHECK(cell_by_prefix(res, "present--system") && cell_by_prefix(res, "other--system"));
+    /* the quick suite (the default) ran the quick line */
+    const hl_json *cmds = hl_json_get(hl_json_get(res, "plan"), "commands");
+    CHECK_STR(hl_json_str(hl_json_at(hl_json_get(hl_json_at(cmds, 0), "argv"), 2), ""), "1000");
+    hl_json_free(res);
+    rc = heaplab("run", "--suite", suite, "--bench-dir", tmpdir, "--workloads", "other",
+                 "--backends", "system", "--repetitions", "1", "--out", "suite2", NULL);
+    CHECK(rc == 0);
+    res = load("suite2/results.json");
+    REQUIRE(res != NULL);
+    CHECK_EQ_U64(hl_json_len(cells_of(res)), 1);
+    hl_json_free(res);
+    f = fopen(suite, "a");
+    REQUIRE(f != NULL);
+    fprintf(f, "frobnicate = 1\n");
+    fclose(f);
+    BAD("mine.suite:13:", "run", "--suite", suite, "--bench-dir", tmpdir, "--out", "suite3");
+}
+
 /* Tuning comes from the spec, never from the user's environment: the
  * driver clears MALLOC_CONF & co and sets what the spec says, and an
  * in-process cell refuses a spec whose variable did not arrive. */
@@ -478,6 +521,7 @@ int main(void)
     RUN(failing_programs_are_recorded_and_the_run_goes_on);
     RUN(bad_input_is_one_line_and_writes_nothing);
     RUN(resume_refuses_a_changed_program);
+    RUN(suite_files_run_their_programs);
     RUN(allocator_options_are_the_only_tuning_a_cell_sees);
     RUN(cpython_configurations_are_what_they_claim);
     int rc = hl_test_summary();

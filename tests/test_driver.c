@@ -11,6 +11,13 @@
  *   - SIGKILL mid-run leaves parseable results with the finished jobs, and
  *     --resume runs exactly the missing ones;
  *   - SIGINT stops the run with status 130 and resume finishes it;
+ *   - with --soak KILLS [SEED] (ctest's driver_soak, label "long") only the
+ *     soak test: a suite SIGKILLed at KILLS seeded random moments and
+ *     resumed each time; after every kill results.json parses and `heaplab
+ *     show` reads it, no recorded repetition changes, no cell outlives its
+ *     driver, and at most one finished job (the one in flight) is not
+ *     recorded; in the end every (cell, rep) is recorded once and its cell
+ *     ran once plus once per kill that caught it finished but unrecorded;
  *   - compare and show on fixed result sets (tests/data/compare_[ab]) give
  *     the exact ratios, p-values and geometric mean.
  */
@@ -18,6 +25,7 @@
 #include "hl_test.h"
 #include "json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -122,7 +130,7 @@ static size_t count_str(const char *s, const char *needle)
 
 static void rm_rf(const char *path)
 {
-    char cmd[600];
+    char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
     if (system(cmd) != 0)
         printf("  (could not remove %s)\n", path);
@@ -643,6 +651,29 @@ TEST(trace_reaches_replay_only_when_given)
     free(o);
 }
 
+TEST(a_trace_with_nothing_to_replay_is_refused_at_plan_time)
+{
+    /* Well formed, but nothing to replay: the plan-time check refuses it by
+     * the rule the replay workload applies in the cell (hl_trace_load), so
+     * no result directory is made for cells that would all fail set-up. */
+    char trace[600];
+    snprintf(trace, sizeof trace, "%s/empty.hlt", tmpdir);
+    size_t len = 0;
+    uint8_t *img = hl_trace_synthesize(7, 0, 1, &len);
+    REQUIRE(img != NULL);
+    FILE *tf = fopen(trace, "wb");
+    REQUIRE(tf != NULL);
+    CHECK(fwrite(img, 1, len, tf) == len);
+    fclose(tf);
+    free(img);
+    BAD("nothing to replay", "run", "--backends", "system", "--workloads", "replay", "--trace",
+        trace, "--out", "empty-trace");
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/empty-trace", tmpdir);
+    struct stat st;
+    CHECK(stat(dir, &st) != 0);
+}
+
 TEST(resume_from_plan_only)
 {
     /* killed after plan.json but before the first results.json */
@@ -1129,7 +1160,251 @@ TEST(driver_links_no_allocator)
     CHECK(lines > 0);
 }
 
-int main(void)
+/* ---- the soak test (ctest label "long": test_driver --soak KILLS [SEED]) ---- */
+
+/* Is a cell of this test's soak run still running?  (A process whose
+ * command line names soak-run/cells/ and that runs in this test's
+ * directory, or names it.) */
+static bool soak_cells_alive(void)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *e;
+    while (!found && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[8192], cwd[600];
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        for (size_t i = 0; i < n; i++)
+            if (buf[i] == '\0')
+                buf[i] = ' ';
+        buf[n] = '\0';
+        if (strstr(buf, "soak-run/cells/") == NULL)
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/cwd", e->d_name);
+        ssize_t k = readlink(path, cwd, sizeof cwd - 1);
+        cwd[k > 0 ? k : 0] = '\0';
+        found = (strcmp(cwd, tmpdir) == 0 || strstr(buf, tmpdir) != NULL) &&
+                alive((pid_t)atoi(e->d_name));
+    }
+    closedir(d);
+    return found;
+}
+
+/* What the soak test knows of one (cell, rep).  Invariant after every
+ * kill: runs (the fake cell's log) == recorded + in_flight. */
+typedef struct soak_job {
+    char key[200];     /* "/cells/<id>/rep-<k>\n", as the fake cell's log line ends */
+    char started[40];  /* its start in results.json once recorded; never changes after */
+    bool recorded;
+    int in_flight;     /* runs that finished but whose driver was killed before recording */
+} soak_job;
+
+typedef struct soak_state {
+    soak_job jobs[512];
+    size_t n;
+} soak_state;
+
+static soak_job *soak_job_of(soak_state *st, const char *key)
+{
+    for (size_t j = 0; j < st->n; j++)
+        if (strcmp(st->jobs[j].key, key) == 0)
+            return &st->jobs[j];
+    if (st->n == sizeof st->jobs / sizeof st->jobs[0])
+        return NULL;
+    soak_job *j = &st->jobs[st->n++];
+    memset(j, 0, sizeof *j);
+    snprintf(j->key, sizeof j->key, "%s", key);
+    return j;
+}
+
+/* Takes in results.json: new records are remembered, known ones must keep
+ * their start (a finished repetition is never redone).  Returns how many
+ * (cell, rep) are recorded, -1 when one was redone or is recorded twice. */
+static long soak_scan_results(soak_state *st, const hl_json *doc)
+{
+    long recorded = 0;
+    const hl_json *cells = hl_json_get(doc, "cells");
+    for (size_t c = 0; c < hl_json_len(cells); c++) {
+        const hl_json *cell = hl_json_at(cells, c);
+        const hl_json *reps = hl_json_get(cell, "reps");
+        for (size_t i = 0; i < hl_json_len(reps); i++) {
+            const hl_json *r = hl_json_at(reps, i);
+            char key[200];
+            snprintf(key, sizeof key, "/cells/%s/rep-%d\n", hl_json_get_str(cell, "id", "?"),
+                     (int)hl_json_get_num(r, "rep", -1));
+            const char *started = hl_json_get_str(r, "started", "");
+            soak_job *j = soak_job_of(st, key);
+            if (j == NULL)
+                return -1;
+            if (!j->recorded) {
+                j->recorded = true;
+                snprintf(j->started, sizeof j->started, "%s", started);
+            } else if (strcmp(j->started, started) != 0) {
+                printf("  %.*s was redone (started %s, now %s), or is recorded twice\n",
+                       (int)strlen(key) - 1, key, j->started, started);
+                return -1;
+            }
+            recorded++;
+        }
+    }
+    return recorded;
+}
+
+/* Takes in the fake cell's log: the runs that neither a record nor an
+ * earlier kill explains were in flight at this kill.  Returns how many. */
+static int soak_scan_log(soak_state *st, const char *log)
+{
+    int unexplained = 0;
+    /* every key in the log gets a job */
+    for (const char *p = log; *p;) {
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        const char *cells = strstr(p, "/cells/");
+        if (cells && cells < nl) {
+            char key[200];
+            snprintf(key, sizeof key, "%.*s", (int)(nl - cells + 1), cells);
+            soak_job_of(st, key);
+        }
+        p = nl + 1;
+    }
+    for (size_t j = 0; j < st->n; j++) {
+        soak_job *job = &st->jobs[j];
+        long extra = (long)count_str(log, job->key) - (job->recorded ? 1 : 0) - job->in_flight;
+        if (extra < 0) {
+            printf("  %.*s is recorded but its cell never ran\n", (int)strlen(job->key) - 1,
+                   job->key);
+            return 99;
+        }
+        job->in_flight += (int)extra;
+        unexplained += (int)extra;
+    }
+    return unexplained;
+}
+
+static void soak(int kills, uint64_t seed)
+{
+    /* 3 backends x (slow, pairs) x 50 repetitions = 300 jobs.  A slow job
+     * takes 150 ms, so a driver killed within 0.4 s of its start records a
+     * few jobs at most and the run outlives the kills; the last resume
+     * finishes it. */
+    enum { N_JOBS = 3 * 2 * 50, MAX_DELAY_MS = 400 };
+    printf("soak: %d kills at moments drawn from seed %" PRIu64
+           " (test_driver --soak %d %" PRIu64 " repeats the schedule)\n",
+           kills, seed, kills, seed);
+    char *args[] = {"run", "--backends", "system,pool,guard", "--workloads", "slow,pairs",
+                    "--repetitions", "50", "--seed", "7", "--out", "soak-run", NULL};
+    char *resume[] = {"run", "--resume", "soak-run", NULL};
+    char dir[600], plan_path[700], results_path[700];
+    snprintf(dir, sizeof dir, "%s/soak-run", tmpdir);
+    snprintf(plan_path, sizeof plan_path, "%s/plan.json", dir);
+    snprintf(results_path, sizeof results_path, "%s/results.json", dir);
+    unlink(log_path);
+    rm_rf(dir);
+    setenv("HEAPLAB_FAKE_SLOW_MS", "150", 1);
+    static soak_state st;
+    st.n = 0;
+    uint64_t rng = seed;
+    int done = 0, resumes = 0, fresh = 0, in_flight = 0, ended_alone = 0, dying = 0;
+    while (done < kills && hl_test_cur_failed == 0) {
+        struct stat sb;
+        bool planned = stat(plan_path, &sb) == 0;
+        if (!planned) {
+            /* killed before it wrote plan.json: no cell ran, nothing to resume */
+            rm_rf(dir);
+            fresh++;
+        } else {
+            resumes++;
+        }
+        long delay = (long)(hl_test_rand(&rng) % (MAX_DELAY_MS + 1));
+        pid_t pid = spawn_heaplab(planned ? resume : args);
+        sleep_ms(delay);
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            ended_alone++; /* it finished the whole run before its kill */
+            CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a driver ended with %d",
+                      status);
+            break;
+        }
+        kill(pid, SIGKILL);
+        wait_status(pid);
+        done++;
+        /* the cell in flight dies with its driver (PR_SET_PDEATHSIG) */
+        bool gone = false;
+        for (int t = 0; t < 200 && !gone; t++) {
+            gone = !soak_cells_alive();
+            if (!gone)
+                sleep_ms(10);
+            dying += !gone && t == 0;
+        }
+        CHECK_MSG(gone, "kill %d (at %ld ms): a cell outlived its driver by 2 s", done, delay);
+        if (stat(results_path, &sb) != 0)
+            continue; /* killed before the first results.json */
+        hl_json *doc = load_results("soak-run");
+        CHECK_MSG(doc != NULL, "kill %d (at %ld ms): results.json does not parse", done, delay);
+        if (doc == NULL)
+            break;
+        CHECK(!hl_json_bool(hl_json_get(hl_json_get(doc, "run"), "complete"), true));
+        CHECK_MSG(soak_scan_results(&st, doc) >= 0, "kill %d (at %ld ms)", done, delay);
+        hl_json_free(doc);
+        char *log = slurp(log_path);
+        int unexplained = soak_scan_log(&st, log);
+        free(log);
+        /* at most the one job in flight finished without being recorded */
+        CHECK_MSG(unexplained <= 1, "kill %d (at %ld ms): %d runs not recorded", done, delay,
+                  unexplained);
+        in_flight += unexplained;
+        int show = heaplab("show", "soak-run", NULL);
+        CHECK_MSG(show == 0, "kill %d (at %ld ms): heaplab show exits %d", done, delay, show);
+    }
+    CHECK_MSG(done == kills, "the run was complete after %d of %d kills", done, kills);
+    size_t before_last = 0;
+    for (size_t j = 0; j < st.n; j++)
+        before_last += st.jobs[j].recorded;
+    if (!ended_alone) {
+        int rc = heaplab("run", "--resume", "soak-run", NULL);
+        resumes++;
+        CHECK_MSG(rc == 0, "the last resume exits %d", rc);
+    }
+    hl_json *doc = load_results("soak-run");
+    REQUIRE(doc != NULL);
+    CHECK(hl_json_bool(hl_json_get(hl_json_get(doc, "run"), "complete"), false));
+    long recorded = soak_scan_results(&st, doc);
+    hl_json_free(doc);
+    CHECK_MSG(recorded == N_JOBS, "%ld repetitions recorded, %d planned", recorded, N_JOBS);
+    /* Exactly once: each job's cell ran once for its record, plus once for
+     * each kill that caught it finished but not yet recorded. */
+    char *log = slurp(log_path);
+    int unexplained = soak_scan_log(&st, log);
+    size_t runs = count_str(log, "/cells/");
+    free(log);
+    size_t lost = 0;
+    for (size_t j = 0; j < st.n; j++)
+        lost += !st.jobs[j].recorded;
+    CHECK_EQ_U64(st.n, N_JOBS);
+    CHECK_EQ_U64(lost, 0);
+    CHECK_MSG(unexplained == 0, "%d cell runs beyond one per job and one per kill", unexplained);
+    CHECK_EQ_U64(runs, (size_t)N_JOBS + (size_t)in_flight);
+    CHECK(in_flight <= done);
+    printf("soak: %d kills, %d resumes (and %d fresh start(s) after a kill before planning); "
+           "%zu repetitions recorded across the kills, the rest by the last resume; %ld of %d "
+           "recorded in the end, none redone; %zu cell runs = %d + %d that had finished, in "
+           "flight, when their driver was killed; %zu lost, %d unexplained runs; %d kills found "
+           "their cell still dying, none outlived its driver\n",
+           done, resumes, fresh > 0 ? fresh - 1 : 0, before_last, recorded, N_JOBS, runs, N_JOBS,
+           in_flight, lost, unexplained, dying);
+    unsetenv("HEAPLAB_FAKE_SLOW_MS");
+}
+
+int main(int argc, char **argv)
 {
     /* The build records a default trace (<build>/traces/python.hlt) that
      * `heaplab run` would pick up; these tests are about runs without one. */
@@ -1142,6 +1417,22 @@ int main(void)
     snprintf(out_path, sizeof out_path, "%s/.stdout", tmpdir);
     snprintf(err_path, sizeof err_path, "%s/.stderr", tmpdir);
     snprintf(log_path, sizeof log_path, "%s/.fakelog", tmpdir);
+    if (argc > 1 && strcmp(argv[1], "--soak") == 0) {
+        int kills = argc > 2 ? atoi(argv[2]) : 50;
+        uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 20251201;
+        hl_test_cur_failed = 0;
+        soak(kills, seed);
+        if (hl_test_cur_failed)
+            hl_test_failed++;
+        else
+            hl_test_passed++;
+        int rc = hl_test_summary();
+        if (rc == 0)
+            rm_rf(tmpdir);
+        else
+            printf("kept %s for inspection\n", tmpdir);
+        return rc;
+    }
     RUN(driver_links_no_allocator);
     RUN(bad_top_level);
     RUN(bad_commands);
@@ -1155,6 +1446,7 @@ int main(void)
     RUN(sigkill_then_resume_runs_exactly_the_missing_jobs);
     RUN(sigint_stops_and_resume_finishes);
     RUN(trace_reaches_replay_only_when_given);
+    RUN(a_trace_with_nothing_to_replay_is_refused_at_plan_time);
     RUN(resume_from_plan_only);
     RUN(out_dir_is_not_overwritten);
     RUN(default_out_dir_and_show);

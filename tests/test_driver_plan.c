@@ -199,6 +199,22 @@ TEST(plan_json_round_trip)
         {"\"repetitions\":1", "", "[[0,0.5]]", "order[0]: [0, 0.5] is out of range"},
         {"\"repetitions\":2.5", "", "[[0,0]]", "repetitions: 2.5 is not an integer"},
         {"\"repetitions\":1,\"suite_size\":\"huge\"", "", "[[0,0]]", "neither quick nor full"},
+        /* a quoted control character keeps the message on one line */
+        {"\"repetitions\":1,\"suite_size\":\"hu\\nge\"", "", "[[0,0]]",
+         "'hu?ge' is neither quick nor full"},
+        /* a trace's hash without the trace (saving would drop it) */
+        {"\"repetitions\":1,\"inputs\":{\"trace\":{\"path\":\"/t.hlt\",\"sha256\":\"ab\"}}", "",
+         "[[0,0]]", "the identity of trace '/t.hlt', but the plan's trace is ''"},
+        {"\"repetitions\":1,\"trace\":\"/u.hlt\",\"inputs\":{\"trace\":{\"path\":\"/t.hlt\"}}", "",
+         "[[0,0]]", "but the plan's trace is '/u.hlt'"},
+        /* the same for a command's program and a command backend's library */
+        {"\"repetitions\":1,\"warmup_runs\":0,\"commands\":[{\"name\":\"c\",\"argv\":[\"true\"],"
+         "\"env\":[],\"throughput_scale\":1,\"expect_exit\":0,\"timeout_s\":0,\"python\":false,"
+         "\"sha256\":\"ab\"}]",
+         "", "[[0,0]]", "commands[0]: a sha256 but no program"},
+        {"\"repetitions\":1,\"warmup_runs\":0,\"commands\":[],\"command_backends\":[{\"spec\":"
+         "\"system\",\"expect_malloc\":\"x\",\"env\":[],\"sha256\":\"ab\"}]",
+         "", "[[0,0]]", "command_backends[0]: a sha256 but no library"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         FILE *f = fopen(path, "w");
@@ -211,6 +227,7 @@ TEST(plan_json_round_trip)
         fclose(f);
         CHECK(hl_plan_load(&q, path, err, sizeof err) != 0);
         CHECK_MSG(strstr(err, bad[i].needle) != NULL, "want '%s' in: %s", bad[i].needle, err);
+        CHECK_MSG(strchr(err, '\n') == NULL, "not one line: %s", err);
     }
     hl_plan_free(&p);
     unlink(path);

@@ -1,5 +1,6 @@
 /* test_obj_basic.c - the object types: sizes against CPython 3.12's
- * sys.getsizeof table (measured with sys.getsizeof on CPython 3.12), API edge
+ * sys.getsizeof table (measured with sys.getsizeof on CPython 3.12; every
+ * profile against tests/data/cpython in test_obj_profiles.c), API edge
  * cases, reference ownership, list growth, dict stress against a model,
  * immortal objects (memory never written), atomic mode, teardown.
  *
@@ -23,12 +24,16 @@ int hl__dict_validate(const hl_obj *d); /* objects/dict.c, for tests */
 
 TEST(sizes_match_cpython_312)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    hl_rt_config cfg;
+    hl_rt_config_default(&cfg);
+    cfg.profile = HL_PY_312;
+    hl_rt *rt = tobj_rt(&cfg);
     hl_obj *o;
     int64_t b;
-    /* int: 28 below 2^30, +4 per 30-bit digit */
+    /* int: getsizeof 28 below 2^30, +4 per 30-bit digit; the block of a
+     * one-digit int is _PyLong_FromMedium's 32 */
     BYTES_OF(rt, o = hl_int_new(rt, 1000), b);
-    CHECK_EQ_U64(b, 28);
+    CHECK_EQ_U64(b, 32);
     CHECK_EQ_U64(hl_obj_sizeof(o), 28);
     hl_obj_decref(rt, o);
     CHECK_EQ_U64(hl_obj_sizeof(hl_int_new(rt, 0)), 28);
@@ -87,10 +92,11 @@ TEST(sizes_match_cpython_312)
         hl_dict_set_str(rt, o, keys[i], hl_int_new(rt, i));
     CHECK_EQ_U64(hl_obj_sizeof(o), 272);
     hl_obj_decref(rt, o);
-    /* instance 48 (its attribute dict is a separate object) */
+    /* instance 48 (its attribute values are a separate block: for the first
+     * instance of a new class 264 bytes, room for 29 values) */
     hl_class *c = hl_class_new(rt, "C", NULL, NULL);
     BYTES_OF(rt, o = hl_inst_new(rt, c), b);
-    CHECK_EQ_U64(b, 48);
+    CHECK_EQ_U64(b, 48 + 264);
     CHECK_EQ_U64(hl_obj_sizeof(o), 48);
     hl_obj_decref(rt, o);
     CHECK_EQ_U64(hl_obj_sizeof(hl_none(rt)), 16);
@@ -99,7 +105,11 @@ TEST(sizes_match_cpython_312)
 
 TEST(singletons_are_immortal_and_cached)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    /* PEP 683: 3.12 and later */
+    hl_rt_config cfg;
+    hl_rt_config_default(&cfg);
+    cfg.profile = HL_PY_312;
+    hl_rt *rt = tobj_rt(&cfg);
     CHECK(hl_int_new(rt, -5) == hl_int_new(rt, -5));
     CHECK(hl_int_new(rt, 256) == hl_int_new(rt, 256));
     hl_obj *a = hl_int_new(rt, 257), *b = hl_int_new(rt, 257);
@@ -116,6 +126,21 @@ TEST(singletons_are_immortal_and_cached)
     for (int i = 0; i < 10; i++)
         hl_obj_decref(rt, hl_int_new(rt, 3)); /* decref of an immortal: harmless */
     CHECK(hl_int_value(hl_int_new(rt, 3)) == 3);
+    tobj_rt_free(rt);
+
+    /* 3.11: the same cached objects, mortal with counts in the billions,
+     * written by every incref and decref */
+    cfg.profile = HL_PY_311;
+    rt = tobj_rt(&cfg);
+    hl_obj *seven = hl_int_new(rt, 7);
+    CHECK(seven == hl_int_new(rt, 7) && !hl_obj_is_immortal(seven));
+    CHECK(!hl_obj_is_immortal(hl_none(rt)) && !hl_obj_is_immortal(hl_tuple_new(rt, 0)));
+    uint64_t before = hl_getrefcount(seven);
+    CHECK(before > 1000000 && before < HL_IMMORTAL_REFCNT);
+    hl_obj_incref(rt, seven);
+    CHECK_EQ_U64(hl_getrefcount(seven), before + 1);
+    hl_obj_decref(rt, seven);
+    CHECK_EQ_U64(hl_getrefcount(seven), before);
     tobj_rt_free(rt);
 }
 
@@ -316,9 +341,10 @@ TEST(dict_stress_against_model)
     tobj_rt_free(rt);
 }
 
-TEST(instances_and_attributes)
+/* Every layout: the profiles' values arrays and instances=dict. */
+static void instances_and_attributes_with(const hl_rt_config *cfg, bool dict_layout)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    hl_rt *rt = tobj_rt(cfg);
     hl_class *pt = hl_class_new(rt, "Point", NULL, NULL);
     hl_obj *p = hl_inst_new(rt, pt);
     CHECK(hl_inst_dict(p) == NULL);
@@ -334,11 +360,34 @@ TEST(instances_and_attributes)
     CHECK_STR(hl_obj_type_name(p), "Point");
     hl_inst_set_tag(p, 77);
     CHECK_EQ_U64(hl_inst_tag(p), 77);
-    CHECK(hl_gc_is_tracked(p) && hl_gc_is_tracked(hl_inst_dict(p)));
+    if (dict_layout) {
+        /* eager tracking keeps the dict tracked, as heaplab's older model */
+        CHECK(hl_gc_is_tracked(p) && hl_inst_dict(p) != NULL);
+        CHECK(hl_gc_is_tracked(hl_inst_dict(p)) == !cfg->lazy_dict_tracking);
+    } else {
+        CHECK(hl_gc_is_tracked(p) && hl_inst_dict(p) == NULL && hl_inst_has_values(p));
+    }
     CHECK(!hl_gc_is_tracked(hl_inst_getattr(p, "y")));
     hl_obj_decref(rt, p);
     CHECK_EQ_U64(hl_gc_tracked_count(rt), 0);
     tobj_rt_free(rt);
+}
+
+TEST(instances_and_attributes)
+{
+    hl_rt_config cfg;
+    hl_rt_config_default(&cfg);
+    cfg.instances = HL_INST_DICT;
+    cfg.lazy_dict_tracking = false;
+    instances_and_attributes_with(&cfg, true);
+    cfg.lazy_dict_tracking = true;
+    instances_and_attributes_with(&cfg, true);
+    hl_py_profile profiles[] = {HL_PY_311, HL_PY_312, HL_PY_313};
+    for (int i = 0; i < 3; i++) {
+        hl_rt_config_default(&cfg);
+        cfg.profile = profiles[i];
+        instances_and_attributes_with(&cfg, false);
+    }
 }
 
 TEST(tuple_api)
@@ -461,12 +510,87 @@ TEST(atomic_refcounts_from_threads)
     tobj_rt_free(rt);
 }
 
+/* PEP 703's biased counts: the owner's operations on the local half, the
+ * other threads' atomic ones on the shared half, merged by the owner. */
+static void *drop_one(void *arg)
+{
+    void **a = arg;
+    hl_obj_decref(a[0], a[1]);
+    return NULL;
+}
+
+TEST(biased_refcounts_from_threads)
+{
+    hl_rt_config cfg;
+    hl_rt_config_default(&cfg);
+    cfg.refcount = HL_RC_BIASED;
+    hl_rt *rt = tobj_rt(&cfg);
+    CHECK(hl_rt_refcount_mode(rt) == HL_RC_BIASED);
+    /* other threads: shared +1 / -1, never negative: no merge needed */
+    hl_obj *o = hl_float_new(rt, 1.0);
+    uint64_t word0 = o->refcnt;
+    void *arg[2] = {rt, o};
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, hammer, arg);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    CHECK_EQ_U64(hl_getrefcount(o), 1);
+    CHECK_EQ_U64(o->refcnt, word0); /* local 1, shared 0: nothing merged */
+    /* the owner's own operations touch only the local half */
+    hl_obj_incref(rt, o);
+    CHECK_EQ_U64(o->refcnt, word0 + 1);
+    hl_obj_decref(rt, o);
+    /* a reference the owner took, dropped by another thread: the shared
+     * count would go negative, so the object is queued to the owner, which
+     * merges at its next eval-breaker check */
+    hl_obj_incref(rt, o);
+    hl_obj_incref(rt, o); /* local 3 */
+    tobj_tracker *t = calloc(1, sizeof *t);
+    hl_rt_set_dealloc_hook(rt, tobj_hook, t);
+    size_t id = tobj_track(t, o);
+    for (int i = 0; i < 2; i++) {
+        pthread_t one;
+        pthread_create(&one, NULL, drop_one, arg);
+        pthread_join(one, NULL);
+    }
+    CHECK_EQ_U64(hl_getrefcount(o), 2); /* 3 local, shared -1 (queued) */
+    hl_rt_check_eval_breaker(rt);       /* merge: (-1) + 3 - 1 (the queue's) + 1 */
+    CHECK_EQ_U64(hl_getrefcount(o), 1);
+    CHECK(!t->freed[id]);
+    CHECK((uint32_t)o->refcnt == 0); /* merged: local 0, all in shared */
+    hl_obj_decref(rt, o);            /* merged objects count on shared: 0 frees */
+    CHECK(t->freed[id]);
+    hl_rt_set_dealloc_hook(rt, NULL, NULL);
+    free(t);
+    /* immortal objects are never written, the collector sees true counts */
+    hl_obj *l = hl_list_new(rt);
+    for (int i = 0; i < 1000; i++)
+        hl_list_append(rt, l, hl_list_new(rt));
+    hl_list_append(rt, l, hl_obj_newref(rt, l));
+    hl_obj_decref(rt, l);
+    CHECK(hl_gc_collect(rt, 2) == 1001);
+    CHECK(hl_obj_is_immortal(hl_none(rt)) == (cfg.profile >= HL_PY_312));
+    tobj_rt_free(rt);
+}
+
 TEST(config_errors_and_teardown)
 {
     char err[256];
     hl_rt_config cfg;
     hl_rt_config_default(&cfg);
-    CHECK(cfg.threshold[0] == 700 && cfg.threshold[1] == 10 && cfg.threshold[2] == 10);
+    /* the thresholds are the profile's */
+    uint32_t th[3];
+    cfg.profile = HL_PY_311;
+    hl_rt *prt = tobj_rt(&cfg);
+    hl_gc_get_threshold(prt, th);
+    CHECK(th[0] == 700 && th[1] == 10 && th[2] == 10);
+    tobj_rt_free(prt);
+    cfg.profile = HL_PY_313;
+    prt = tobj_rt(&cfg);
+    hl_gc_get_threshold(prt, th);
+    CHECK(th[0] == 2000 && th[1] == 10 && th[2] == 10);
+    tobj_rt_free(prt);
     cfg.threshold[1] = 2000000000u;
     CHECK(hl_rt_new(&tobj_om, &tobj_im, &cfg, err, sizeof err) == NULL);
     CHECK(strstr(err, "threshold 1") != NULL);
@@ -474,6 +598,7 @@ TEST(config_errors_and_teardown)
     hl_rc_mode m;
     CHECK(hl_rc_mode_parse("atomic", &m, err, sizeof err) == 0 && m == HL_RC_ATOMIC);
     CHECK(hl_rc_mode_parse("plain", &m, err, sizeof err) == 0 && m == HL_RC_PLAIN);
+    CHECK(hl_rc_mode_parse("biased", &m, err, sizeof err) == 0 && m == HL_RC_BIASED);
     CHECK(hl_rc_mode_parse("fast", &m, err, sizeof err) == -1);
     CHECK(strstr(err, "'fast'") != NULL);
 
@@ -544,6 +669,7 @@ int main(int argc, char **argv)
     RUN(tuple_api);
     RUN(immortal_memory_is_never_written);
     RUN(atomic_refcounts_from_threads);
+    RUN(biased_refcounts_from_threads);
     RUN(config_errors_and_teardown);
     RUN(refcount_invariant_violation_aborts);
     return hl_test_summary();

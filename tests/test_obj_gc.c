@@ -1,6 +1,7 @@
 /* test_obj_gc.c - the cycle collector.
  *
- * Property test: thousands of random object graphs (lists, dicts with str and
+ * Property test (--graphs N, default 5,000; 10,000 in ctest's "long"
+ * label): thousands of random object graphs (lists, dicts with str and
  * int keys, tuples, instances of classes with no finalizer / a recording
  * finalizer / a resurrecting finalizer / a finalizer that breaks its own
  * references, str leaves; cycles and self references), mutated and partly
@@ -235,8 +236,18 @@ static bool one_graph(uint64_t seed_in, int graph)
     cfg.threshold[0] = (uint32_t)(r % 4 == 0 ? 0 : 3 + r % 40); /* 0: no automatic GC */
     cfg.threshold[1] = (uint32_t)(1 + (r >> 8) % 4);
     cfg.threshold[2] = (uint32_t)(1 + (r >> 16) % 4);
-    cfg.refcount = (r >> 24) & 1 ? HL_RC_ATOMIC : HL_RC_PLAIN;
-    cfg.untrack_tuples = (r >> 25) & 1;
+    static const hl_rc_mode modes[] = {HL_RC_PLAIN, HL_RC_ATOMIC, HL_RC_BIASED, HL_RC_PLAIN};
+    cfg.refcount = modes[(r >> 24) & 3];
+    cfg.untrack_tuples = (r >> 34) & 1;
+    /* every profile, and the what-if options in every combination */
+    static const hl_py_profile profiles[] = {HL_PY_311, HL_PY_312, HL_PY_313};
+    cfg.profile = profiles[(r >> 26) % 3];
+    cfg.freelists = (r >> 28) & 1;
+    cfg.lazy_dict_tracking = (r >> 29) & 1;
+    cfg.instances = (r >> 30) & 1 ? HL_INST_DICT : HL_INST_PROFILE;
+    cfg.gc_passes = (r >> 31) & 1 ? HL_GC_PASSES_FUSED : HL_GC_PASSES_CPYTHON;
+    cfg.dealloc = (r >> 32) & 1 ? HL_DEALLOC_DEFERRED : HL_DEALLOC_CPYTHON;
+    cfg.interning = (r >> 33) & 1;
     int64_t base = tobj_live_bytes();
     hl_rt *rt = tobj_rt(&cfg);
     m->rt = rt;
@@ -341,13 +352,17 @@ static bool one_graph(uint64_t seed_in, int graph)
     return ok;
 }
 
+/* Graphs of the property test: --graphs N (ctest's "long" label runs 10,000),
+ * else fewer under the sanitizers. */
+#ifdef HL_SANITIZE
+static int prop_graphs = 2000;
+#else
+static int prop_graphs = 5000;
+#endif
+
 TEST(random_graphs_match_reachability_model)
 {
-#ifdef HL_SANITIZE
-    const int graphs = 2000;
-#else
-    const int graphs = 5000;
-#endif
+    const int graphs = prop_graphs;
     int failed = 0;
     for (int g = 0; g < graphs && failed < 3; g++)
         if (!one_graph(0x1234567ull + (uint64_t)g * 7919, g))
@@ -409,9 +424,9 @@ static void fin_keep(hl_rt *rt, hl_obj *self, void *ctx)
     resurrected = hl_obj_newref(rt, self);
 }
 
-TEST(finalizer_resurrection_3_9_semantics)
+static void finalizer_resurrection_with(const hl_rt_config *cfg)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    hl_rt *rt = tobj_rt(cfg);
     tobj_tracker *t = calloc(1, sizeof *t);
     hl_rt_set_dealloc_hook(rt, tobj_hook, t);
     hl_class *keep = hl_class_new(rt, "Keep", fin_keep, NULL);
@@ -436,7 +451,8 @@ TEST(finalizer_resurrection_3_9_semantics)
     /* once finalized, never again: the next time it is simply freed */
     hl_obj_decref(rt, resurrected);
     resurrected = NULL;
-    CHECK_EQ_U64(hl_gc_collect(rt, 2), 3); /* r, its dict, x */
+    /* r (and its dict, with instances=dict), x */
+    CHECK_EQ_U64(hl_gc_collect(rt, 2), 2 + (cfg->instances == HL_INST_DICT));
     CHECK_EQ_U64(fin_calls, 1);
     CHECK(t->freed[ir] && t->freed[ix]);
     /* refcount path: the finalizer runs from dealloc and may resurrect */
@@ -453,10 +469,30 @@ TEST(finalizer_resurrection_3_9_semantics)
     tobj_rt_free(rt);
 }
 
+TEST(finalizer_resurrection_3_9_semantics)
+{
+    hl_rt_config cfg;
+    static const hl_py_profile profiles[] = {HL_PY_311, HL_PY_312, HL_PY_313};
+    for (int p = 0; p < 3; p++) {
+        for (int passes = 0; passes < 2; passes++) {
+            for (int dict = 0; dict < 2; dict++) {
+                hl_rt_config_default(&cfg);
+                cfg.profile = profiles[p];
+                cfg.gc_passes = passes ? HL_GC_PASSES_FUSED : HL_GC_PASSES_CPYTHON;
+                cfg.instances = dict ? HL_INST_DICT : HL_INST_PROFILE;
+                finalizer_resurrection_with(&cfg);
+            }
+        }
+    }
+}
+
 TEST(thresholds_trigger_generations)
 {
     hl_rt_config cfg;
     hl_rt_config_default(&cfg);
+    /* every allocation and deallocation counts: no free lists (their hits
+     * do not count, see free_list_hits_do_not_count) */
+    cfg.freelists = false;
     cfg.threshold[0] = 10;
     cfg.threshold[1] = 3;
     cfg.threshold[2] = 2;
@@ -704,6 +740,23 @@ TEST(tuples_of_atomic_items_get_untracked)
 
 int main(int argc, char **argv)
 {
+    /* --graphs N is ours; the rest (--backend NAME) is tobj_init's. */
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--graphs") == 0 && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || n < 1 || n > 10000000) {
+                fprintf(stderr, "--graphs '%s': give a number of graphs from 1 to 10000000\n",
+                        argv[i]);
+                return 2;
+            }
+            prop_graphs = (int)n;
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argc = kept;
     tobj_init(argc, argv);
     RUN(simple_cycles_and_survivors);
     RUN(finalizer_resurrection_3_9_semantics);

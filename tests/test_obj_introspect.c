@@ -5,6 +5,12 @@
  *
  * The graph:   L = [D, I, 1000, "hello"]     D = {"k": I}
  *              I = Node(), I.name = "n1"     (I's attributes: dict Id)
+ *
+ * The graph is built on a runtime with an attribute dict per instance and
+ * every dict tracked (instances=dict, dict_tracking=eager, the 3.12
+ * profile for its immortal small ints): the answers below are those of
+ * that model.  The profiles' own layout (attributes in a values array, no
+ * dict) is checked by instance_values_are_referents.
  */
 #include "test_obj_common.h"
 
@@ -14,6 +20,16 @@
 typedef struct graph {
     hl_obj *L, *D, *I, *Id, *n1, *i1000, *hello;
 } graph;
+
+static hl_rt *dict_model_rt(void)
+{
+    hl_rt_config cfg;
+    hl_rt_config_default(&cfg);
+    cfg.profile = HL_PY_312;
+    cfg.instances = HL_INST_DICT;
+    cfg.lazy_dict_tracking = false;
+    return tobj_rt(&cfg);
+}
 
 static graph build(hl_rt *rt)
 {
@@ -46,7 +62,7 @@ static graph build(hl_rt *rt)
 
 TEST(refcounts_referents_referrers)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    hl_rt *rt = dict_model_rt();
     graph g = build(rt);
     CHECK_EQ_U64(hl_getrefcount(g.L), 1);
     CHECK_EQ_U64(hl_getrefcount(g.I), 2); /* L and D */
@@ -84,7 +100,7 @@ TEST(refcounts_referents_referrers)
 
 TEST(type_counts_and_growth_text)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    hl_rt *rt = dict_model_rt();
     graph g = build(rt);
     char *text = NULL;
     CAPTURE(text, hl_show_most_common_types(rt, f_, 3));
@@ -131,7 +147,7 @@ static bool is_D(hl_rt *rt, const hl_obj *o, void *ctx) { return o == ctx; }
 
 TEST(backref_chains_and_leaks)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    hl_rt *rt = dict_model_rt();
     graph g = build(rt);
     hl_obj *chain[16];
     size_t n = hl_find_backref_chain(rt, g.n1, NULL, NULL, 20, chain, 16);
@@ -168,7 +184,7 @@ TEST(backref_chains_and_leaks)
 
 TEST(dot_output_exact)
 {
-    hl_rt *rt = tobj_rt(NULL);
+    hl_rt *rt = dict_model_rt();
     graph g = build(rt);
     char *text = NULL;
     CAPTURE(text, CHECK(hl_show_refs(rt, &g.L, 1, 2, f_) == 0));
@@ -212,10 +228,55 @@ TEST(dot_output_exact)
     tobj_rt_free(rt);
 }
 
+/* The profiles' layout: an instance refers to its attribute values
+ * directly (subtype_traverse over the values array or the inline values),
+ * and has a dict only once __dict__ is read. */
+TEST(instance_values_are_referents)
+{
+    static const hl_py_profile profiles[] = {HL_PY_311, HL_PY_312, HL_PY_313};
+    for (int p = 0; p < 3; p++) {
+        hl_rt_config cfg;
+        hl_rt_config_default(&cfg);
+        cfg.profile = profiles[p];
+        hl_rt *rt = tobj_rt(&cfg);
+        hl_class *node = hl_class_new(rt, "Node", NULL, NULL);
+        hl_obj *i = hl_inst_new(rt, node);
+        hl_obj *l = hl_list_new(rt);
+        hl_inst_setattr(rt, i, "name", hl_str_from(rt, "n1"));
+        hl_inst_setattr(rt, i, "items", hl_obj_newref(rt, l));
+        hl_obj *out[8];
+        CHECK_EQ_U64(hl_get_referents(i, out, 8), 2);
+        CHECK(hl_obj_kind(out[0]) == HL_KIND_STR && out[1] == l);
+        CHECK(hl_inst_dict(i) == NULL);
+        CHECK_EQ_U64(hl_get_referrers(rt, l, out, 8), 1);
+        CHECK(out[0] == i);
+        /* reading __dict__ makes a dict over the values, tracked as it holds
+         * a list; 3.11/3.12: the instance now refers to the dict, 3.13: to
+         * its inline values still (the dict points into the object) */
+        hl_obj *d = hl_inst_get_dict(rt, i);
+        CHECK(d != NULL && hl_inst_dict(i) == d && hl_dict_len(d) == 2);
+        CHECK(hl_gc_is_tracked(d));
+        CHECK(hl_dict_get_str(d, "items") == l);
+        size_t n = hl_get_referents(i, out, 8);
+        if (profiles[p] == HL_PY_313)
+            CHECK(n == 2 && out[1] == l);
+        else
+            CHECK(n == 1 && out[0] == d);
+        /* a store through the dict is seen by the instance */
+        hl_dict_set_str(rt, d, "name", hl_str_from(rt, "n2"));
+        CHECK(memcmp(hl_str_data(hl_inst_getattr(i, "name")), "n2", 2) == 0);
+        hl_obj_decref(rt, l);
+        hl_obj_decref(rt, i);
+        CHECK_EQ_U64(hl_gc_tracked_count(rt), 0);
+        tobj_rt_free(rt);
+    }
+}
+
 int main(int argc, char **argv)
 {
     tobj_init(argc, argv);
     RUN(refcounts_referents_referrers);
+    RUN(instance_values_are_referents);
     RUN(type_counts_and_growth_text);
     RUN(backref_chains_and_leaks);
     RUN(dot_output_exact);

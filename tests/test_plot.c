@@ -1,14 +1,22 @@
 /* test_plot.c - the chart front end (harness/plot.c) and its gnuplot scripts.
  *
- * Each test copies the fixture result set (tests/data/plots-small, a real
- * tiny `heaplab run`) into a scratch directory and plots it there, so the
- * source tree is never written.  Images are checked for what a viewer
- * needs: a PNG signature and an IHDR chunk with a non-zero size, an SVG
- * document that opens and closes.  Error paths are checked by their
- * messages.  The property tests build random result sets with known values
- * and compare the data files with a reference computation.
+ * Each test copies a fixture result set (tests/data/plots-small, a real
+ * tiny `heaplab run`, and tests/data/plots-instr, its instructions-mode
+ * companion) into a scratch directory and plots it there, so the source
+ * tree is never written.  Images are checked for what a viewer needs: a
+ * PNG signature and an IHDR chunk with a non-zero size, an SVG document
+ * that opens and closes.  Colours are checked where they are decided: in
+ * the gnuplot command lines, seen through a stand-in gnuplot that logs its
+ * arguments and then runs the real one.  report.html is checked as XML
+ * (every element closed in order) and for naming every chart.  Error paths
+ * are checked by their messages.  The property tests build random result
+ * sets with known values and compare the data files with a reference
+ * computation, and the relative chart with ranking.h's own ratios.
  */
+#include "palette.h"
 #include "plot.h"
+#include "ranking.h"
+#include "results.h"
 
 #include "hl_test.h"
 
@@ -25,6 +33,9 @@
 
 #ifndef HL_TEST_PLOTS_FIXTURE
 #error "HL_TEST_PLOTS_FIXTURE must name tests/data/plots-small"
+#endif
+#ifndef HL_TEST_PLOTS_INSTR
+#error "HL_TEST_PLOTS_INSTR must name tests/data/plots-instr"
 #endif
 
 static char scratch_root[512];
@@ -140,6 +151,12 @@ static bool fixture_copy(const char *name, char *out, size_t outlen)
 {
     scratch(name, out, outlen);
     return copy_tree(HL_TEST_PLOTS_FIXTURE, out) == 0;
+}
+
+static bool instr_copy(const char *name, char *out, size_t outlen)
+{
+    scratch(name, out, outlen);
+    return copy_tree(HL_TEST_PLOTS_INSTR, out) == 0;
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -320,8 +337,8 @@ TEST(fixture_every_chart_png_and_svg)
     char plots[PATH_MAX];
     snprintf(plots, sizeof plots, "%s/plots", dir);
     /* One chart of each kind: the fixture has every kind of data. */
-    static const char *const kinds[] = {"reltime", "peak_rss", "overhead", "scaling-",
-                                        "timeline-", "gc_pauses-", "cow"};
+    static const char *const kinds[] = {"reltime", "reps-",     "peak_rss",   "overhead", "scaling-",
+                                        "sweep-",  "timeline-", "gc_pauses-", "cow"};
     bool bad = false;
     int pngs = 0, svgs = 0;
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
@@ -330,16 +347,53 @@ TEST(fixture_every_chart_png_and_svg)
         CHECK_MSG(np >= 1, "no %s*.png", kinds[k]);
         CHECK_MSG(ns == np, "%d %s*.svg for %d png", ns, kinds[k], np);
     }
+    /* the sweeps: pairs over size (16, 64 = the quick value, 256) and
+     * fork_cow over its enumeration */
+    CHECK(count_images(plots, "sweep-pairs-size", ".png", &bad) == 1);
+    CHECK(count_images(plots, "sweep-fork_cow-mode", ".png", &bad) == 1);
     pngs = count_images(plots, "", ".png", &bad);
     svgs = count_images(plots, "", ".svg", &bad);
     CHECK(!bad);
     CHECK(pngs == svgs);
     CHECK_EQ_U64(r.rep.images, (uint64_t)(pngs + svgs));
     CHECK_EQ_U64(r.rep.charts_drawn, (uint64_t)pngs);
-    /* each chart's data file is next to it */
+    /* each chart's data file is next to it, and the report beside the set */
     char dat[PATH_MAX + 32];
     snprintf(dat, sizeof dat, "%s/data/reltime.dat", plots);
     CHECK(access(dat, R_OK) == 0);
+    snprintf(dat, sizeof dat, "%s/report.html", dir);
+    CHECK(access(dat, R_OK) == 0);
+    free(r.stderr_text);
+    remove_tree(dir);
+}
+
+/* Instructions mode: the relative chart is about instructions, the memory
+ * and GC charts are skipped with the reason (valgrind's RSS). */
+TEST(instructions_set_draws_relinstr)
+{
+    if (!have_gnuplot)
+        SKIP("gnuplot not installed");
+    char dir[1024];
+    REQUIRE(instr_copy("instr", dir, sizeof dir));
+    run_out r = plot_captured(dir, &png_only);
+    CHECK_MSG(r.rc == 0, "%s", r.err);
+    char plots[PATH_MAX];
+    snprintf(plots, sizeof plots, "%s/plots", dir);
+    bool bad = false;
+    CHECK(count_images(plots, "relinstr", ".png", &bad) == 1);
+    CHECK(count_images(plots, "reltime", ".png", &bad) == 0);
+    CHECK(count_images(plots, "reps-", ".png", &bad) >= 1);
+    CHECK(count_images(plots, "scaling-larson", ".png", &bad) == 1);
+    CHECK(count_images(plots, "peak_rss", ".png", &bad) == 0);
+    CHECK(!bad);
+    CHECK(strstr(r.stderr_text, "skipped peak_rss: instructions mode: the RSS is valgrind's") !=
+          NULL);
+    CHECK(strstr(r.stderr_text, "skipped gc_pauses: instructions mode") != NULL);
+    char dat[PATH_MAX + 32];
+    snprintf(dat, sizeof dat, "%s/data/relinstr.dat", plots);
+    char *text = slurp(dat, NULL);
+    CHECK(text != NULL && strstr(text, "\"larson\"") != NULL);
+    free(text);
     free(r.stderr_text);
     remove_tree(dir);
 }
@@ -363,87 +417,111 @@ TEST(fixture_svg_only_writes_no_png)
     remove_tree(dir);
 }
 
-/* Property: with the default baseline every row's smallest bar is exactly
- * 1 (the fastest backend); with --baseline B, B's bar is 1 in every row
- * and every other bar is its median over B's median. */
-static void check_reltime_rows(const char *dat, int base_col, bool *ok, int *rows)
+/* One bar of a panels data file (reltime.dat, overhead.dat, cow.dat). */
+typedef struct bar {
+    char name[128], params[128], ref[96], backend[96], group[600];
+    double value, lo, hi;
+} bar;
+
+/* Reads every bar of a panels data file; returns how many (max 512), or
+ * -1 when a row is malformed. */
+static int read_bars(const char *path, bar *out, int max)
 {
-    FILE *f = fopen(dat, "r");
-    if (!f) {
-        *ok = false;
-        return;
-    }
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
     char line[4096];
-    bool header = true;
+    int n = 0;
     while (fgets(line, sizeof line, f)) {
-        char *fl[64];
-        size_t n = fields(line, fl, 64);
-        if (header) {
-            header = false;
+        if (line[0] == '#' || line[0] == '\n' || strncmp(line, "panel ", 6) == 0)
             continue;
+        char *fl[16];
+        size_t k = fields(line, fl, 16);
+        if (k != 12 || n >= max) {
+            fclose(f);
+            return -1;
         }
-        if (n < 4 || (n - 1) % 3 != 0) {
-            *ok = false;
-            break;
-        }
-        double lowest = INFINITY;
-        for (size_t i = 1; i < n; i += 3) {
-            if (strcmp(fl[i], "?") == 0)
-                continue;
-            double v = strtod(fl[i], NULL), lo = strtod(fl[i + 1], NULL),
-                   hi = strtod(fl[i + 2], NULL);
-            if (!(lo <= v * (1 + 1e-9) && v <= hi * (1 + 1e-9)))
-                *ok = false; /* the error bar brackets the median */
-            lowest = fmin(lowest, v);
-        }
-        if (base_col < 0)
-            *ok &= fabs(lowest - 1.0) < 1e-6;
-        else
-            *ok &= fabs(strtod(fl[1 + 3 * base_col], NULL) - 1.0) < 1e-6;
-        (*rows)++;
+        bar *b = &out[n++];
+        b->value = strtod(fl[3], NULL);
+        b->lo = strtod(fl[4], NULL);
+        b->hi = strtod(fl[5], NULL);
+        snprintf(b->name, sizeof b->name, "%s", fl[7]);
+        snprintf(b->params, sizeof b->params, "%s", fl[8]);
+        snprintf(b->ref, sizeof b->ref, "%s", fl[9]);
+        snprintf(b->backend, sizeof b->backend, "%s", fl[10]);
+        snprintf(b->group, sizeof b->group, "%s", fl[11]);
     }
     fclose(f);
+    return n;
 }
 
-TEST(reltime_baselines)
+/* Every bar of reltime.dat is the ranking's ratio of its backend in its
+ * group, with the ranking's interval; the reference's bar is 1; the
+ * reference is the named one, or else never a debug backend. */
+static void check_against_ranking(const char *dir, const char *reference)
+{
+    char dat[PATH_MAX + 64], err[512];
+    snprintf(dat, sizeof dat, "%s/plots/data/reltime.dat", dir);
+    static bar bars[512];
+    int n = read_bars(dat, bars, 512);
+    REQUIRE(n > 0);
+    hl_resultset rs;
+    REQUIRE(hl_results_load(&rs, dir, err, sizeof err) == 0);
+    hl_group *groups;
+    size_t ng;
+    REQUIRE(hl_rank_groups(&rs, reference, &groups, &ng) == 0);
+    int matched = 0;
+    for (size_t g = 0; g < ng; g++) {
+        for (size_t i = 0; i < groups[g].n_rows; i++) {
+            const hl_rank_row *row = &groups[g].rows[i];
+            const hl_plan_cell *pc = &rs.plan.cells[row->cell];
+            for (int k = 0; k < n; k++) {
+                if (strcmp(bars[k].backend, pc->backend) != 0 ||
+                    strcmp(bars[k].group, groups[g].key) != 0)
+                    continue;
+                CHECK(fabs(bars[k].value - row->ratio) <= 1e-5 * row->ratio);
+                matched++;
+                const char *refb = rs.plan.cells[groups[g].rows[groups[g].ref].cell].backend;
+                CHECK_STR(bars[k].ref, refb);
+                if (reference)
+                    CHECK_STR(refb, reference);
+                else
+                    CHECK(!hl_results_backend_is_debug(&rs, refb));
+                if (row->ratio_iv.n >= 2) {
+                    CHECK(fabs(bars[k].lo - row->ratio_iv.lo) <= 1e-5 * row->ratio_iv.lo);
+                    CHECK(fabs(bars[k].hi - row->ratio_iv.hi) <= 1e-5 * row->ratio_iv.hi);
+                }
+                if (strcmp(pc->backend, refb) == 0)
+                    CHECK(fabs(bars[k].value - 1.0) < 1e-9);
+                break;
+            }
+        }
+    }
+    CHECK_MSG(matched == n, "%d of %d bars match a ranked ratio", matched, n);
+    hl_rank_free(groups, ng);
+    hl_results_free(&rs);
+}
+
+TEST(reltime_is_the_ranking)
 {
     if (!have_gnuplot)
         SKIP("gnuplot not installed");
     char dir[1024];
     REQUIRE(fixture_copy("baseline", dir, sizeof dir));
-    char dat[PATH_MAX + 64];
-    snprintf(dat, sizeof dat, "%s/plots/data/reltime.dat", dir);
-
     run_out r = plot_captured(dir, &png_only);
     CHECK_MSG(r.rc == 0, "%s", r.err);
-    bool ok = true;
-    int rows = 0;
-    check_reltime_rows(dat, -1, &ok, &rows);
-    CHECK(ok);
-    CHECK(rows >= 3);
     free(r.stderr_text);
+    check_against_ranking(dir, NULL);
 
-    /* The second backend named in the header as baseline. */
-    char *text = slurp(dat, NULL);
-    REQUIRE(text);
-    char *fl[64];
-    size_t n = fields(text, fl, 64);
-    REQUIRE(n >= 7);
-    char base[96];
-    snprintf(base, sizeof base, "%s", fl[4]);
-    free(text);
+    /* a named reference: its bar is 1 in every cluster */
     hl_plot_options o = png_only;
-    o.baseline = base;
+    o.baseline = "system";
     r = plot_captured(dir, &o);
     CHECK_MSG(r.rc == 0, "%s", r.err);
-    ok = true;
-    rows = 0;
-    check_reltime_rows(dat, 1, &ok, &rows);
-    CHECK_MSG(ok, "baseline %s", base);
-    CHECK(rows >= 3);
     free(r.stderr_text);
+    check_against_ranking(dir, "system");
 
-    /* An unknown baseline is bad input: one line naming the backends the
+    /* An unknown reference is bad input: one line naming the backends the
      * set has, and the charts already there are left as they were. */
     char reltime[PATH_MAX + 32];
     snprintf(reltime, sizeof reltime, "%s/plots/reltime.png", dir);
@@ -453,7 +531,7 @@ TEST(reltime_baselines)
     r = plot_captured(dir, &o);
     CHECK(r.rc == HL_PLOT_BAD_INPUT);
     CHECK(strstr(r.err, "no-such-backend") != NULL);
-    CHECK(strstr(r.err, base) != NULL);
+    CHECK(strstr(r.err, "pool") != NULL);
     CHECK(r.rep.charts_drawn == 0);
     CHECK(stat(reltime, &after) == 0 && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec &&
           after.st_mtim.tv_sec == before.st_mtim.tv_sec);
@@ -525,26 +603,22 @@ TEST(bad_sets_are_refused_naming_the_field)
         CHECK_MSG(strchr(r.err, '\n') == NULL, "not one line: %s", r.err);
         free(r.stderr_text);
     }
-    /* The sound cells of those files plot: a is fastest (10), b 30 -> 3.0. */
-    write_set(dir, 2, CELL("w--a--t1", "a", REP(0, 10, 1000)) "," CELL("w--b--t1", "b", REP(1, 30, 2000)));
+    /* The sound cells of those files plot: a is fastest (10), b 30 in the
+     * same round -> 3.0. */
+    write_set(dir, 2, CELL("w--a--t1", "a", REP(0, 10, 1000)) "," CELL("w--b--t1", "b", REP(0, 30, 2000)));
     run_out r = plot_captured(dir, &png_only);
     CHECK_MSG(r.rc == 0, "%s", r.err);
     free(r.stderr_text);
     char p[PATH_MAX];
     snprintf(p, sizeof p, "%s/plots/data/reltime.dat", dir);
-    char *text = slurp(p, NULL);
-    REQUIRE(text);
-    char *fl[64];
-    char *row = strchr(text, '\n');
-    REQUIRE(row);
-    size_t n = fields(row + 1, fl, 64);
-    CHECK_EQ_U64(n, 7); /* label + 2 backends x 3 */
-    if (n == 7) {
-        CHECK_STR(fl[0], "w");
-        CHECK(fabs(strtod(fl[1], NULL) - 1.0) < 1e-9);
-        CHECK(fabs(strtod(fl[4], NULL) - 3.0) < 1e-9);
+    bar bars[8];
+    int n = read_bars(p, bars, 8);
+    CHECK_EQ_U64(n, 2);
+    for (int i = 0; i < n; i++) {
+        CHECK_STR(bars[i].name, "w");
+        CHECK_STR(bars[i].ref, "a");
+        CHECK(fabs(bars[i].value - (strcmp(bars[i].backend, "a") == 0 ? 1.0 : 3.0)) < 1e-9);
     }
-    free(text);
     remove_tree(dir);
 }
 
@@ -774,8 +848,10 @@ TEST(quote_round_trips_through_gnuplot)
     snprintf(printed, sizeof printed, "%s/printed.txt", dir);
     /* common.gp and reltime.gp mark the directory as a scripts dir; the
      * spy prints the subtitle (the result set's suite, machine, date). */
-    static const char *const names[] = {"common.gp", "reltime.gp", "peak_rss.gp", "overhead.gp",
-                                        "cow.gp", "scaling.gp", "timeline.gp", "gc_pauses.gp"};
+    static const char *const names[] = {"common.gp",   "reltime.gp",  "reps.gp",
+                                        "peak_rss.gp", "overhead.gp", "cow.gp",
+                                        "scaling.gp",  "sweep.gp",    "timeline.gp",
+                                        "gc_pauses.gp"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", sdir, names[i]);
         FILE *f = fopen(p, "w");
@@ -882,62 +958,367 @@ TEST(random_sets_match_reference_medians)
         snprintf(p, sizeof p, "%s/plots/data/peak_rss.dat", dir);
         f = fopen(p, "r");
         REQUIRE(f);
+        /* tidy rows: panel backend value lo hi name bname; one per
+         * (workload, backend) with a successful repetition.  These sets
+         * record no start-up RSS, so the values are gross. */
         char line[4096];
-        char *hdr[64];
-        REQUIRE(fgets(line, sizeof line, f));
-        size_t nh = fields(line, hdr, 64);
-        /* backend columns in first-appearance order: map them back */
-        int col_of[4] = {-1, -1, -1, -1};
-        for (size_t i = 1; i + 2 < nh; i += 3) {
-            unsigned b;
-            if (sscanf(hdr[i], "be %u", &b) == 1 && b < 4)
-                col_of[b] = (int)i;
-        }
+        bool seen[4][5] = {{false}};
         size_t rows = 0;
         while (fgets(line, sizeof line, f)) {
-            char *fl[64];
-            size_t n = fields(line, fl, 64);
-            unsigned w;
-            REQUIRE(n == nh && sscanf(fl[0], "w%u", &w) == 1 && w < nw);
+            if (line[0] == '#' || line[0] == '\n' || strncmp(line, "panel ", 6) == 0)
+                continue;
+            char *fl[16];
+            size_t n = fields(line, fl, 16);
+            unsigned w, b;
+            REQUIRE(n == 7 && sscanf(fl[5], "w%u", &w) == 1 && w < nw &&
+                    sscanf(fl[6], "be %u", &b) == 1 && b < nb);
+            CHECK(!seen[b][w]);
+            seen[b][w] = true;
             rows++;
-            for (size_t b = 0; b < nb; b++) {
-                double xs[5];
-                size_t k = 0;
-                for (size_t rr = 0; present[b][w] && rr < nr; rr++)
-                    if (okrep[b][w][rr])
-                        xs[k++] = val[b][w][rr] / 1024.0; /* KiB -> MiB */
-                if (k == 0) {
-                    CHECK(col_of[b] < 0 || strcmp(fl[col_of[b]], "?") == 0);
-                    continue;
+            double xs[5];
+            size_t k = 0;
+            for (size_t rr = 0; present[b][w] && rr < nr; rr++)
+                if (okrep[b][w][rr])
+                    xs[k++] = val[b][w][rr] / 1024.0; /* KiB -> MiB */
+            REQUIRE(k > 0);
+            for (size_t i = 1; i < k; i++) /* insertion sort */
+                for (size_t j = i; j > 0 && xs[j] < xs[j - 1]; j--) {
+                    double t = xs[j];
+                    xs[j] = xs[j - 1];
+                    xs[j - 1] = t;
                 }
-                REQUIRE(col_of[b] > 0);
-                for (size_t i = 1; i < k; i++) /* insertion sort */
-                    for (size_t j = i; j > 0 && xs[j] < xs[j - 1]; j--) {
-                        double t = xs[j];
-                        xs[j] = xs[j - 1];
-                        xs[j - 1] = t;
-                    }
-                double med = (k % 2) ? xs[k / 2] : 0.5 * (xs[k / 2 - 1] + xs[k / 2]);
-                double got = strtod(fl[col_of[b]], NULL), lo = strtod(fl[col_of[b] + 1], NULL),
-                       hi = strtod(fl[col_of[b] + 2], NULL);
-                CHECK_MSG(fabs(got - med) <= 1e-5 * med, "w%u b%zu: %g != %g", w, b, got, med);
-                CHECK(fabs(lo - xs[0]) <= 1e-5 * xs[0]);
-                CHECK(fabs(hi - xs[k - 1]) <= 1e-5 * xs[k - 1]);
-            }
+            double med = (k % 2) ? xs[k / 2] : 0.5 * (xs[k / 2 - 1] + xs[k / 2]);
+            double got = strtod(fl[2], NULL), lo = strtod(fl[3], NULL), hi = strtod(fl[4], NULL);
+            CHECK_MSG(fabs(got - med) <= 1e-5 * med, "w%u b%u: %g != %g", w, b, got, med);
+            /* up to 5 values the interval of the median is their range */
+            CHECK(fabs(lo - xs[0]) <= 1e-5 * xs[0]);
+            CHECK(fabs(hi - xs[k - 1]) <= 1e-5 * xs[k - 1]);
         }
         fclose(f);
-        /* one row per workload with at least one successful repetition */
+        /* one row per (workload, backend) with a successful repetition */
         size_t want = 0;
-        for (size_t w = 0; w < nw; w++) {
-            bool any = false;
-            for (size_t b = 0; b < nb; b++)
+        for (size_t w = 0; w < nw; w++)
+            for (size_t b = 0; b < nb; b++) {
+                bool any = false;
                 for (size_t rr = 0; present[b][w] && rr < nr; rr++)
                     any |= okrep[b][w][rr];
-            want += any;
-        }
+                want += any;
+            }
         CHECK_EQ_U64(rows, want);
         remove_tree(dir);
     }
+}
+
+/* ---- tests: colours, from the gnuplot command lines ---------------------- */
+
+/* A gnuplot that logs its arguments (one per line, "--end--" after each
+ * run) and then runs the real one. */
+static void write_spy(const char *bin, const char *log, char *spy, size_t spylen)
+{
+    snprintf(spy, spylen, "%s/gnuplot-spy", bin);
+    FILE *f = fopen(spy, "w");
+    if (!f)
+        return;
+    fprintf(f, "#!/bin/sh\nfor a in \"$@\"; do printf '%%s\\n' \"$a\"; done >> '%s'\n"
+               "printf -- '--end--\\n' >> '%s'\nexec gnuplot \"$@\"\n",
+            log, log);
+    fclose(f);
+    chmod(spy, 0755);
+}
+
+/* The words of a -e assignment NAME='"w1" "w2"' (or NAME='a b'). */
+static size_t arg_words(const char *arg, const char *name, char (*out)[128], size_t max)
+{
+    size_t ln = strlen(name);
+    if (strncmp(arg, name, ln) != 0 || arg[ln] != '=' || arg[ln + 1] != '\'')
+        return 0;
+    const char *p = arg + ln + 2;
+    size_t n = 0;
+    while (*p && *p != '\'' && n < max) {
+        while (*p == ' ')
+            p++;
+        if (*p == '\'' || !*p)
+            break;
+        bool q = *p == '"';
+        if (q)
+            p++;
+        size_t o = 0;
+        while (*p && (q ? *p != '"' : (*p != ' ' && *p != '\'')) && o + 1 < sizeof out[0])
+            out[n][o++] = *p++;
+        out[n][o] = '\0';
+        if (q && *p == '"')
+            p++;
+        n++;
+    }
+    return n;
+}
+
+typedef struct spied {
+    size_t runs, checked;
+    bool ok;
+    char seen_names[16][128];
+    char seen_colours[16][128];
+    size_t n_seen;
+} spied;
+
+/* Every run that names its backends gives each the colour and point of
+ * hl_palette_for; a name keeps one colour over every run in *sp. */
+static void check_spy_log(const char *log, spied *sp)
+{
+    FILE *f = fopen(log, "r");
+    REQUIRE(f);
+    char line[8192];
+    char names[32][128], cols[32][128], pts[32][128];
+    size_t nn = 0, nc = 0, npt = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strcmp(line, "--end--") == 0) {
+            sp->runs++;
+            if (nn > 0) {
+                sp->checked++;
+                CHECK_EQ_U64(nc, nn);
+                CHECK_EQ_U64(npt, nn);
+                for (size_t i = 0; i < nn && i < nc && i < npt; i++) {
+                    hl_palette_entry e = hl_palette_for(names[i]);
+                    CHECK_MSG(strcmp(cols[i], e.colour) == 0, "%s: %s, want %s", names[i],
+                              cols[i], e.colour);
+                    CHECK(atoi(pts[i]) == e.point);
+                    size_t k = 0;
+                    while (k < sp->n_seen && strcmp(sp->seen_names[k], names[i]) != 0)
+                        k++;
+                    if (k == sp->n_seen && k < 16) {
+                        snprintf(sp->seen_names[k], sizeof sp->seen_names[k], "%s", names[i]);
+                        snprintf(sp->seen_colours[k], sizeof sp->seen_colours[k], "%s", cols[i]);
+                        sp->n_seen++;
+                    } else if (k < 16) {
+                        CHECK_STR(sp->seen_colours[k], cols[i]);
+                    }
+                }
+            }
+            nn = nc = npt = 0;
+            continue;
+        }
+        size_t w;
+        if ((w = arg_words(line, "backends", names, 32)) > 0)
+            nn = w;
+        else if ((w = arg_words(line, "colours", cols, 32)) > 0)
+            nc = w;
+        else if ((w = arg_words(line, "points", pts, 32)) > 0)
+            npt = w;
+    }
+    fclose(f);
+}
+
+static const char *spied_colour(const spied *sp, const char *name)
+{
+    for (size_t k = 0; k < sp->n_seen; k++)
+        if (strcmp(sp->seen_names[k], name) == 0)
+            return sp->seen_colours[k];
+    return NULL;
+}
+
+TEST(colour_belongs_to_the_backend_name)
+{
+    if (!have_gnuplot)
+        SKIP("gnuplot not installed");
+    char dir[1024], bin[1024], log[1100], spy[1200];
+    scratch("spybin", bin, sizeof bin);
+    REQUIRE(mkdir(bin, 0777) == 0);
+    snprintf(log, sizeof log, "%s/args.log", bin);
+    write_spy(bin, log, spy, sizeof spy);
+    setenv("HEAPLAB_GNUPLOT", spy, 1);
+
+    /* The fixture: every chart's run gives system and pool their table
+     * colours, whatever their positions. */
+    REQUIRE(fixture_copy("colours", dir, sizeof dir));
+    run_out r = plot_captured(dir, &png_only);
+    CHECK_MSG(r.rc == 0, "%s", r.err);
+    free(r.stderr_text);
+    spied sp = {0};
+    check_spy_log(log, &sp);
+    CHECK(sp.checked >= 9);
+    CHECK_EQ_U64(sp.checked, sp.runs); /* every chart names its backends */
+    CHECK_STR(spied_colour(&sp, "pool"), "#0072B2");
+    CHECK_STR(spied_colour(&sp, "system"), "#000000");
+    remove_tree(dir);
+
+    /* Two sets listing the same backends in opposite orders, with an
+     * unknown name and a spec with options: each name keeps its colour. */
+    static const char *const bodies[2] = {
+        CELL("w--jemalloc--t1", "jemalloc", REP(0, 10, 1000)) ","
+        CELL("w--mimalloc--t1", "mimalloc", REP(0, 12, 1000)) ","
+        CELL("w--x-custom--t1", "x-custom", REP(0, 14, 1000)) ","
+        CELL("w--pool_raw=jemalloc--t1", "pool:raw=jemalloc", REP(0, 16, 1000)),
+        CELL("w--pool_raw=jemalloc--t1", "pool:raw=jemalloc", REP(0, 16, 1000)) ","
+        CELL("w--x-custom--t1", "x-custom", REP(0, 14, 1000)) ","
+        CELL("w--mimalloc--t1", "mimalloc", REP(0, 12, 1000)) ","
+        CELL("w--jemalloc--t1", "jemalloc", REP(0, 10, 1000)),
+    };
+    spied both_orders = {0};
+    for (int i = 0; i < 2; i++) {
+        scratch("order", dir, sizeof dir);
+        REQUIRE(mkdir(dir, 0777) == 0);
+        write_set(dir, 1, bodies[i]);
+        unlink(log);
+        r = plot_captured(dir, &png_only);
+        CHECK_MSG(r.rc == 0, "%s", r.err);
+        free(r.stderr_text);
+        check_spy_log(log, &both_orders);
+        remove_tree(dir);
+    }
+    CHECK_EQ_U64(both_orders.n_seen, 4);
+    CHECK_STR(spied_colour(&both_orders, "jemalloc"), "#E69F00");
+    CHECK_STR(spied_colour(&both_orders, "mimalloc"), "#009E73");
+    /* an option-bearing spec must not look like its plain backend */
+    const char *pj = spied_colour(&both_orders, "pool:raw=jemalloc");
+    CHECK(pj != NULL && strcmp(pj, "#0072B2") != 0);
+    CHECK(!hl_palette_for("x-custom").known && hl_palette_for("system").known);
+    unsetenv("HEAPLAB_GNUPLOT");
+    remove_tree(bin);
+}
+
+/* ---- tests: report.html --------------------------------------------------- */
+
+/* XML well-formedness, enough for the report: elements nest and close in
+ * order (or are self-closed), attributes are quoted, only the five XML
+ * entities and numeric references appear, no stray '<'.  Returns NULL or
+ * what was wrong. */
+static const char *xml_check(const char *t, char *why, size_t whylen)
+{
+    char stack[64][32];
+    int depth = 0;
+    const char *p = t;
+    if (strncmp(p, "<!DOCTYPE html>", 15) == 0)
+        p += 15;
+    while (*p) {
+        if (*p == '&') {
+            if (strncmp(p, "&amp;", 5) && strncmp(p, "&lt;", 4) && strncmp(p, "&gt;", 4) &&
+                strncmp(p, "&quot;", 6) && strncmp(p, "&#", 2)) {
+                snprintf(why, whylen, "bad entity at: %.30s", p);
+                return why;
+            }
+            p++;
+            continue;
+        }
+        if (*p != '<') {
+            p++;
+            continue;
+        }
+        bool closing = p[1] == '/';
+        const char *n = p + (closing ? 2 : 1);
+        size_t len = strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789");
+        if (len == 0 || len >= 32) {
+            snprintf(why, whylen, "bad tag at: %.30s", p);
+            return why;
+        }
+        const char *q = n + len;
+        bool in_q = false;
+        while (*q && (in_q || *q != '>')) {
+            if (*q == '"')
+                in_q = !in_q;
+            else if (!in_q && *q == '<') {
+                snprintf(why, whylen, "'<' inside a tag at: %.30s", p);
+                return why;
+            }
+            q++;
+        }
+        if (!*q) {
+            snprintf(why, whylen, "unterminated tag at: %.30s", p);
+            return why;
+        }
+        bool self = q[-1] == '/';
+        if (closing) {
+            if (depth == 0 || strncmp(stack[depth - 1], n, len) != 0 ||
+                stack[depth - 1][len] != '\0') {
+                snprintf(why, whylen, "</%.*s> closes <%s>", (int)len, n,
+                         depth ? stack[depth - 1] : "(nothing)");
+                return why;
+            }
+            depth--;
+        } else if (!self) {
+            if (depth == 64) {
+                snprintf(why, whylen, "nested too deep");
+                return why;
+            }
+            snprintf(stack[depth++], sizeof stack[0], "%.*s", (int)len, n);
+        }
+        p = q + 1;
+    }
+    if (depth != 0) {
+        snprintf(why, whylen, "<%s> never closed", stack[depth - 1]);
+        return why;
+    }
+    return NULL;
+}
+
+TEST(report_html_parses_and_names_every_chart)
+{
+    if (!have_gnuplot)
+        SKIP("gnuplot not installed");
+    char dir[1024];
+    REQUIRE(fixture_copy("report", dir, sizeof dir));
+    run_out r = plot_captured(dir, &both);
+    CHECK_MSG(r.rc == 0, "%s", r.err);
+    free(r.stderr_text);
+    char p[PATH_MAX + 64];
+    snprintf(p, sizeof p, "%s/report.html", dir);
+    char *html = slurp(p, NULL);
+    REQUIRE(html);
+    char why[200];
+    const char *bad = xml_check(html, why, sizeof why);
+    CHECK_MSG(bad == NULL, "report.html is not well-formed: %s", bad ? bad : "");
+    /* every chart drawn is shown (its SVG) and named in its caption */
+    char plots[PATH_MAX];
+    snprintf(plots, sizeof plots, "%s/plots", dir);
+    DIR *d = opendir(plots);
+    REQUIRE(d);
+    struct dirent *e;
+    int charts = 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t ln = strlen(e->d_name);
+        if (ln < 5 || strcmp(e->d_name + ln - 4, ".svg") != 0 || e->d_name[0] == '.')
+            continue;
+        char stem[300], want[400];
+        snprintf(stem, sizeof stem, "%.*s", (int)(ln - 4), e->d_name);
+        snprintf(want, sizeof want, "<img src=\"plots/%s.svg\"", stem);
+        CHECK_MSG(strstr(html, want) != NULL, "no %s", want);
+        snprintf(want, sizeof want, "<figcaption><b>%s</b>", stem);
+        CHECK_MSG(strstr(html, want) != NULL, "no caption naming %s", stem);
+        charts++;
+    }
+    closedir(d);
+    CHECK(charts >= 9);
+    /* every image it shows exists */
+    int imgs = 0;
+    for (const char *q = html; (q = strstr(q, "<img src=\"")) != NULL; q++) {
+        const char *src = q + 10;
+        size_t len = strcspn(src, "\"");
+        char f[PATH_MAX + 300];
+        snprintf(f, sizeof f, "%s/%.*s", dir, (int)len, src);
+        CHECK_MSG(access(f, R_OK) == 0, "missing %s", f);
+        imgs++;
+    }
+    CHECK_EQ_U64(imgs, charts);
+    /* the rankings of every group, the warnings, the machine */
+    static const char *const needles[] = {
+        "id=\"rankings\"", ">pairs size=16</h3>", ">larson [threads 2]</h3>", "id=\"warnings\"",
+        "virtual_machine", "cpu_flags_sha256", "href=\"results.json\"", "href=\"summary.md\""};
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
+        CHECK_MSG(strstr(html, needles[i]) != NULL, "no %s", needles[i]);
+    CHECK(strstr(html, "<script") == NULL);
+    CHECK(strstr(html, "http://") == NULL && strstr(html, "https://") == NULL);
+    free(html);
+    /* plot --quiet with no_report leaves it out */
+    remove_tree(dir);
+    REQUIRE(fixture_copy("noreport", dir, sizeof dir));
+    hl_plot_options o = png_only;
+    o.no_report = true;
+    r = plot_captured(dir, &o);
+    CHECK(r.rc == 0);
+    free(r.stderr_text);
+    snprintf(p, sizeof p, "%s/report.html", dir);
+    CHECK(access(p, F_OK) != 0);
+    remove_tree(dir);
 }
 
 /* ---- tests: the command line -------------------------------------------- */
@@ -1011,8 +1392,9 @@ int main(void)
         printf("note: gnuplot with pngcairo and svg not found: chart tests skipped\n");
 
     RUN(fixture_every_chart_png_and_svg);
+    RUN(instructions_set_draws_relinstr);
     RUN(fixture_svg_only_writes_no_png);
-    RUN(reltime_baselines);
+    RUN(reltime_is_the_ranking);
     RUN(bad_sets_are_refused_naming_the_field);
     RUN(partial_set_without_timelines_draws_the_rest);
     RUN(empty_result_sets_fail_with_a_message);
@@ -1022,6 +1404,8 @@ int main(void)
     RUN(quote_edge_cases);
     RUN(quote_round_trips_through_gnuplot);
     RUN(random_sets_match_reference_medians);
+    RUN(colour_belongs_to_the_backend_name);
+    RUN(report_html_parses_and_names_every_chart);
     RUN(cli_options);
 
     remove_tree(scratch_root);

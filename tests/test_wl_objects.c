@@ -155,7 +155,8 @@ typedef struct outcome {
     uint64_t ops;
     size_t n_metrics;
     hl_metric metrics[MAX_METRICS];
-    uint64_t live_before, live_after; /* runtime objects around setup..teardown */
+    uint64_t live_before, live_after; /* runtime objects around setup..teardown, less
+                                         the interned strs the runtime keeps */
     char err[256];
 } outcome;
 
@@ -165,7 +166,7 @@ static outcome run_workload(const hl_workload *w, hl_rt *rt, const int64_t *para
     outcome o;
     memset(&o, 0, sizeof o);
     hl_wl_env env = {NULL, rt, 1, seed, params, NULL};
-    o.live_before = hl_rt_live_objects(rt);
+    o.live_before = hl_rt_live_objects(rt) - hl_rt_interned_objects(rt);
     hl_rt_enter(rt); /* as the cell does: it owns the runtime lock */
     void *ctx = w->setup(&env, o.err, sizeof o.err);
     if (ctx == NULL) {
@@ -180,7 +181,7 @@ static outcome run_workload(const hl_workload *w, hl_rt *rt, const int64_t *para
         o.n_metrics = w->metrics(ctx, o.metrics, MAX_METRICS);
     w->teardown(ctx);
     hl_rt_leave(rt);
-    o.live_after = hl_rt_live_objects(rt);
+    o.live_after = hl_rt_live_objects(rt) - hl_rt_interned_objects(rt);
     return o;
 }
 
@@ -257,6 +258,59 @@ TEST(every_workload_every_backend)
         char err[256];
         CHECK_MSG(hl_gc_validate(rt, err, sizeof err) == 0, "%s: %s", backends[b].name, err);
         hl_rt_free(rt);
+    }
+}
+
+/* Every object workload on every CPython profile, and on heaplab's older
+ * model (heaplab=on: no free lists, no interning, instance dicts, fused
+ * collections, deferred deallocation): the same operations and checksum,
+ * verified, nothing leaked. */
+TEST(every_workload_every_profile)
+{
+    backend_slot *s = find_backend("system");
+    REQUIRE(s != NULL);
+    static const char *const models[][2] = {
+        {"profile=3.11", NULL}, {"profile=3.12", NULL}, {"profile=3.13", NULL},
+        {"profile=3.11", "heaplab=on"}, {"profile=3.13", "refcount=biased"}};
+    for (size_t i = 0; i < hl_workload_count(); i++) {
+        const hl_workload *w = hl_workload_at(i);
+        if (!is_obj(w))
+            continue;
+        int64_t params[MAX_PARAMS];
+        small_params(w, params);
+        uint64_t n = (small_n(w) + 3) / 4; /* five models: a quarter of the usual run each */
+        double checksum0 = 0;
+        uint64_t ops0 = 0;
+        for (size_t m = 0; m < sizeof models / sizeof models[0]; m++) {
+            hl_rt_config cfg;
+            hl_rt_config_default(&cfg);
+            char err[256];
+            for (int k = 0; k < 2; k++)
+                if (models[m][k] != NULL)
+                    REQUIRE(hl_rt_config_set(&cfg, models[m][k], err, sizeof err) == 0);
+            hl_rt *rt = hl_rt_new(&s->om, &s->im, &cfg, err, sizeof err);
+            REQUIRE(rt != NULL);
+            outcome o = run_workload(w, rt, params, 42, n);
+            const char *label = models[m][1] ? models[m][1] : models[m][0];
+            CHECK_MSG(o.setup_ok && o.verify_ok, "%s on %s: %s", w->name, label, o.err);
+            CHECK_MSG(o.live_after == o.live_before, "%s on %s: %llu objects before set-up, "
+                      "%llu after tear-down", w->name, label, (unsigned long long)o.live_before,
+                      (unsigned long long)o.live_after);
+            const hl_metric *c = find_metric(&o, "checksum");
+            if (m == 0) {
+                checksum0 = c ? c->value : 0;
+                ops0 = o.ops;
+            } else {
+                CHECK_MSG(c != NULL && c->value == checksum0, "%s on %s: another checksum",
+                          w->name, label);
+                CHECK_MSG(o.ops == ops0, "%s on %s: %llu operations, %llu on 3.11", w->name,
+                          label, (unsigned long long)o.ops, (unsigned long long)ops0);
+            }
+            char verr[256];
+            CHECK_MSG(hl_gc_validate(rt, verr, sizeof verr) == 0, "%s on %s: %s", w->name, label,
+                      verr);
+            hl_rt_free(rt);
+        }
     }
 }
 
@@ -613,6 +667,7 @@ int main(void)
      * records spans depends on how scattered earlier frees left it. */
     RUN(fork_cow_modes);
     RUN(every_workload_every_backend);
+    RUN(every_workload_every_profile);
     RUN(same_seed_same_checksum);
     RUN(params_at_min_and_variants);
     RUN(fragmentation_metrics);

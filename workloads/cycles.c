@@ -15,15 +15,25 @@
  *   ring:    `ring` nodes with next/prev links in a circle and a value.
  *
  * Families and rings alternate at random (seeded).  Collections are the
- * automatic ones the allocations trigger (gen 0 every 700 containers), plus
- * an explicit gen-0 collection every collect_every structures if asked.
+ * automatic ones the allocations trigger (gen 0 every 700 containers, 2000
+ * in 3.13), plus an explicit gen-0 collection every collect_every
+ * structures if asked.  Set-up makes one throw-away node that sets all
+ * five attribute names, as the Python twin does (workloads/python/cycles.py
+ * declare_attributes): a class's shared keys take a new name only while
+ * they have room, and that room shrinks with every instance made, so
+ * without it whether a name first set late fits would depend on the order
+ * of rings and families.  Each loop over a structure's nodes goes through a
+ * list iterator over a list of ids made at set-up, as the twin's `for`
+ * loops do (CPython allocates a 48-byte list iterator per loop over a list:
+ * two per family, four per ring).
  *
  * Verification: before a structure is dropped its links are walked (every
  * child's parent is the parent, next/prev are inverse, the ring closes after
  * `ring` steps) and its values summed against the values stored.  The
  * workload counts the tracked containers it turned into garbage (each node
  * and its __dict__, a family's children list: asked of hl_gc_is_tracked when
- * the structure is dropped); verify() runs a full collection and then the
+ * the structure is dropped: a node's __dict__ only exists with
+ * instances=dict); verify() runs a full collection and then the
  * collector must have freed exactly that many objects since set-up (its
  * per-generation `collected` statistics, gc.get_stats()) and the runtime
  * must be back to its set-up object count.
@@ -56,6 +66,7 @@ typedef struct cy_ctx {
     uint64_t rng;
     hl_class *node_class;
     hl_obj **scratch; /* max(ring, children) borrowed node pointers */
+    hl_obj *child_ids, *ring_ids; /* [0 .. children), [0 .. ring): the loops' lists */
     uint64_t structures, nodes;
     uint64_t garbage_tracked; /* containers made garbage: what the GC must free */
     uint64_t live_baseline;
@@ -98,6 +109,17 @@ static hl_obj *new_node(cy_ctx *c, int64_t value)
     return n;
 }
 
+/* `for i in ids:` -- a list iterator (NULL when out of memory, which ends
+ * the loop early; the structure checks then report it). */
+static hl_obj *loop(cy_ctx *c, hl_obj *ids) { return hl_list_iter(c->rt, ids); }
+
+/* The loop's next id, or -1 at its end. */
+static int64_t loop_next(cy_ctx *c, hl_obj *it)
+{
+    hl_obj *i = it != NULL ? hl_iter_next(c->rt, it) : NULL;
+    return i != NULL ? hl_int_value(i) : -1;
+}
+
 /* parent <-> children.  Returns the parent (the one outside reference) and
  * the expected value sum, or NULL. */
 static hl_obj *make_family(cy_ctx *c, uint64_t *value_sum)
@@ -116,7 +138,8 @@ static hl_obj *make_family(cy_ctx *c, uint64_t *value_sum)
         hl_obj_decref(rt, parent);
         return NULL;
     }
-    for (size_t i = 0; i < c->children; i++) {
+    hl_obj *it = loop(c, c->child_ids);
+    while (loop_next(c, it) >= 0) {
         int64_t v = draw_value(c);
         hl_obj *child = new_node(c, v);
         if (child == NULL ||
@@ -124,10 +147,11 @@ static hl_obj *make_family(cy_ctx *c, uint64_t *value_sum)
             hl_list_append(rt, kids, child) != 0) {
             /* child (if any) was released by whichever call failed, or is
              * owned by kids; the family is already a cycle: hand it over. */
-            return parent;
+            break;
         }
         *value_sum += (uint64_t)v;
     }
+    hl_obj_decref(rt, it);
     return parent;
 }
 
@@ -144,16 +168,24 @@ static bool check_family(cy_ctx *c, hl_obj *parent, uint64_t want_sum, uint64_t 
     }
     uint64_t sum = (uint64_t)v;
     *tracked = node_tracked(parent) + hl_gc_is_tracked(kids);
-    for (size_t i = 0; i < c->children; i++) {
-        hl_obj *child = hl_list_get(kids, i);
-        if (child == NULL || hl_obj_kind(child) != HL_KIND_INST ||
-            hl_inst_getattr(child, "parent") != parent || !value_of(child, &v)) {
+    hl_obj *it = hl_list_iter(c->rt, kids); /* for child in kids */
+    size_t i = 0;
+    for (hl_obj *child; (child = it ? hl_iter_next(c->rt, it) : NULL) != NULL; i++) {
+        if (hl_obj_kind(child) != HL_KIND_INST || hl_inst_getattr(child, "parent") != parent ||
+            !value_of(child, &v)) {
             hl_objwl_check_fail(&c->check, "family %" PRIu64 ": child %zu is not linked back",
                                 c->structures, i);
+            hl_obj_decref(c->rt, it);
             return false;
         }
         sum += (uint64_t)v;
         *tracked += node_tracked(child);
+    }
+    hl_obj_decref(c->rt, it);
+    if (i != c->children) {
+        hl_objwl_check_fail(&c->check, "family %" PRIu64 ": %zu children, expected %zu",
+                            c->structures, i, c->children);
+        return false;
     }
     if (sum != want_sum) {
         hl_objwl_check_fail(&c->check,
@@ -170,26 +202,36 @@ static hl_obj *make_ring(cy_ctx *c, uint64_t *value_sum)
 {
     hl_rt *rt = c->rt;
     *value_sum = 0;
-    for (size_t i = 0; i < c->ring; i++) {
+    hl_obj *it = loop(c, c->ring_ids);
+    size_t made = 0;
+    for (int64_t i; (i = loop_next(c, it)) >= 0; made++) {
         int64_t v = draw_value(c);
         c->scratch[i] = new_node(c, v);
-        if (c->scratch[i] == NULL) {
-            for (size_t j = 0; j < i; j++)
-                hl_obj_decref(rt, c->scratch[j]);
-            return NULL;
-        }
+        if (c->scratch[i] == NULL)
+            break;
         *value_sum += (uint64_t)v;
+    }
+    hl_obj_decref(rt, it);
+    if (made != c->ring) {
+        for (size_t j = 0; j < made; j++)
+            hl_obj_decref(rt, c->scratch[j]);
+        return NULL;
     }
     /* Link: node i owns references to i+1 and i-1.  Our own references are
      * then given up, except node 0's, which the caller drops. */
-    for (size_t i = 0; i < c->ring; i++) {
-        hl_obj *next = c->scratch[(i + 1) % c->ring];
-        hl_obj *prev = c->scratch[(i + c->ring - 1) % c->ring];
+    it = loop(c, c->ring_ids);
+    for (int64_t i; (i = loop_next(c, it)) >= 0;) {
+        hl_obj *next = c->scratch[((size_t)i + 1) % c->ring];
+        hl_obj *prev = c->scratch[((size_t)i + c->ring - 1) % c->ring];
         hl_inst_setattr(rt, c->scratch[i], "next", hl_obj_newref(rt, next));
         hl_inst_setattr(rt, c->scratch[i], "prev", hl_obj_newref(rt, prev));
     }
-    for (size_t i = 1; i < c->ring; i++)
-        hl_obj_decref(rt, c->scratch[i]);
+    hl_obj_decref(rt, it);
+    it = loop(c, c->ring_ids);
+    for (int64_t i; (i = loop_next(c, it)) >= 0;)
+        if (i != 0)
+            hl_obj_decref(rt, c->scratch[i]);
+    hl_obj_decref(rt, it);
     return c->scratch[0];
 }
 
@@ -198,18 +240,27 @@ static bool check_ring(cy_ctx *c, hl_obj *head, uint64_t want_sum, uint64_t *tra
     uint64_t sum = 0;
     *tracked = 0;
     hl_obj *n = head;
-    for (size_t i = 0; i < c->ring; i++) {
+    hl_obj *it = loop(c, c->ring_ids);
+    size_t steps = 0;
+    for (int64_t i; (i = loop_next(c, it)) >= 0; steps++) {
         int64_t v;
         hl_obj *next = hl_inst_getattr(n, "next");
         if (!value_of(n, &v) || next == NULL || hl_obj_kind(next) != HL_KIND_INST ||
             hl_inst_getattr(next, "prev") != n) {
-            hl_objwl_check_fail(&c->check, "ring %" PRIu64 ": node %zu is badly linked",
+            hl_objwl_check_fail(&c->check, "ring %" PRIu64 ": node %" PRId64 " is badly linked",
                                 c->structures, i);
+            hl_obj_decref(c->rt, it);
             return false;
         }
         sum += (uint64_t)v;
         *tracked += node_tracked(n);
         n = next;
+    }
+    hl_obj_decref(c->rt, it);
+    if (steps != c->ring) {
+        hl_objwl_check_fail(&c->check, "ring %" PRIu64 ": walked %zu nodes, expected %zu",
+                            c->structures, steps, c->ring);
+        return false;
     }
     if (n != head || sum != want_sum) {
         hl_objwl_check_fail(&c->check,
@@ -247,6 +298,37 @@ static void *cy_setup(const hl_wl_env *env, char *err, size_t errlen)
         hl_objwl_fail(err, errlen, "cycles: could not create class Node");
         return NULL;
     }
+    /* the ids the structure loops iterate over (list(range(n))) */
+    c->child_ids = hl_list_new(c->rt);
+    c->ring_ids = hl_list_new(c->rt);
+    bool ids_ok = c->child_ids != NULL && c->ring_ids != NULL;
+    for (size_t i = 0; ids_ok && i < c->children; i++)
+        ids_ok = hl_list_append(c->rt, c->child_ids, hl_int_new(c->rt, (int64_t)i)) == 0;
+    for (size_t i = 0; ids_ok && i < c->ring; i++)
+        ids_ok = hl_list_append(c->rt, c->ring_ids, hl_int_new(c->rt, (int64_t)i)) == 0;
+    if (!ids_ok) {
+        hl_obj_decref(c->rt, c->child_ids);
+        hl_obj_decref(c->rt, c->ring_ids);
+        free(c->scratch);
+        free(c);
+        hl_objwl_fail(err, errlen, "cycles: out of memory for the id lists");
+        return NULL;
+    }
+    /* declare_attributes: every name in the class's shared keys */
+    hl_obj *decl = hl_inst_new(c->rt, c->node_class);
+    static const char *const names[] = {"value", "children", "parent", "next", "prev"};
+    for (size_t i = 0; decl != NULL && i < sizeof names / sizeof names[0]; i++)
+        if (hl_inst_setattr(c->rt, decl, names[i], hl_none(c->rt)) != 0)
+            break;
+    if (decl == NULL) {
+        hl_obj_decref(c->rt, c->child_ids);
+        hl_obj_decref(c->rt, c->ring_ids);
+        free(c->scratch);
+        free(c);
+        hl_objwl_fail(err, errlen, "cycles: out of memory declaring the attributes");
+        return NULL;
+    }
+    hl_obj_decref(c->rt, decl);
     /* Start from a clean collector: garbage left by an earlier user of the
      * runtime must not count as ours. */
     hl_gc_collect(c->rt, 2);
@@ -327,6 +409,8 @@ static size_t cy_metrics(void *vctx, hl_metric *out, size_t max)
 static void cy_teardown(void *vctx)
 {
     cy_ctx *c = vctx;
+    hl_obj_decref(c->rt, c->child_ids);
+    hl_obj_decref(c->rt, c->ring_ids);
     hl_gc_collect(c->rt, 2);
     free(c->scratch);
     free(c);

@@ -11,8 +11,10 @@
  *
  * `dicts` dicts live at once.  Each operation picks a dict and one of `keys`
  * possible keys (strs of 6..29 bytes, e.g. "k17_Xa9..."), then: 45% set it
- * (a new key str object when absent, a new int value object either way), 25%
- * delete it, 30% look it up.  Every `replace_every` operations one dict is
+ * (a new int value object), 25% delete it, 30% look it up.  The key strs
+ * are made once at set-up and shared by every dict, as a Python program
+ * holds its keys (workloads/python/dict_churn.py): a dict stores a
+ * reference to the key, not a copy.  Every `replace_every` operations one dict is
  * checked in full and replaced by a new empty one, so tables are grown from
  * scratch again and again, as short-lived dicts are.
  *
@@ -21,7 +23,7 @@
  * and lookup must agree with the model (present or absent, the same value);
  * a full check walks the dict in iteration order, finds every key in the
  * model and counts them.  verify() checks every dict in full and that the
- * runtime holds exactly the dicts, key strs and value ints the model says.
+ * runtime holds exactly the key strs, dicts and value ints the model says.
  *
  * One operation = one set, delete or lookup.
  */
@@ -45,7 +47,7 @@ static const hl_param dc_params[P_COUNT] = {
 };
 
 /* The value ints are made >= 1000 so none is a cached small int and every
- * present key accounts for exactly two live objects (key str, value int). */
+ * present key accounts for exactly one live object (its value int). */
 #define DC_VALUE_BASE 1000
 
 typedef struct dc_ctx {
@@ -54,13 +56,14 @@ typedef struct dc_ctx {
     uint64_t replace_every;
     uint64_t rng;
     char **key_text;    /* keys C strings */
+    hl_obj **key;       /* keys str objects, one reference each */
     hl_obj **d;         /* dicts */
     uint8_t *present;   /* [dict * keys + key] */
     int64_t *value;     /* [dict * keys + key], valid when present */
     size_t *count;      /* present keys per dict */
     uint64_t present_total;
     uint64_t ops, sets, dels, gets, replaced;
-    uint64_t live_baseline; /* before the dicts were made */
+    uint64_t live_baseline; /* with the key strs, before the dicts were made */
     uint64_t checksum;
     hl_objwl_check check;
 } dc_ctx;
@@ -71,6 +74,7 @@ static void dc_free(dc_ctx *c)
         for (size_t k = 0; k < c->keys; k++)
             free(c->key_text[k]);
     free(c->key_text);
+    free(c->key);
     free(c->d);
     free(c->present);
     free(c->value);
@@ -132,11 +136,12 @@ static void *dc_setup(const hl_wl_env *env, char *err, size_t errlen)
     c->rng = env->seed;
     size_t cells = c->dicts * c->keys;
     c->key_text = calloc(c->keys, sizeof *c->key_text);
+    c->key = calloc(c->keys, sizeof *c->key);
     c->d = calloc(c->dicts, sizeof *c->d);
     c->present = calloc(cells, 1);
     c->value = calloc(cells, sizeof *c->value);
     c->count = calloc(c->dicts, sizeof *c->count);
-    bool ok = c->key_text && c->d && c->present && c->value && c->count;
+    bool ok = c->key_text && c->key && c->d && c->present && c->value && c->count;
     for (size_t k = 0; ok && k < c->keys; k++) {
         size_t tail = 4 + (size_t)hl_rand_below(&c->rng, 16);
         char *t = malloc(32);
@@ -148,8 +153,15 @@ static void *dc_setup(const hl_wl_env *env, char *err, size_t errlen)
         hl_objwl_fill_text(t + head, tail, hl_sm64(&c->rng));
         t[head + (int)tail] = '\0';
         c->key_text[k] = t;
+        c->key[k] = hl_str_new(c->rt, t, strlen(t));
+        if (c->key[k] == NULL) {
+            ok = false;
+            break;
+        }
     }
     if (!ok) {
+        for (size_t k = 0; c->key != NULL && k < c->keys; k++)
+            hl_obj_decref(c->rt, c->key[k]);
         dc_free(c);
         hl_objwl_fail(err, errlen, "dict_churn: out of memory for a %zu x %zu model",
                       (size_t)env->params[P_DICTS], (size_t)env->params[P_KEYS]);
@@ -161,6 +173,8 @@ static void *dc_setup(const hl_wl_env *env, char *err, size_t errlen)
         if (c->d[i] == NULL) {
             for (size_t j = 0; j < i; j++)
                 hl_obj_decref(c->rt, c->d[j]);
+            for (size_t k = 0; k < c->keys; k++)
+                hl_obj_decref(c->rt, c->key[k]);
             dc_free(c);
             hl_objwl_fail(err, errlen, "dict_churn: out of memory making the dicts");
             return NULL;
@@ -193,10 +207,11 @@ static void one_op(dc_ctx *c)
     unsigned what = (unsigned)((r & 0xFFFF) % 100);
     size_t cell = i * c->keys + k;
     const char *key = c->key_text[k];
+    hl_obj *kobj = c->key[k];
     hl_obj *d = c->d[i];
     if (what < 45) {
         int64_t v = DC_VALUE_BASE + (int64_t)(hl_sm64(&c->rng) >> 20);
-        if (hl_dict_set_str(c->rt, d, key, hl_int_new(c->rt, v)) != 0) {
+        if (hl_dict_set(c->rt, d, hl_obj_newref(c->rt, kobj), hl_int_new(c->rt, v)) != 0) {
             hl_objwl_check_fail(&c->check, "setting \"%s\" in dict %zu failed", key, i);
             return;
         }
@@ -208,7 +223,7 @@ static void one_op(dc_ctx *c)
         c->value[cell] = v;
         c->sets++;
     } else if (what < 70) {
-        int rc = hl_dict_del_str(c->rt, d, key);
+        int rc = hl_dict_del(c->rt, d, kobj);
         if ((rc == 0) != (c->present[cell] != 0))
             hl_objwl_check_fail(&c->check, "deleting \"%s\" from dict %zu: %s, the model says %s",
                                 key, i, rc == 0 ? "deleted" : "absent",
@@ -220,7 +235,7 @@ static void one_op(dc_ctx *c)
         }
         c->dels++;
     } else {
-        hl_obj *v = hl_dict_get_str(d, key);
+        hl_obj *v = hl_dict_get(d, kobj);
         bool ok = c->present[cell] ? v != NULL && hl_obj_kind(v) == HL_KIND_INT &&
                                          hl_int_value(v) == c->value[cell]
                                    : v == NULL;
@@ -257,13 +272,13 @@ static int dc_verify(void *vctx, char *err, size_t errlen)
     if (hl_objwl_check_report(&c->check, "dict_churn", err, errlen) != 0)
         return -1;
     uint64_t live = hl_rt_live_objects(c->rt);
-    uint64_t want = c->live_baseline + c->dicts + 2 * c->present_total;
+    uint64_t want = c->live_baseline + c->dicts + c->present_total;
     if (live != want)
         return hl_objwl_fail(err, errlen,
                              "dict_churn: %" PRIu64
                              " objects alive, the model accounts for %" PRIu64
-                             " (%zu dicts, %" PRIu64 " keys and values)",
-                             live, want, c->dicts, c->present_total);
+                             " (%zu key strs, %zu dicts, %" PRIu64 " values)",
+                             live, want, c->keys, c->dicts, c->present_total);
     return 0;
 }
 
@@ -285,6 +300,8 @@ static void dc_teardown(void *vctx)
     dc_ctx *c = vctx;
     for (size_t i = 0; i < c->dicts; i++)
         hl_obj_decref(c->rt, c->d[i]);
+    for (size_t k = 0; k < c->keys; k++)
+        hl_obj_decref(c->rt, c->key[k]);
     dc_free(c);
 }
 

@@ -13,14 +13,19 @@
  * what this workload reports (CPython's published pause figures: gh-100403
  * and PR 126511).
  *
- * Set-up builds the long-lived heap: a root list of records until `objects`
- * objects exist, record i being, by i mod 4,
+ * Set-up builds the long-lived heap: a root list of records, record i being,
+ * by i mod 4,
  *     0  a tuple (id, name)              int + str
- *     1  a list [id, score]              int + float
- *     2  a dict {"id": id, "name": name} str keys
+ *     1  a list [id, score]              int + float, a list display: an
+ *                                        exact two-slot array
+ *     2  a dict {"id": id, "name": name} literal keys (interned strs)
  *     3  an instance of Record with .id
- * whose contents derive from (seed, i, version).  A full collection then
- * moves it all to the oldest generation, and the pause log starts empty.
+ * whose contents derive from (seed, i, version), until the records count
+ * `objects` objects at 3, 3, 5 and 4 per kind (what heaplab's model made of
+ * them before issue 11, kept fixed so that every CPython model and the
+ * Python twin, workloads/python/gen_mix.py, build the same records).  A
+ * full collection then moves it all to the oldest generation, and the
+ * pause log starts empty.
  *
  * One iteration makes a record of a random kind (the same constructors):
  * survive_pct of them go to a ring of `medium` slots (the medium-lived set;
@@ -153,13 +158,7 @@ static hl_obj *make_record(gm_ctx *c, const gm_fields *f)
     case 0:
         return hl_tuple_pack(rt, 2, hl_int_new(rt, f->id), hl_str_new(rt, f->name, f->name_len));
     case 1:
-        r = hl_list_new(rt);
-        if (r != NULL && (hl_list_append(rt, r, hl_int_new(rt, f->id)) != 0 ||
-                          hl_list_append(rt, r, hl_float_new(rt, f->score)) != 0)) {
-            hl_obj_decref(rt, r);
-            return NULL;
-        }
-        return r;
+        return hl_list_pack(rt, 2, hl_int_new(rt, f->id), hl_float_new(rt, f->score));
     case 2:
         r = hl_dict_new(rt);
         if (r != NULL &&
@@ -236,8 +235,10 @@ static void *gm_setup(const hl_wl_env *env, char *err, size_t errlen)
     /* n_records must be final before fields_of() decides kinds by id, so
      * the heap is built with ids that are long-lived by construction. */
     c->n_records = cap;
+    static const unsigned weight[GM_KINDS] = {3, 3, 5, 4};
+    uint64_t counted = 0;
     size_t i = 0;
-    while (i < cap && hl_rt_live_objects(rt) - base < objects) {
+    while (i < cap && counted < objects) {
         gm_fields f = fields_of(c, i, 0);
         uint64_t before = hl_rt_live_objects(rt);
         hl_obj *rec = make_record(c, &f);
@@ -247,8 +248,11 @@ static void *gm_setup(const hl_wl_env *env, char *err, size_t errlen)
             hl_objwl_fail(err, errlen, "gen_mix: out of memory building the long-lived heap");
             return NULL;
         }
-        if (i < GM_KINDS)
+        /* objects per record as this runtime makes them: from the second
+         * record of each kind (the first also interns the literal keys) */
+        if (i >= GM_KINDS && i < 2 * GM_KINDS)
             c->kind_objects[f.kind] = hl_rt_live_objects(rt) - before;
+        counted += weight[f.kind];
         i++;
     }
     c->n_records = i;
@@ -257,11 +261,11 @@ static void *gm_setup(const hl_wl_env *env, char *err, size_t errlen)
     c->heap_objects = hl_rt_live_objects(rt) - base;
     c->live_baseline = hl_rt_live_objects(rt);
     c->collected_baseline = hl_objwl_gc_collected(rt);
-    if (c->n_records < GM_KINDS) {
+    if (c->n_records < 2 * GM_KINDS) {
         hl_obj_decref(rt, c->heap);
         gm_free(c);
         hl_objwl_fail(err, errlen, "gen_mix: objects=%" PRIu64 " makes fewer than %d records",
-                      objects, GM_KINDS);
+                      objects, 2 * GM_KINDS);
         return NULL;
     }
     return c;

@@ -185,6 +185,7 @@ uint64_t hl_objwl_content_hash(const hl_obj *o, unsigned max_depth)
         return h;
     }
     case HL_KIND_INST:
+    case HL_KIND_LISTITER:
     case HL_KIND_COUNT:
         break;
     }

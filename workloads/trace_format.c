@@ -7,10 +7,15 @@
  * bytes actually present, every varint read is bounds-checked, and every
  * value that later sizes an allocation or indexes an array is capped:
  *
- *   1. hl_trace_read_header checks magic, version, header size, flags, the
- *      "complete" flag, that the payload length matches the file, and that
- *      the record count can fit in the payload (>= 2 bytes per record), so
- *      the event array sized from it is bounded by the file size.
+ *   1. hl_trace_read_header checks magic, version, header size, then (version
+ *      2) the header's CRC-32 before believing any other field, flags, the
+ *      "complete" flag, that the payload length matches the file, the
+ *      payload's CRC-32, and that the record count can fit in the payload
+ *      (>= 2 bytes per record), so the event array sized from it is bounded
+ *      by the file size.  The checksums are what catch a corruption that
+ *      still decodes (a flipped size or address bit): the checks below
+ *      cannot tell such a trace from a real one.  Version 1 traces (no
+ *      checksums) are still read.
  *   2. hl_trace_decode reads one record: tag (kind, reserved bits, which
  *      flags the kind allows), thread id (< HL_TRACE_MAX_THREADS), the kind's
  *      varints, size <= 1 GiB, calloc product, alignment a power of two.
@@ -21,6 +26,10 @@
  *      recorder started) is tolerated and counted; a free or realloc of a
  *      block that is already freed, or an allocation returning an address
  *      that is still live, is an error.
+ *
+ *   4. hl_trace_load (the driver's plan-time check and the replay workload)
+ *      adds the file checks (a regular file, opened without blocking) and
+ *      refuses a trace with nothing to replay, so both sides agree.
  *
  * Error messages name the record by its sequence number (0-based), as
  * "trace record N: <what is wrong>", or "trace header: ...".
@@ -82,17 +91,35 @@ int hl_trace_read_header(const void *buf, size_t len, hl_trace_header *h, char *
     h->start_ns = get_u64(b + 32);
     h->payload_bytes = get_u64(b + 40);
     h->parent_pid = get_u32(b + 48);
-    if (h->version != HL_TRACE_VERSION) {
-        snprintf(err, errlen, "trace header: version %u is not supported (this heaplab reads version %d)",
-                 h->version, HL_TRACE_VERSION);
+    if (h->version < HL_TRACE_MIN_VERSION || h->version > HL_TRACE_VERSION) {
+        snprintf(err, errlen,
+                 "trace header: version %u is not supported (this heaplab reads versions %d to %d)",
+                 h->version, HL_TRACE_MIN_VERSION, HL_TRACE_VERSION);
         return -1;
     }
     if (h->header_size != HL_TRACE_HEADER_SIZE) {
-        snprintf(err, errlen, "trace header: header size %u, version %d headers are %d bytes",
-                 h->header_size, HL_TRACE_VERSION, HL_TRACE_HEADER_SIZE);
+        snprintf(err, errlen, "trace header: header size %u, version %u headers are %d bytes",
+                 h->header_size, h->version, HL_TRACE_HEADER_SIZE);
         return -1;
     }
-    for (int i = 52; i < HL_TRACE_HEADER_SIZE; i++) {
+    /* Version 1 has no checksums: bytes 52..63 are all reserved. */
+    int reserved_from = 52, reserved_to = HL_TRACE_HEADER_SIZE;
+    if (h->version >= 2) {
+        /* First, so that no other field of a damaged header is believed. */
+        h->payload_crc = get_u32(b + HL_TRACE_PAYLOAD_CRC_OFF);
+        h->header_crc = get_u32(b + HL_TRACE_HEADER_CRC_OFF);
+        uint32_t crc = hl_crc32_update(0, b, HL_TRACE_HEADER_CRC_OFF);
+        if (crc != h->header_crc) {
+            snprintf(err, errlen,
+                     "trace header: header checksum mismatch (CRC-32 0x%08x recorded, 0x%08x "
+                     "computed: the file is corrupt)",
+                     h->header_crc, crc);
+            return -1;
+        }
+        reserved_from = 56;
+        reserved_to = HL_TRACE_HEADER_CRC_OFF;
+    }
+    for (int i = reserved_from; i < reserved_to; i++) {
         if (b[i] != 0) {
             snprintf(err, errlen, "trace header: reserved byte %d is 0x%02x, must be 0", i, b[i]);
             return -1;
@@ -115,6 +142,16 @@ int hl_trace_read_header(const void *buf, size_t len, hl_trace_header *h, char *
                  " (truncated or trailing data)",
                  h->payload_bytes, payload);
         return -1;
+    }
+    if (h->version >= 2) {
+        uint32_t crc = hl_crc32_update(0, b + HL_TRACE_HEADER_SIZE, (size_t)payload);
+        if (crc != h->payload_crc) {
+            snprintf(err, errlen,
+                     "trace header: payload checksum mismatch (CRC-32 0x%08x recorded, 0x%08x "
+                     "computed: the file is corrupt)",
+                     h->payload_crc, crc);
+            return -1;
+        }
     }
     if (h->record_count > payload / 2) {
         snprintf(err, errlen,
@@ -598,10 +635,23 @@ fail:
     return -1;
 }
 
+int hl_trace_check_replayable(const hl_trace *t, char *err, size_t errlen)
+{
+    if (t->allocs + t->reallocs + t->frees > 0)
+        return 0;
+    snprintf(err, errlen,
+             "trace: nothing to replay: %zu records and not one allocation, reallocation or free "
+             "of a block the trace allocated (record a program that allocates)",
+             t->n_events);
+    return -1;
+}
+
 int hl_trace_load(const char *path, hl_trace *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer forever, before fstat could say it is no regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         snprintf(err, errlen, "trace file %s: cannot open: %s", path, strerror(errno));
         return -1;
@@ -609,6 +659,12 @@ int hl_trace_load(const char *path, hl_trace *out, char *err, size_t errlen)
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "trace file %s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        snprintf(err, errlen, "trace file %s: cannot read: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
@@ -643,6 +699,10 @@ int hl_trace_load(const char *path, hl_trace *out, char *err, size_t errlen)
     char inner[256];
     int rc = hl_trace_parse(buf, len, out, inner, sizeof inner);
     free(buf);
+    if (rc == 0 && hl_trace_check_replayable(out, inner, sizeof inner) != 0) {
+        hl_trace_free(out);
+        rc = -1;
+    }
     if (rc != 0)
         snprintf(err, errlen, "%s (%s)", inner, path);
     return rc;
@@ -752,6 +812,7 @@ uint8_t *hl_trace_synthesize(uint64_t seed, size_t n_records, unsigned threads, 
         .start_ns = 1,
         .payload_bytes = (uint64_t)(p - img - HL_TRACE_HEADER_SIZE),
     };
+    h.payload_crc = hl_crc32_update(0, img + HL_TRACE_HEADER_SIZE, (size_t)h.payload_bytes);
     hl_trace_encode_header(img, &h);
     free(live);
     free(pool);

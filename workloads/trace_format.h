@@ -4,10 +4,12 @@
  * The byte layout is documented in docs/trace-format.md; in short:
  *
  *   header (64 bytes, little endian)
- *     0  magic "HLTRACE\0"        8  u16 version (1)   10 u16 header size (64)
+ *     0  magic "HLTRACE\0"        8  u16 version (2)   10 u16 header size (64)
  *     12 u32 flags                16 u64 record count  24 u32 thread count
  *     28 u32 pid                  32 u64 start time (ns since the epoch)
- *     40 u64 payload bytes        48 u32 parent pid    52 12 reserved bytes (0)
+ *     40 u64 payload bytes        48 u32 parent pid    52 u32 payload CRC-32
+ *     56 4 reserved bytes (0)     60 u32 header CRC-32 (of bytes 0..59)
+ *   (version 1, still read: no checksums, bytes 52..63 reserved and 0)
  *   records, back to back, in global sequence order (record i has sequence
  *   number i), each:
  *     tag byte: bits 0-3 kind, bit 4 NEW_THREAD (a varint thread id follows),
@@ -24,14 +26,19 @@
 #ifndef HL_TRACE_FORMAT_H
 #define HL_TRACE_FORMAT_H
 
+#include "crc32.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #define HL_TRACE_MAGIC "HLTRACE" /* 7 chars + NUL = 8 bytes */
-#define HL_TRACE_VERSION 1
+#define HL_TRACE_VERSION 2     /* what the recorder writes */
+#define HL_TRACE_MIN_VERSION 1 /* the oldest the reader accepts (no checksums) */
 #define HL_TRACE_HEADER_SIZE 64
+#define HL_TRACE_PAYLOAD_CRC_OFF 52 /* version 2: CRC-32 of bytes 64..end */
+#define HL_TRACE_HEADER_CRC_OFF 60  /* version 2: CRC-32 of bytes 0..59 */
 
 #define HL_TRACE_FLAG_COMPLETE 0x1u /* header counts are final (written at exit) */
 #define HL_TRACE_FLAG_FORKED 0x2u   /* written by a forked child */
@@ -180,8 +187,13 @@ typedef struct hl_trace_header {
     uint64_t start_ns;
     uint64_t payload_bytes;
     uint32_t parent_pid;
+    uint32_t payload_crc; /* version 2: CRC-32 (crc32.h) of the payload */
+    uint32_t header_crc;  /* version 2: of header bytes 0..59; the encoder computes it */
 } hl_trace_header;
 
+/* Writes h at out.  Version 2 (and later) headers get h->payload_crc and
+ * their own CRC (h->header_crc is ignored); version 1 headers leave bytes
+ * 52..63 zero. */
 static inline void hl_trace_encode_header(uint8_t out[HL_TRACE_HEADER_SIZE], const hl_trace_header *h)
 {
     memset(out, 0, HL_TRACE_HEADER_SIZE);
@@ -195,6 +207,25 @@ static inline void hl_trace_encode_header(uint8_t out[HL_TRACE_HEADER_SIZE], con
     hl_trace_put_u64(out + 32, h->start_ns);
     hl_trace_put_u64(out + 40, h->payload_bytes);
     hl_trace_put_u32(out + 48, h->parent_pid);
+    if (h->version >= 2) {
+        hl_trace_put_u32(out + HL_TRACE_PAYLOAD_CRC_OFF, h->payload_crc);
+        hl_trace_put_u32(out + HL_TRACE_HEADER_CRC_OFF,
+                         hl_crc32_update(0, out, HL_TRACE_HEADER_CRC_OFF));
+    }
+}
+
+/* Recomputes both checksums of a version-2 image in place from its bytes
+ * (img[64..len) for the payload), leaving every other field as it is: for
+ * tests and fuzzers that edit an image and want the edit to reach the
+ * checks behind the checksums.  Does nothing to shorter or version-1
+ * images. */
+static inline void hl_trace_seal(uint8_t *img, size_t len)
+{
+    if (len < HL_TRACE_HEADER_SIZE || (img[8] | img[9] << 8) < 2)
+        return;
+    hl_trace_put_u32(img + HL_TRACE_PAYLOAD_CRC_OFF,
+                     hl_crc32_update(0, img + HL_TRACE_HEADER_SIZE, len - HL_TRACE_HEADER_SIZE));
+    hl_trace_put_u32(img + HL_TRACE_HEADER_CRC_OFF, hl_crc32_update(0, img, HL_TRACE_HEADER_CRC_OFF));
 }
 
 /* ---- decoding (trace_format.c) -------------------------------------------- */
@@ -207,7 +238,8 @@ typedef struct hl_trace_decoder {
 } hl_trace_decoder;
 
 /* Parses and checks a header (magic, version, sizes, flags, counts against
- * len, the file size).  Returns 0 or -1 with "trace header: ..." in err. */
+ * len, the file size) and, for version 2, both checksums (the payload's over
+ * buf[64..len)).  Returns 0 or -1 with "trace header: ..." in err. */
 int hl_trace_read_header(const void *buf, size_t len, hl_trace_header *h, char *err, size_t errlen);
 
 void hl_trace_decoder_init(hl_trace_decoder *d, const void *payload, size_t len);
@@ -263,14 +295,22 @@ typedef struct hl_trace {
  * trace with hl_trace_free. */
 int hl_trace_parse(const void *buf, size_t len, hl_trace *out, char *err, size_t errlen);
 
-/* Reads path and parses it; file errors give "trace file PATH: ...". */
+/* Reads path and parses it, then refuses a trace with nothing to replay
+ * (hl_trace_check_replayable): what both the driver's plan-time check and
+ * the replay workload call, so that they agree.  File errors give "trace
+ * file PATH: ..."; anything that is not a regular file (a FIFO, a device)
+ * is refused without blocking. */
 int hl_trace_load(const char *path, hl_trace *out, char *err, size_t errlen);
+
+/* Does a parsed trace give replay something to do (at least one
+ * allocation, reallocation or free)?  0, or -1 with one line in err. */
+int hl_trace_check_replayable(const hl_trace *t, char *err, size_t errlen);
 
 void hl_trace_free(hl_trace *t);
 
 /* ---- synthetic traces (tests, fuzzing, examples) ----------------------------- */
 
-/* Builds a valid, complete trace image of n_records records over `threads`
+/* Builds a valid, complete version-2 trace image of n_records records over `threads`
  * threads (1..HL_TRACE_MAX_THREADS): every kind, cross-thread frees,
  * address reuse, free(NULL), frees of unknown addresses, failed calls.
  * Returns a malloc'ed image and its length in *len, or NULL (out of memory).

@@ -34,14 +34,19 @@
  * contains "%p" that is replaced by the pid, the variable is left in the
  * environment, and every process records its own file: a forked child opens
  * PATH-with-its-pid in the fork handler (flag FORKED) and starts a fresh
- * trace.  Without "%p" only the process that was started records: the
- * constructor removes the variable from the environment (exec'd descendants
- * do not record and cannot truncate the file) and a forked child stops
- * recording, discarding its copy of the parent's unwritten buffer.  The
- * destructor flushes and rewrites the header with the final counts and the
- * COMPLETE flag; a process that dies or _exit()s leaves an incomplete trace,
- * which the reader rejects.  Allocations made before the constructor ran
- * are not recorded; their frees appear as frees of unknown addresses.
+ * trace.  A file is never reused in this mode (O_EXCL): a program that execs
+ * keeps its pid, so the new image records to PATH.1 (then .2, ...) and the
+ * old image's file stays as exec left it, incomplete.  Without "%p" only the
+ * process that was started records: the constructor removes the variable
+ * from the environment (exec'd descendants do not record and cannot
+ * truncate the file) and a forked child stops recording, discarding its
+ * copy of the parent's unwritten buffer.  The destructor flushes and
+ * rewrites the header with the final counts, the payload's CRC-32 (kept up
+ * to date at every flush) and the COMPLETE flag; a process that dies,
+ * _exit()s or execs leaves the provisional header (its own checksum valid,
+ * COMPLETE clear): an incomplete trace, which the reader rejects as such.
+ * Allocations made before the constructor ran are not recorded; their frees
+ * appear as frees of unknown addresses.
  */
 #include "trace_format.h"
 
@@ -129,6 +134,7 @@ static size_t buf_len;
 static hl_trace_codec codec;
 static hl_trace_header header;
 static uint64_t payload_written;
+static uint32_t payload_crc; /* CRC-32 of the payload handed to write_all so far */
 static uint32_t next_thread;
 static uint32_t thread_epoch = 1; /* bumped by fork so the child renumbers */
 static bool per_process; /* HEAPLAB_TRACE_OUT contained %p */
@@ -160,6 +166,7 @@ static void write_all(const void *p, size_t n)
 static void flush_locked(void)
 {
     if (buf_len) {
+        payload_crc = hl_crc32_update(payload_crc, buf, buf_len);
         write_all(buf, buf_len);
         buf_len = 0;
     }
@@ -196,8 +203,9 @@ static void record(hl_trace_rec *r)
     guard = 0;
 }
 
-/* Async-signal-safe path building: the template with "%p" -> pid. */
-static void make_path(char *out, size_t cap, pid_t pid)
+/* Async-signal-safe path building: the template with "%p" -> pid, then
+ * ".<suffix>" when suffix > 0. */
+static void make_path(char *out, size_t cap, pid_t pid, unsigned suffix)
 {
     char digits[16];
     int nd = 0;
@@ -216,7 +224,45 @@ static void make_path(char *out, size_t cap, pid_t pid)
             out[o++] = *s;
         }
     }
+    if (suffix > 0) {
+        nd = 0;
+        do {
+            digits[nd++] = (char)('0' + suffix % 10);
+            suffix /= 10;
+        } while (suffix && nd < 15);
+        if (o + 1 < cap)
+            out[o++] = '.';
+        for (int i = nd - 1; i >= 0 && o + 1 < cap; i--)
+            out[o++] = digits[i];
+    }
     out[o] = '\0';
+}
+
+/* How many "<path>.N" names a %p process tries after "<path>" itself. */
+#define MAX_SUFFIX 999
+
+/* The output file of this process.  Without %p: the one path, truncated
+ * (exec'd children never record there, the constructor saw to that).  With
+ * %p: the first of "<path>", "<path>.1", "<path>.2", ... that does not
+ * exist, created with O_EXCL: a process that execs keeps its pid, and the
+ * new image must not truncate the old image's trace (which stays as it was
+ * when exec discarded the recorder: incomplete, and rejected by the
+ * reader).  The same protects a file left by an earlier process whose pid
+ * was recycled. */
+static int open_output(void)
+{
+    char path[sizeof path_template + 32];
+    if (!per_process) {
+        make_path(path, sizeof path, getpid(), 0);
+        return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
+    for (unsigned k = 0; k <= MAX_SUFFIX; k++) {
+        make_path(path, sizeof path, getpid(), k);
+        int f = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (f >= 0 || errno != EEXIST)
+            return f;
+    }
+    return -1;
 }
 
 static uint64_t now_ns(void)
@@ -229,9 +275,7 @@ static uint64_t now_ns(void)
 /* Opens the output for this process and writes a provisional header. */
 static void start_locked(uint32_t flags, uint32_t parent)
 {
-    char path[sizeof path_template + 16];
-    make_path(path, sizeof path, getpid());
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open_output();
     if (fd < 0) {
         static const char msg[] = "libheaplab-trace: cannot open HEAPLAB_TRACE_OUT; not recording\n";
         ssize_t w = write(2, msg, sizeof msg - 1);
@@ -249,6 +293,7 @@ static void start_locked(uint32_t flags, uint32_t parent)
     memset(&codec, 0, sizeof codec);
     buf_len = 0;
     payload_written = 0;
+    payload_crc = 0;
     next_thread = 0;
     thread_epoch++;
     unsigned char h[HL_TRACE_HEADER_SIZE];
@@ -269,6 +314,7 @@ static void finish_locked(void)
         header.flags |= HL_TRACE_FLAG_COMPLETE;
         header.thread_count = next_thread;
         header.payload_bytes = payload_written;
+        header.payload_crc = payload_crc;
         unsigned char h[HL_TRACE_HEADER_SIZE];
         hl_trace_encode_header(h, &header);
         ssize_t w = pwrite(fd, h, sizeof h, 0);

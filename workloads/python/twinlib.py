@@ -29,7 +29,7 @@ The command line is the same for every twin (README.md): --param NAME=V,
 --mark (trace markers around the measured loop), --verbose (diagnostics on
 stderr).  stdout gets exactly one line:
 
-    heaplab-twin: <name> operations=<n> seconds=<t>
+    heaplab-twin: <name> operations=<n> seconds=<t> ops_per_s=<r>
 
 Exit status: 0 verified, 2 bad usage (one line on stderr), 3 verification
 failed (one line on stderr).
@@ -365,6 +365,9 @@ def main(name, params, setup, default_iterations=100, argv=None):
                          % (name, values, seed, iterations, info))
     if hasattr(ctx, "teardown"):
         ctx.teardown()
-    sys.stdout.write("heaplab-twin: %s operations=%d seconds=%.6f\n"
-                     % (name, ops, t1 - t0))
+    seconds = t1 - t0
+    # ops_per_s: the loop's own rate, for `heaplab run --throughput
+    # 'ops_per_s=([0-9.]+)'` (heaplab reproduce measures the twins by it).
+    sys.stdout.write("heaplab-twin: %s operations=%d seconds=%.6f ops_per_s=%.1f\n"
+                     % (name, ops, seconds, ops / seconds if seconds > 0 else 0.0))
     sys.stdout.flush()
