@@ -451,8 +451,14 @@ TEST(allocator_options_are_the_only_tuning_a_cell_sees)
     free(e);
     BAD("write env=MIMALLOC_NAME=VALUE", "run", "--backends", "mimalloc:env=FOO=1",
         "--workloads", "pairs", "--out", "bad2");
-    BAD("takes only conf=$MALLOC_CONF", "run", "--backends", "jemalloc:narenas=1", "--workloads",
-        "pairs", "--out", "bad2");
+    BAD("has no option 'narenas' (it takes conf=$MALLOC_CONF", "run", "--backends",
+        "jemalloc:narenas=1", "--workloads", "pairs", "--out", "bad2");
+    /* jemalloc's api= is the backend's own: checked against the table
+     * before anything runs, and no business of a preloaded program */
+    BAD("api=bogus: give api=malloc|sdallocx|mallocx", "run", "--backends", "jemalloc:api=bogus",
+        "--workloads", "pairs", "--out", "bad2");
+    BAD("a command takes only jemalloc's environment options", "run", "--backends",
+        "jemalloc:api=mallocx", "--command", "/bin/true", "--out", "bad2");
 }
 
 TEST(cpython_configurations_are_what_they_claim)

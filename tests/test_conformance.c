@@ -713,6 +713,52 @@ int main(void)
         RUN(handle_accounting_matches_model);
         RUN(native_stats_plausible);
     }
+    /* The native backend's own enumerated options (jemalloc's api=...):
+     * each value is a different way into the library, so each one gets the
+     * direct tests.  The backend's state is global (backend.h): reopening
+     * through the vtable reconfigures it, and the last open restores what
+     * the registry opened. */
+    const hl_backend_row *row = hl_registry_row(hl_registry_native());
+    B = hl_registry_native();
+    H = handles[0];
+    for (const char *w = row->options; B->open && *w;) {
+        size_t len = strcspn(w, " ");
+        const char *eq = memchr(w, '=', len);
+        bool enumerated = eq && eq[1] != '$' && memchr(w, '|', len) != NULL;
+        for (const char *v = eq + 1; enumerated && v < w + len;) {
+            size_t vl = strcspn(v, "| ");
+            char opt[96];
+            snprintf(opt, sizeof opt, "%.*s=%.*s", (int)(eq - w), w, (int)vl, v);
+            void *ctx = NULL;
+            CHECK_MSG(B->open(opt, NULL, &ctx, err, sizeof err) == 0, "%s: %s", opt, err);
+            H.ctx = ctx;
+            printf("-- backend %s:%s (direct calls)\n", B->name, opt);
+            RUN(sizes_alignment_usable_direct);
+            RUN(random_sizes_direct);
+            RUN(calloc_zeroes_and_overflows);
+            RUN(realloc_keeps_content);
+            RUN(sized_free_direct);
+            v += vl;
+            if (*v == '|')
+                v++;
+        }
+        if (enumerated) {
+            char opt[96];
+            void *ctx = NULL;
+            snprintf(opt, sizeof opt, "%.*s=nonesuch", (int)(eq - w), w);
+            CHECK_MSG(B->open(opt, NULL, &ctx, err, sizeof err) == -1, "%s was accepted", opt);
+            CHECK_MSG(strstr(err, "nonesuch") != NULL, "%s", err);
+        }
+        w += len;
+        while (*w == ' ')
+            w++;
+    }
+    if (B->open) {
+        void *ctx = NULL;
+        CHECK_MSG(B->open("", NULL, &ctx, err, sizeof err) == 0, "reopen %s: %s", B->name, err);
+        CHECK(ctx == handles[0].ctx);
+    }
+
     const hl_backend *opened;
     if (G && hl_registry_open("guard", &opened, &GC, err, sizeof err) != 0) {
         printf("FAIL open guard: %s\n", err);

@@ -24,9 +24,13 @@
  * One iteration = one object lifecycle (malloc, repetitions/threads passes of
  * byte increments, check, free) on every thread.  The total touching work
  * does not depend on the thread count (ideal: P-fold speedup), as in Hoard.
- * The bytes are incremented through a volatile pointer so the passes happen;
- * each byte must end at start + passes, which checks the object was private
- * to its thread for its whole life.
+ * The bytes are written and read back through a volatile pointer so the
+ * passes happen (the stock originals, built by mimalloc-bench's CMake with
+ * GCC >= 10 at -O3, lose their whole loop to new/delete elision and dead
+ * stores: docs/mimalloc-bench-fidelity.md); a pass stores a value and loads
+ * it back as the originals' `obj[k] = (char) k; volatile char ch = obj[k]`
+ * does, with a value that changes per pass so that each read and the final
+ * bytes check the object was private to its thread for its whole life.
  */
 #include "rng.h"
 #include "workload.h"
@@ -65,18 +69,30 @@ typedef struct share_ctx {
     share_worker *workers;
 } share_ctx;
 
-/* Increments every byte `passes` times and checks the result. */
+/* `passes` passes of "store a byte, load it back" over the object, as the
+ * originals' `obj[k] = (char) k; volatile char ch = obj[k];`.  The value
+ * stored does not depend on the one loaded, so the passes are bound by the
+ * stores' throughput, not by a store-to-load chain: the original's loop
+ * (heaplab used to increment every byte, a dependency chain of one
+ * store-forwarding latency per pass, which left false sharing a smaller
+ * share of the time).  The value changes with the pass and is checked as
+ * it is read back, and the last pass's value at the end: another thread
+ * writing into the object is seen.  Returns false when it was. */
 static bool touch(unsigned char *o, size_t size, uint64_t passes, unsigned char start)
 {
     volatile unsigned char *v = o;
-    for (uint64_t r = 0; r < passes; r++)
-        for (size_t j = 0; j < size; j++)
-            v[j] = (unsigned char)(v[j] + 1);
-    unsigned char want = (unsigned char)(start + passes);
+    uint64_t bad = 0;
+    for (uint64_t r = 0; r < passes; r++) {
+        unsigned char want = (unsigned char)(start + r);
+        for (size_t j = 0; j < size; j++) {
+            v[j] = (unsigned char)(want + j);
+            bad += v[j] != (unsigned char)(want + j);
+        }
+    }
+    unsigned char last = (unsigned char)(start + passes - 1);
     for (size_t j = 0; j < size; j++)
-        if (o[j] != want)
-            return false;
-    return true;
+        bad += o[j] != (unsigned char)(last + j);
+    return bad == 0;
 }
 
 static void *share_thread(void *arg)
@@ -96,7 +112,6 @@ static void *share_thread(void *arg)
             return NULL;
         }
         unsigned char start = (unsigned char)(it * 7 + me->index);
-        memset(o, start, c->size);
         if (!touch(o, c->size, c->passes, start))
             me->mismatches++;
         me->checksum += o[0] + o[c->size - 1];

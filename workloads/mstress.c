@@ -7,9 +7,19 @@
  *
  * How it works
  * ------------
- * One iteration = one round: start `threads` threads, join them, then free a
- * random half of the 1000-slot shared transfer array, so some blocks outlive
- * the thread that made them by several rounds (teardown frees the rest).
+ * What the original does: main() runs ITER (25) rounds; a round
+ * (run_os_threads) creates threads 1..N-1, runs thread 0's stress() on the
+ * main thread itself, joins the others, then frees about half of the
+ * 1000-slot transfer array (all of it after the last round).  So thread 0
+ * keeps one long-lived heap / thread cache across rounds while the others
+ * get a fresh one every round.
+ *
+ * One iteration = one round, as the original's: start `threads` - 1 new
+ * threads, run thread 0 on the calling thread (the benchmark's own thread,
+ * which lives as long as the process, like the original's main), join the
+ * others, then free a random half of the 1000-slot shared transfer array,
+ * so some blocks outlive the thread that made them by several rounds
+ * (teardown frees the rest).
  *
  * Thread tid makes allocs = 100 * scale * (tid mod 8 + 1) "data" blocks (so
  * loads are unequal) and allocs / 2 "retained" blocks.  Each step allocates a
@@ -233,12 +243,17 @@ static uint64_t mstress_run(void *p, uint64_t n)
             ms_worker *w = &c->workers[t];
             before += w->allocs;
             w->rng = hl_mix64(c->seed ^ ((uint64_t)(t + 1) * 43)) + c->round * 0x9E3779B97F4A7C15ull;
-            ok[t] = pthread_create(&th[t], NULL, ms_thread, w) == 0;
-            if (!ok[t])
-                ms_thread(w); /* do the work anyway, on this thread */
         }
-        uint64_t after = 0;
-        for (unsigned t = 0; t < c->threads; t++) {
+        /* Threads 1.. are new each round; thread 0 is the caller, as the
+         * original's run_os_threads runs tid 0 on main. */
+        for (unsigned t = 1; t < c->threads; t++) {
+            ok[t] = pthread_create(&th[t], NULL, ms_thread, &c->workers[t]) == 0;
+            if (!ok[t])
+                ms_thread(&c->workers[t]); /* do the work anyway, on this thread */
+        }
+        ms_thread(&c->workers[0]);
+        uint64_t after = c->workers[0].allocs;
+        for (unsigned t = 1; t < c->threads; t++) {
             if (ok[t])
                 pthread_join(th[t], NULL);
             after += c->workers[t].allocs;
