@@ -32,6 +32,7 @@
 #include "plot.h"
 #include "protocol.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -223,10 +224,21 @@ static int parse_param(run_opts *o, const char *value)
     char flag[80];
     snprintf(flag, sizeof flag, "--param %s", sw->name);
     for (int i = 0; i < n; i++) {
-        if (hl_cli_i64("run", flag, items[i], &sw->values[i]) != 0)
+        /* a word is an enumeration's label, resolved when planning */
+        char *end;
+        errno = 0;
+        long long v = strtoll(items[i], &end, 10);
+        bool word = items[i][0] && (isalpha((unsigned char)items[i][0]) || items[i][0] == '_');
+        sw->label[i] = word ? items[i] : NULL;
+        if (word)
+            continue;
+        if (errno || *end != '\0' || end == items[i]) {
+            hl_cli_i64("run", flag, items[i], &sw->values[i]); /* its one-line complaint */
             return -1;
+        }
+        sw->values[i] = v;
         for (int j = 0; j < i; j++)
-            if (sw->values[j] == sw->values[i]) {
+            if (!sw->label[j] && sw->values[j] == sw->values[i]) {
                 hl_cli_usage_error("run", "%s lists %s twice: give each value once", flag,
                                    items[i]);
                 return -1;

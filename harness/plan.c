@@ -179,6 +179,7 @@ typedef struct plan_build {
     size_t n_wls;
     unsigned threads[HL_PLAN_MAX_THREADS];
     size_t n_threads;
+    hl_plan_sweep sweeps[HL_PLAN_MAX_SWEEPS]; /* the request's, labels resolved */
     size_t cap;
     char *err;
     size_t errlen;
@@ -494,10 +495,61 @@ static int select_workloads(plan_build *pb)
 }
 
 /* Every sweep must apply somewhere, and its values must be in bounds. */
+/* A label given for a value ("--param mode=frozen"): its index in the
+ * enumeration of every selected workload that has the parameter, which
+ * must agree.  0, or -1 with one line in pb->err. */
+static int resolve_label(plan_build *pb, hl_plan_sweep *sw, size_t v)
+{
+    bool found = false;
+    const hl_cat_param *any = NULL;
+    for (size_t w = 0; w < pb->n_wls; w++) {
+        const hl_cat_param *p = hl_catalog_param(pb->wls[w], sw->name);
+        if (!p)
+            continue;
+        any = p;
+        for (size_t k = 0; k < p->n_labels; k++)
+            if (strcmp(p->labels[k], sw->label[v]) == 0) {
+                int64_t value = p->min + (int64_t)k;
+                if (found && value != sw->values[v]) {
+                    snprintf(pb->err, pb->errlen, "--param %s=%s: the selected workloads "
+                             "number this label differently; give the number instead",
+                             sw->name, sw->label[v]);
+                    return -1;
+                }
+                sw->values[v] = value;
+                found = true;
+            }
+    }
+    if (found)
+        return 0;
+    char labels[400] = "";
+    for (size_t k = 0; any && k < any->n_labels; k++)
+        snprintf(labels + strlen(labels), sizeof labels - strlen(labels), "%s%s", k ? ", " : "",
+                 any->labels[k]);
+    if (labels[0])
+        snprintf(pb->err, pb->errlen, "--param %s '%s': not an integer nor one of its labels "
+                 "(%s)", sw->name, sw->label[v], labels);
+    else
+        snprintf(pb->err, pb->errlen, "--param %s '%s': not an integer; parameters are integers, "
+                 "e.g. size=64", sw->name, sw->label[v]);
+    return -1;
+}
+
 static int check_sweeps(plan_build *pb)
 {
+    memcpy(pb->sweeps, pb->req->sweeps, pb->req->n_sweeps * sizeof pb->sweeps[0]);
     for (size_t s = 0; s < pb->req->n_sweeps; s++) {
-        const hl_plan_sweep *sw = &pb->req->sweeps[s];
+        hl_plan_sweep *sw = &pb->sweeps[s];
+        for (size_t v = 0; v < sw->n; v++)
+            if (sw->label[v] && resolve_label(pb, sw, v) != 0)
+                return -1;
+        for (size_t v = 0; v < sw->n; v++)
+            for (size_t u = 0; u < v; u++)
+                if (sw->values[u] == sw->values[v]) {
+                    snprintf(pb->err, pb->errlen, "--param %s lists %" PRId64 " twice: give "
+                             "each value once", sw->name, sw->values[v]);
+                    return -1;
+                }
         bool used = false;
         for (size_t w = 0; w < pb->n_wls; w++) {
             const hl_cat_param *p = hl_catalog_param(pb->wls[w], sw->name);
@@ -589,8 +641,8 @@ static int expand_workload(plan_build *pb, const hl_cat_workload *wl)
     const hl_plan_sweep *applies[HL_PLAN_MAX_SWEEPS];
     size_t n_applies = 0;
     for (size_t s = 0; s < pb->req->n_sweeps; s++)
-        if (hl_catalog_param(wl, pb->req->sweeps[s].name))
-            applies[n_applies++] = &pb->req->sweeps[s];
+        if (hl_catalog_param(wl, pb->sweeps[s].name))
+            applies[n_applies++] = &pb->sweeps[s];
     size_t odo[HL_PLAN_MAX_SWEEPS] = {0};
     for (;;) {
         if (add_point(pb, wl, applies, n_applies, odo) != 0)

@@ -135,6 +135,9 @@ typedef struct hl_plan_sweep {
     char name[48];
     size_t n;
     int64_t values[HL_PLAN_MAX_SWEEP_VALUES];
+    /* An enumeration's label as given ("frozen"), resolved by the planner
+     * against the selected workloads' labels; NULL for an integer value. */
+    const char *label[HL_PLAN_MAX_SWEEP_VALUES];
 } hl_plan_sweep;
 
 /* What the command line asked for; zero/NULL fields take the suite's value. */

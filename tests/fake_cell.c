@@ -57,7 +57,9 @@ static void describe(void)
            "\"help\":\"block size\",\"default\":64,\"quick\":32,\"min\":1,\"max\":1048576}]},");
     printf("{\"name\":\"tree\",\"description\":\"binary trees\",\"layer\":\"objects\","
            "\"threaded\":true,\"op_unit\":\"node\",\"fixed_ops\":50,\"params\":[{\"name\":\"depth\","
-           "\"help\":\"tree depth\",\"default\":10,\"quick\":4,\"min\":1,\"max\":30}]}");
+           "\"help\":\"tree depth\",\"default\":10,\"quick\":4,\"min\":1,\"max\":30},"
+           "{\"name\":\"shape\",\"help\":\"tree shape\",\"default\":0,\"quick\":0,"
+           "\"min\":0,\"max\":1,\"labels\":[\"wide\",\"deep\"]}]}");
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         printf(",{\"name\":\"%s\",\"description\":\"fake %s\",\"layer\":\"raw\","
                "\"threaded\":false,\"op_unit\":\"op\",\"data\":%s,\"params\":[]}",
@@ -123,6 +125,8 @@ int main(int argc, char **argv)
                 size = atol(v + 5);
             else if (strncmp(v, "depth=", 6) == 0)
                 depth = atol(v + 6);
+            else if (strncmp(v, "shape=", 6) == 0)
+                ; /* an enumeration (labels wide, deep): accepted, no effect */
             else
                 return bad("unknown parameter ", v);
             i++;

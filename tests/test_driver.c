@@ -264,6 +264,11 @@ TEST(bad_run_flags)
         "bogus=1");
     BAD("apply to object-layer workloads, and none is selected", "run", "--workloads", "pairs",
         "--python-model", "3.12");
+    BAD("--param shape 'tall': not an integer nor one of its labels (wide, deep)", "run",
+        "--workloads", "tree", "--param", "shape=tall");
+    BAD("--param shape lists 1 twice", "run", "--workloads", "tree", "--param", "shape=deep,1");
+    BAD("--param size 'big': not an integer", "run", "--workloads", "pairs", "--param",
+        "size=big");
 }
 
 /* The fixed-work pass: the run's count, a workload's own shorter one (the
@@ -280,6 +285,17 @@ static uint64_t planned_fixed_ops(const char *dir, const char *id)
             v = hl_json_get_num(hl_json_at(cells, i), "fixed_ops", -1);
     hl_json_free(doc);
     return (uint64_t)v;
+}
+
+TEST(param_labels_name_enumeration_values)
+{
+    /* --param shape=deep,wide is shape 1 and 0: one cell with the default
+     * (no suffix) and one named by the value */
+    int rc = heaplab("run", "--backends", "system", "--workloads", "tree", "--param",
+                     "shape=deep,wide", "--dry-run", NULL);
+    char *o = slurp(out_path);
+    CHECK_MSG(rc == 0 && strstr(o, "2 cells") && strstr(o, "tree--system--t2--shape=1"), "%s", o);
+    free(o);
 }
 
 TEST(fixed_work_pass_per_workload)
@@ -1523,6 +1539,7 @@ int main(int argc, char **argv)
     RUN(bad_run_flags);
     RUN(model_settings_reach_object_layer_cells_only);
     RUN(fixed_work_pass_per_workload);
+    RUN(param_labels_name_enumeration_values);
     RUN(bad_show_compare_flags);
     RUN(bad_validate_flags);
     RUN(help_for_every_command);
