@@ -816,6 +816,13 @@ TEST(cli_reproduce_end_to_end)
         CHECK_STR(hl_json_get_str(hl_json_at(runs, 1), "state", ""), "done");
         hl_json_free(doc);
     }
+    /* a chart per judged claim, when gnuplot is there to draw it */
+    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        char chart[700];
+        struct stat cst;
+        snprintf(chart, sizeof chart, "%s/charts/c-holds.svg", dir);
+        CHECK_MSG(stat(chart, &cst) == 0 && cst.st_size > 0, "no chart %s", chart);
+    }
     char *mdt = slurp(md);
     CHECK(strstr(mdt, "| claim | source | published | measured here | verdict | why |"));
     CHECK(strstr(mdt, "**holds**") && strstr(mdt, "**differs**"));
