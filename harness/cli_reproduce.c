@@ -252,6 +252,28 @@ static int parse(int argc, char **argv, repro_opts *o)
     return 0;
 }
 
+/* A resumed reproduction reports the whole of it: the first invocation's
+ * start and load, and the running time of every invocation (a resume that
+ * only re-judges adds nothing).  Returns the earlier seconds; 0 without an
+ * earlier reproduce.json. */
+static double earlier_invocations(hl_repro *r)
+{
+    char path[4200], err[256];
+    hl_cli_bprintf(path, sizeof path, "%s/reproduce.json", r->dir);
+    hl_json *doc = hl_json_parse_file(path, err, sizeof err);
+    if (doc == NULL)
+        return 0;
+    const char *started = hl_json_get_str(doc, "started", NULL);
+    if (started && strlen(started) < sizeof r->started)
+        hl_cli_bprintf(r->started, sizeof r->started, "%s", started);
+    double load = hl_json_get_num(hl_json_get(doc, "machine"), "load_1min_at_start", -1);
+    if (load >= 0)
+        r->load1 = load;
+    double s = hl_json_get_num(doc, "seconds", 0);
+    hl_json_free(doc);
+    return s > 0 && s < 1e9 ? s : 0;
+}
+
 /* ---- the plan file ------------------------------------------------------------------- */
 
 static int save_plan(const hl_repro *r, char *err, size_t errlen)
@@ -1117,6 +1139,7 @@ int hl_cli_reproduce(int argc, char **argv)
         }
     }
     hl_metadata_now_iso(r.started, sizeof r.started);
+    double seconds_before = o.resume ? earlier_invocations(&r) : 0;
     printf("heaplab reproduce: %zu claims, %zu runs, into %s\n", r.n_selected, r.n_runs, r.dir);
     printf("This machine: %s, %u CPUs, load %.1f.  Scaled to it: threads = nproc = %u; %s.\n",
            r.cpu, r.nproc, r.load1, r.nproc,
@@ -1134,7 +1157,7 @@ int hl_cli_reproduce(int argc, char **argv)
         if (!execute(&r, &r.runs[i], ++k, total))
             r.interrupted = true;
     }
-    r.seconds = hl_cli_now_s() - t0;
+    r.seconds = seconds_before + hl_cli_now_s() - t0;
     hl_metadata_now_iso(r.finished, sizeof r.finished);
     if (r.interrupted) {
         printf("\ninterrupted: finish it with heaplab reproduce --resume %s\n", r.dir);
