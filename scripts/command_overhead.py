@@ -61,8 +61,11 @@ def main():
     if a.rounds < 3 or not 0.1 <= a.seconds <= 60:
         fail("--rounds must be at least 3 and --seconds between 0.1 and 60")
 
-    probe = 20000
-    n = max(1000, int(probe * a.seconds / direct([prog, "ok", str(probe)])))
+    # calibrate twice: the first guess from a short probe, then from a run of
+    # about the wanted length
+    n = 20000
+    for _ in range(2):
+        n = max(1000, int(n * a.seconds / direct([prog, "ok", str(n)])))
     argv = [prog, "ok", str(n)]
     tmp = tempfile.mkdtemp(prefix="heaplab-overhead-")
     cell, timed, plain = [], [], []
