@@ -281,10 +281,9 @@ static int save_plan(const hl_repro *r, char *err, size_t errlen)
     char path[4200];
     hl_cli_bprintf(path, sizeof path, "%s/reproduce-plan.json", r->dir);
     hl_atomic_file af;
-    if (hl_atomic_begin(&af, path, err, errlen) != 0)
-        return -1;
     hl_jw w;
-    hl_jw_init(&w, af.f, true);
+    if (hl_jw_file_begin(&af, &w, path, err, errlen) != 0)
+        return -1;
     hl_jw_obj_begin(&w, NULL);
     hl_jw_str(&w, "format", HL_REPRO_PLAN_FORMAT);
     hl_jw_int(&w, "format_version", HL_REPRO_VERSION);
@@ -306,12 +305,7 @@ static int save_plan(const hl_repro *r, char *err, size_t errlen)
     hl_jw_str(&w, "seed", seed);
     hl_jw_str(&w, "command", r->command);
     hl_jw_obj_end(&w);
-    if (hl_jw_finish(&w) != 0) {
-        hl_atomic_abort(&af);
-        hl_cli_bprintf(err, errlen, "cannot write %s", path);
-        return -1;
-    }
-    return hl_atomic_commit(&af, true, err, errlen);
+    return hl_jw_file_commit(&af, &w, true, err, errlen);
 }
 
 /* Reads DIR/reproduce-plan.json into o (the doc stays alive in *doc). */

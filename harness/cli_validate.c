@@ -382,10 +382,9 @@ static int save_plan(const hl_validate *vr, int argc, char **argv, char *err, si
     char path[4200];
     hl_cli_bprintf(path, sizeof path, "%s/validate-plan.json", vr->dir);
     hl_atomic_file af;
-    if (hl_atomic_begin(&af, path, err, errlen) != 0)
-        return -1;
     hl_jw w;
-    hl_jw_init(&w, af.f, true);
+    if (hl_jw_file_begin(&af, &w, path, err, errlen) != 0)
+        return -1;
     hl_jw_obj_begin(&w, NULL);
     hl_jw_str(&w, "format", "heaplab-validate-plan");
     hl_jw_int(&w, "format_version", 1);
@@ -396,12 +395,7 @@ static int save_plan(const hl_validate *vr, int argc, char **argv, char *err, si
         hl_jw_str(&w, NULL, argv[i]);
     hl_jw_arr_end(&w);
     hl_jw_obj_end(&w);
-    if (hl_jw_finish(&w) != 0) {
-        hl_atomic_abort(&af);
-        hl_cli_bprintf(err, errlen, "cannot write %s", path);
-        return -1;
-    }
-    return hl_atomic_commit(&af, false, err, errlen);
+    return hl_jw_file_commit(&af, &w, false, err, errlen);
 }
 
 /* Reads the plan back into o (its args parsed again) and the seed. */

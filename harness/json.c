@@ -8,6 +8,8 @@
  */
 #include "json.h"
 
+#include "fsutil.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -182,6 +184,24 @@ int hl_jw_finish(hl_jw *w)
     if (fflush(w->f) != 0 || ferror(w->f))
         w->error = true;
     return (w->error || w->depth != 0 || w->first[0]) ? -1 : 0;
+}
+
+int hl_jw_file_begin(hl_atomic_file *af, hl_jw *w, const char *path, char *err, size_t errlen)
+{
+    if (hl_atomic_begin(af, path, err, errlen) != 0)
+        return -1;
+    hl_jw_init(w, af->f, true);
+    return 0;
+}
+
+int hl_jw_file_commit(hl_atomic_file *af, hl_jw *w, bool sync, char *err, size_t errlen)
+{
+    if (hl_jw_finish(w) != 0) {
+        snprintf(err, errlen, "cannot write %s", af->path);
+        hl_atomic_abort(af);
+        return -1;
+    }
+    return hl_atomic_commit(af, sync, err, errlen);
 }
 
 /* ======================================================================

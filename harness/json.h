@@ -57,6 +57,16 @@ void hl_jw_value(hl_jw *w, const char *key, const struct hl_json *v);
 /* 0 when every level was closed and no error occurred; flushes f. */
 int hl_jw_finish(hl_jw *w);
 
+/* A JSON document written atomically (fsutil.h: a temporary file renamed
+ * into place): begin opens the file and a pretty writer on it; commit
+ * checks the document is complete and well-formed, else abandons the file,
+ * and renames it (fsync first when sync).  Both: 0, or -1 with one line in
+ * err. */
+struct hl_atomic_file;
+int hl_jw_file_begin(struct hl_atomic_file *af, hl_jw *w, const char *path, char *err,
+                     size_t errlen);
+int hl_jw_file_commit(struct hl_atomic_file *af, hl_jw *w, bool sync, char *err, size_t errlen);
+
 /* ---- reader ---------------------------------------------------------- */
 
 typedef enum hl_jtype {

@@ -924,10 +924,9 @@ void hl_plan_write_cell(hl_jw *w, const hl_plan_cell *c)
 int hl_plan_save(const hl_plan *plan, const char *path, char *err, size_t errlen)
 {
     hl_atomic_file af;
-    if (hl_atomic_begin(&af, path, err, errlen) != 0)
-        return -1;
     hl_jw w;
-    hl_jw_init(&w, af.f, true);
+    if (hl_jw_file_begin(&af, &w, path, err, errlen) != 0)
+        return -1;
     hl_jw_obj_begin(&w, NULL);
     hl_jw_str(&w, "format", HL_PLAN_FORMAT);
     hl_jw_int(&w, "format_version", HL_PLAN_VERSION);
@@ -950,12 +949,7 @@ int hl_plan_save(const hl_plan *plan, const char *path, char *err, size_t errlen
     }
     hl_jw_arr_end(&w);
     hl_jw_obj_end(&w);
-    if (hl_jw_finish(&w) != 0) {
-        snprintf(err, errlen, "cannot write %s", path);
-        hl_atomic_abort(&af);
-        return -1;
-    }
-    return hl_atomic_commit(&af, true, err, errlen);
+    return hl_jw_file_commit(&af, &w, true, err, errlen);
 }
 
 /* ---- reading plan settings back (plan.json, results.json's "plan") --------- */
