@@ -18,6 +18,7 @@
  *     the preloaded library is malloc, and -I (which ignores PYTHONMALLOC)
  *     fails the proof.
  */
+#include "hl_proc.h"
 #include "hl_test.h"
 #include "json.h"
 #include "protocol.h"
@@ -36,33 +37,16 @@
 
 static char tmpdir[256], out_path[300], err_path[300];
 
-static pid_t spawn(char *const *argv)
+static void real_cells_env(void)
 {
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (chdir(tmpdir) != 0)
-            _exit(126);
-        int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0)
-            _exit(126);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        unsetenv("HEAPLAB_TEST_CELL_CMD");
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
+    unsetenv("HEAPLAB_TEST_CELL_CMD");
 }
 
-static int wait_status(pid_t pid)
+static pid_t spawn(char *const *argv)
 {
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return hl_proc_spawn(argv, tmpdir, out_path, err_path, real_cells_env);
 }
+
 
 /* Runs exe with the NULL-terminated arguments; its exit status. */
 static int run_prog(const char *exe, const char *first, va_list ap)
@@ -73,7 +57,7 @@ static int run_prog(const char *exe, const char *first, va_list ap)
     for (const char *a = first; a && n < 79; a = va_arg(ap, const char *))
         argv[n++] = (char *)a;
     argv[n] = NULL;
-    return wait_status(spawn(argv));
+    return hl_proc_wait(spawn(argv));
 }
 
 static int heaplab(const char *first, ...)
@@ -94,20 +78,6 @@ static int cell(const char *first, ...)
     return rc;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static size_t lines(const char *s)
 {
@@ -157,7 +127,7 @@ static const hl_json *backend_record(const hl_json *results, const char *spec)
 #define BAD(needle, ...)                                                                \
     do {                                                                                \
         int rc_ = heaplab(__VA_ARGS__, NULL);                                           \
-        char *e_ = slurp(err_path);                                                     \
+        char *e_ = hl_proc_slurp(err_path);                                                     \
         CHECK_MSG(rc_ == 2, "status %d for %s: %s", rc_, #__VA_ARGS__, e_);             \
         CHECK_MSG(lines(e_) == 1, "not one line for %s: %s", #__VA_ARGS__, e_);         \
         CHECK_MSG(strstr(e_, needle) != NULL, "'%s' not in: %s", needle, e_);           \
@@ -171,7 +141,7 @@ TEST(every_process_allocator_is_preloaded_and_proven)
     int rc = heaplab("run", "--command-name", "pairs-prog=" PROG " ok 20000", "--throughput",
                      "Throughput = ([0-9.]+) operations", "--repetitions", "1", "--out", "all",
                      NULL);
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 0, "status %d: %s", rc, e);
     free(e);
     hl_json *res = load("all/results.json");
@@ -199,7 +169,7 @@ TEST(every_process_allocator_is_preloaded_and_proven)
         }
         /* the figure is the program's own throughput */
         snprintf(path, sizeof path, "%s/all/cells/%s/rep-0/program.stdout", tmpdir, id);
-        char *out = slurp(path);
+        char *out = hl_proc_slurp(path);
         double printed = 0;
         CHECK(sscanf(out, "Throughput = %lf", &printed) == 1 && printed > 0);
         double ops = hl_json_get_num(hl_json_get(cj, "time"), "ops_per_s", 0);
@@ -211,7 +181,7 @@ TEST(every_process_allocator_is_preloaded_and_proven)
     hl_json_free(res);
     /* show, compare and the charts read a command run like any other */
     CHECK(heaplab("show", "all", NULL) == 0);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK_MSG(strstr(o, "pairs-prog") != NULL, "%s", o);
     free(o);
     CHECK(heaplab("compare", "all", "--reference", "system", NULL) == 0);
@@ -240,7 +210,7 @@ TEST(a_withheld_or_lost_preload_fails_the_proof)
     /* the same expectation without it: the probe sees libc */
     rc = cell("--protocol", proto, "--name", "p", "--backend", "x", "--out", tmpdir,
               "--exec", PROG, "--arg", "ok", "--arg", "1000", "--expect-malloc", lib, NULL);
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 8 && strstr(e, "malloc resolves to") && lines(e) == 1, "%d %s", rc, e);
     free(e);
     hl_json_free(res);
@@ -388,7 +358,7 @@ TEST(suite_files_run_their_programs)
     fclose(f);
     int rc = heaplab("run", "--suite", suite, "--bench-dir", tmpdir, "--backends", "system",
                      "--repetitions", "1", "--out", "suite", NULL);
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 0, "%d: %s", rc, e);
     CHECK_MSG(strstr(e, "absent skipped: ") != NULL, "%s", e);
     free(e);
@@ -426,18 +396,18 @@ TEST(allocator_options_are_the_only_tuning_a_cell_sees)
                      "--repetitions", "1", "--out", "env", NULL);
     unsetenv("MALLOC_CONF");
     unsetenv("GLIBC_TUNABLES");
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 0, "%d: %s", rc, e);
     CHECK_MSG(strstr(e, "MALLOC_CONF=junk_from_the_shell is set in your environment"), "%s", e);
     free(e);
     char path[700];
     snprintf(path, sizeof path, "%s/env/cells/show--jemalloc_conf=narenas_1+tcache_false--t1/"
                                 "rep-0/program.stdout", tmpdir);
-    char *o = slurp(path);
+    char *o = hl_proc_slurp(path);
     CHECK_MSG(strcmp(o, "[narenas:1,tcache:false]\n") == 0, "%s", o);
     free(o);
     snprintf(path, sizeof path, "%s/env/cells/show--system--t1/rep-0/program.stdout", tmpdir);
-    o = slurp(path);
+    o = hl_proc_slurp(path);
     CHECK_MSG(strcmp(o, "[]\n") == 0, "%s", o);
     free(o);
     /* in-process cells: the real system and jemalloc cells accept their
@@ -446,7 +416,7 @@ TEST(allocator_options_are_the_only_tuning_a_cell_sees)
                  "system:tunables=glibc.malloc.tcache_count=0,jemalloc:conf=narenas:1",
                  "--workloads", "pairs", "--min-time", "0.01", "--warmup-time", "0",
                  "--fixed-ops", "0", "--repetitions", "1", "--out", "env2", NULL);
-    e = slurp(err_path);
+    e = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 0, "%d: %s", rc, e);
     free(e);
     BAD("write env=MIMALLOC_NAME=VALUE", "run", "--backends", "mimalloc:env=FOO=1",
@@ -469,7 +439,7 @@ TEST(cpython_configurations_are_what_they_claim)
                      "stats=-c \"import sys; sys._debugmallocstats()\"", "--backends",
                      "pymalloc,malloc,pymalloc+jemalloc,malloc+jemalloc", "--repetitions", "1",
                      "--out", "py", NULL);
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 0, "%d: %s", rc, e);
     free(e);
     hl_json *res = load("py/results.json");
@@ -482,7 +452,7 @@ TEST(cpython_configurations_are_what_they_claim)
         CHECK_MSG(strcmp(status_of(c, 0), "ok") == 0, "%s: %s", id, status_of(c, 0));
         char path[700];
         snprintf(path, sizeof path, "%s/py/cells/%s/rep-0/program.stderr", tmpdir, id);
-        char *err = slurp(path);
+        char *err = hl_proc_slurp(path);
         bool pymalloc = strncmp(spec, "pymalloc", 8) == 0;
         /* obmalloc's statistics exist only when obmalloc is the allocator */
         CHECK_MSG((strstr(err, "Small block threshold") != NULL) == pymalloc, "%s: %.200s", id,
@@ -516,7 +486,7 @@ TEST(validate_end_to_end)
         SKIP("no /usr/bin/python3");
     int rc = heaplab("validate", "--python", "/usr/bin/python3", "--workloads", "list_grow",
                      "--quick", "--no-calls", "--seed", "3", "--out", "val", NULL);
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 0, "%d: %s", rc, e);
     free(e);
     hl_json *v = load("val/validate.json");
@@ -564,11 +534,11 @@ TEST(validate_end_to_end)
     }
     char path[400];
     snprintf(path, sizeof path, "%s/val/validate.md", tmpdir);
-    char *md = slurp(path);
+    char *md = hl_proc_slurp(path);
     CHECK(strstr(md, "## Agreement") != NULL && strstr(md, "### list_grow") != NULL);
     free(md);
     rc = heaplab("validate", "--resume", "val", NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0 && strstr(o, "complete already, kept") != NULL);
     free(o);
 }

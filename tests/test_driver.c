@@ -22,6 +22,7 @@
  *     the exact ratios, p-values and geometric mean.
  */
 #include "../workloads/trace_format.h"
+#include "hl_proc.h"
 #include "hl_test.h"
 #include "json.h"
 
@@ -45,6 +46,14 @@ static char out_path[512], err_path[512], log_path[512];
 
 /* ---- running heaplab ---------------------------------------------------- */
 
+/* The environment of every heaplab this test runs: the fake cell. */
+static void fake_cell_env(void)
+{
+    setenv("HEAPLAB_TEST_CELL_CMD", FAKE_CELL, 1);
+    setenv("HEAPLAB_TEST_CELL_VARIANTS", "system", 1);
+    setenv("HEAPLAB_FAKE_LOG", log_path, 1);
+}
+
 static pid_t spawn_heaplab(char *const *args)
 {
     char *argv[64];
@@ -53,35 +62,9 @@ static pid_t spawn_heaplab(char *const *args)
     for (; args[n - 1] && n < 63; n++)
         argv[n] = args[n - 1];
     argv[n] = NULL;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (chdir(tmpdir) != 0)
-            _exit(126);
-        int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0)
-            _exit(126);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        setenv("HEAPLAB_TEST_CELL_CMD", FAKE_CELL, 1);
-        setenv("HEAPLAB_TEST_CELL_VARIANTS", "system", 1);
-        setenv("HEAPLAB_FAKE_LOG", log_path, 1);
-        execv(HEAPLAB_EXE, argv);
-        _exit(127);
-    }
-    return pid;
+    return hl_proc_spawn(argv, tmpdir, out_path, err_path, fake_cell_env);
 }
 
-static int wait_status(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(st))
-        return WEXITSTATUS(st);
-    return 128 + WTERMSIG(st);
-}
 
 /* Runs heaplab with a NULL-terminated list of arguments; returns its status. */
 static int heaplab(const char *first, ...)
@@ -94,23 +77,9 @@ static int heaplab(const char *first, ...)
         args[n++] = (char *)a;
     va_end(ap);
     args[n] = NULL;
-    return wait_status(spawn_heaplab(args));
+    return hl_proc_wait(spawn_heaplab(args));
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static size_t count_char(const char *s, char c)
 {
@@ -181,7 +150,7 @@ static size_t jobs_done(const hl_json *doc)
 #define BAD(needle, ...)                                                              \
     do {                                                                              \
         int rc_ = heaplab(__VA_ARGS__, NULL);                                         \
-        char *e_ = slurp(err_path), *o_ = slurp(out_path);                           \
+        char *e_ = hl_proc_slurp(err_path), *o_ = hl_proc_slurp(out_path);                           \
         CHECK_MSG(rc_ == 2, "status %d for %s", rc_, #__VA_ARGS__);                   \
         CHECK_MSG(count_char(e_, '\n') == 1, "stderr not one line for %s: %s",        \
                   #__VA_ARGS__, e_);                                                  \
@@ -293,7 +262,7 @@ TEST(param_labels_name_enumeration_values)
      * (no suffix) and one named by the value */
     int rc = heaplab("run", "--backends", "system", "--workloads", "tree", "--param",
                      "shape=deep,wide", "--dry-run", NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK_MSG(rc == 0 && strstr(o, "2 cells") && strstr(o, "tree--system--t2--shape=1"), "%s", o);
     free(o);
 }
@@ -334,7 +303,7 @@ TEST(model_settings_reach_object_layer_cells_only)
     hl_json_free(doc);
     char path[700];
     snprintf(path, sizeof path, "%s/model/summary.md", tmpdir);
-    char *md = slurp(path);
+    char *md = hl_proc_slurp(path);
     CHECK(strstr(md, "- object layer: the CPython 3.12 model; what-if options refcount=atomic"));
     free(md);
 }
@@ -379,7 +348,7 @@ TEST(help_for_every_command)
     const char *cmds[] = {"list", "run", "show", "compare", "validate"};
     for (size_t i = 0; i < 5; i++) {
         int rc = heaplab(cmds[i], "--help", NULL);
-        char *o = slurp(out_path);
+        char *o = hl_proc_slurp(out_path);
         CHECK(rc == 0);
         CHECK_MSG(strstr(o, "usage: heaplab") != NULL, "%s --help: %s", cmds[i], o);
         free(o);
@@ -392,7 +361,7 @@ TEST(help_for_every_command)
 TEST(list_reports_backends_and_missing)
 {
     REQUIRE(heaplab("list", "--json", NULL) == 0);
-    char *o = slurp(out_path), err[256];
+    char *o = hl_proc_slurp(out_path), err[256];
     hl_json *doc = hl_json_parse(o, strlen(o), err, sizeof err);
     REQUIRE(doc != NULL);
     const hl_json *bs = hl_json_get(doc, "backends");
@@ -418,11 +387,11 @@ TEST(list_reports_backends_and_missing)
     free(o);
 
     REQUIRE(heaplab("list", "workloads", NULL) == 0);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(strstr(o, "pairs") && strstr(o, "default 64, quick 32"));
     free(o);
     REQUIRE(heaplab("list", "backends", NULL) == 0);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(strstr(o, "tcmalloc") && strstr(o, "libgoogle-perftools-dev"));
     free(o);
 }
@@ -431,7 +400,7 @@ TEST(dry_run_expands_matrix)
 {
     int rc = heaplab("run", "--backends", "system,pool", "--workloads", "pairs,tree", "--threads",
                      "1,2", "--param", "size=8,16", "--seed", "5", "--dry-run", NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     /* pairs: 2 sizes x 2 backends (not threaded); tree: 2 threads x 2 backends */
     CHECK_MSG(strstr(o, "8 cells x 3 repetitions = 24 processes") != NULL, "%s", o);
@@ -443,25 +412,25 @@ TEST(dry_run_expands_matrix)
     heaplab("run", "--backends", "system,pool", "--workloads", "pairs,tree", "--threads", "1,2",
             "--param", "size=8,16", "--seed", "5", "--dry-run", NULL);
     free(o);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(strcmp(first, o) == 0);
     heaplab("run", "--backends", "system,pool", "--workloads", "pairs,tree", "--threads", "1,2",
             "--param", "size=8,16", "--seed", "6", "--dry-run", NULL);
     free(o);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(strcmp(first, o) != 0);
     free(first);
     free(o);
     /* options continue the previous spec; faulty is not in the default suite */
     rc = heaplab("run", "--backends", "guard:raw=system,quarantine=64,pool", "--workloads", "pairs",
                  "--repetitions", "1", "--dry-run", NULL);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK_MSG(strstr(o, "pairs--guard_raw=system+quarantine=64--t1") != NULL, "%s", o);
     CHECK(strstr(o, "2 cells x 1 repetitions") != NULL);
     free(o);
     rc = heaplab("run", "quick", "--dry-run", NULL);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK_MSG(strstr(o, "24 cells x 3 repetitions") != NULL, "%s", o); /* 3 backends x 8 */
     CHECK(strstr(o, "faulty") == NULL);
@@ -539,7 +508,7 @@ TEST(failing_cells_are_recorded_and_survived)
         char path[600];
         snprintf(path, sizeof path, "%s/fail/cells/hang--%s--t1/rep-0/child.pid", tmpdir,
                  i ? "pool" : "system");
-        char *s = slurp(path);
+        char *s = hl_proc_slurp(path);
         pid_t child = (pid_t)atoi(s);
         free(s);
         CHECK(child > 0);
@@ -555,24 +524,24 @@ TEST(failing_cells_are_recorded_and_survived)
     /* csv: header + one row per cell; summary and warnings */
     char path[600];
     snprintf(path, sizeof path, "%s/fail/results.csv", tmpdir);
-    char *csv = slurp(path);
+    char *csv = hl_proc_slurp(path);
     CHECK(count_char(csv, '\n') == 11);
     CHECK(strncmp(csv, "suite,label,host,cell_id,workload,backend,variant,threads,params,reps,",
                   70) == 0);
     CHECK(strstr(csv, "pairs--pool--t1,pairs,pool,system,1,,1,1,ok,50,0,50,50,") != NULL);
     free(csv);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK_MSG(strstr(o, "'pool' ran 2.00x faster than 'system' (the slowest)") != NULL,
               "%s", o);
     CHECK(strstr(o, "crash--system--t1: failed: crashed") != NULL);
     CHECK(strstr(o, "1 repetition per cell") != NULL);
     free(o);
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK(strstr(e, "[1/10]") != NULL); /* plain progress lines: stderr is not a tty */
     CHECK(strstr(e, "test hook") != NULL);
     free(e);
     snprintf(path, sizeof path, "%s/fail/summary.md", tmpdir);
-    char *md = slurp(path);
+    char *md = hl_proc_slurp(path);
     CHECK(strstr(md, "# heaplab results") != NULL && strstr(md, "| pool") != NULL);
     free(md);
 }
@@ -611,7 +580,7 @@ TEST(sigkill_then_resume_runs_exactly_the_missing_jobs)
         done = doc ? jobs_done(doc) : 0;
     }
     kill(pid, SIGKILL);
-    wait_status(pid);
+    hl_proc_wait(pid);
     hl_json_free(doc);
     doc = load_results("killed");
     REQUIRE(doc != NULL); /* parseable right after the kill */
@@ -640,7 +609,7 @@ TEST(sigkill_then_resume_runs_exactly_the_missing_jobs)
     REQUIRE(doc != NULL);
     CHECK(jobs_done(doc) == 6);
     CHECK(hl_json_bool(hl_json_get(hl_json_get(doc, "run"), "complete"), false));
-    char *log = slurp(log_path);
+    char *log = hl_proc_slurp(log_path);
     size_t extra = 0;
     for (int c = 0; c < 2; c++)
         for (int k = 0; k < 3; k++) {
@@ -667,7 +636,7 @@ TEST(sigkill_then_resume_runs_exactly_the_missing_jobs)
     hl_json_free(doc);
     /* a complete set cannot be resumed again */
     rc = heaplab("run", "--resume", "killed", NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0 && strstr(o, "already complete") != NULL);
     free(o);
     unsetenv("HEAPLAB_FAKE_SLOW_MS");
@@ -697,7 +666,7 @@ TEST(sigint_stops_and_resume_finishes)
         snprintf(out_path, sizeof out_path, "%s/.stdout2", tmpdir);
         snprintf(err_path, sizeof err_path, "%s/.stderr2", tmpdir);
         int rc2 = heaplab("run", "--resume", "intr", NULL);
-        char *e0 = slurp(err_path);
+        char *e0 = hl_proc_slurp(err_path);
         memcpy(out_path, saved_out, sizeof saved_out);
         memcpy(err_path, saved_err, sizeof saved_err);
         CHECK_MSG(rc2 == 2 && strstr(e0, "another heaplab is writing intr") != NULL, "%d %s",
@@ -705,14 +674,14 @@ TEST(sigint_stops_and_resume_finishes)
         free(e0);
     }
     kill(pid, SIGINT);
-    int rc = wait_status(pid);
+    int rc = hl_proc_wait(pid);
     CHECK_MSG(rc == 130, "status %d", rc);
     doc = load_results("intr");
     REQUIRE(doc != NULL);
     CHECK(hl_json_bool(hl_json_get(hl_json_get(doc, "run"), "interrupted"), false));
     CHECK(jobs_done(doc) < 6);
     hl_json_free(doc);
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK(strstr(e, "--resume intr") != NULL);
     free(e);
     CHECK(heaplab("run", "--resume", "intr", NULL) == 0);
@@ -746,7 +715,7 @@ TEST(trace_reaches_replay_only_when_given)
     hl_json_free(doc);
     /* without a trace the default suite leaves replay out (8 of 9 workloads x 3 backends) */
     rc = heaplab("run", "--dry-run", NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0 && strstr(o, "24 cells") != NULL && strstr(o, "replay") == NULL);
     free(o);
 }
@@ -801,7 +770,7 @@ TEST(default_out_dir_and_show)
     int rc = heaplab("run", "--backends", "system,pool", "--workloads", "pairs", "--repetitions",
                      "2", "--param", "size=1000", NULL);
     CHECK(rc == 0);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     char *at = strstr(o, "results: results/");
     REQUIRE(at != NULL);
     char dir[128];
@@ -838,16 +807,16 @@ TEST(default_out_dir_and_show)
     hl_json_free(gdoc);
 
     rc = heaplab("show", sub, NULL);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK_MSG(strstr(o, "200 ns") != NULL && strstr(o, "2.00 [2.00, 2.00]") != NULL, "%s", o);
     free(o);
     rc = heaplab("show", sub, "--format", "csv", NULL);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(rc == 0 && count_char(o, '\n') == 3);
     free(o);
     rc = heaplab("show", sub, "--format=md", NULL);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(rc == 0 && strstr(o, "| pairs") != NULL && strstr(o, "| ---") != NULL);
     free(o);
 }
@@ -860,14 +829,14 @@ TEST(debug_backends_are_never_ranked)
                      "--repetitions", "3", "--out", "ranked", NULL);
     CHECK(rc == 0);
     rc = heaplab("show", "ranked", NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK_MSG(strstr(o, "guard (debug)") != NULL, "%s", o);
     CHECK_MSG(strstr(o, "'pool' ran 2.00 [2.00, 2.00]x faster than 'system' (the slowest)"),
               "%s", o);
     free(o);
     rc = heaplab("compare", "ranked", "--reference", "system", "--format", "json", NULL);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK_MSG(strstr(o, "\"backend\": \"guard\"") && strstr(o, "\"debug_backend\": true"),
               "%s", o);
@@ -880,7 +849,7 @@ TEST(compare_fixture_exact_values)
 {
     int rc = heaplab("compare", DATA_DIR "/compare_a", DATA_DIR "/compare_b", "--format", "csv",
                      NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     /* 3 vs 3 can never reach p < 0.05: inconclusive, not "same" */
     CHECK_MSG(strstr(o, "pairs,system,1,size=64,100,90,0.9,-10,,3 vs 3,inconclusive,4000,5000,"
@@ -895,7 +864,7 @@ TEST(compare_fixture_exact_values)
     free(o);
 
     rc = heaplab("compare", DATA_DIR "/compare_a", DATA_DIR "/compare_b", NULL);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK(strstr(o, "only in A: tree--system--t2") != NULL);
     CHECK(strstr(o, "only in B: list--system--t1") != NULL);
@@ -913,13 +882,13 @@ TEST(compare_fixture_significant)
     /* 9 vs 9, fully separated: exact two-sided p = 2 / C(18, 9) */
     int rc = heaplab("compare", DATA_DIR "/compare9_a", DATA_DIR "/compare9_b", "--format", "csv",
                      NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK_MSG(strstr(o, "pairs,system,1,,104,82,0.788462,-21.1538,4.11353e-05,9 vs 9,faster,") !=
                   NULL, "%s", o);
     free(o);
     rc = heaplab("compare", DATA_DIR "/compare9_b", DATA_DIR "/compare9_a", NULL);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(rc == 0 && strstr(o, "slower") != NULL && strstr(o, "unreliable") == NULL);
     free(o);
 }
@@ -927,7 +896,7 @@ TEST(compare_fixture_significant)
 TEST(show_fixture_reports_failures)
 {
     int rc = heaplab("show", DATA_DIR "/compare_a", NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK(strstr(o, "crashy") != NULL && strstr(o, "failed (crashed") != NULL);
     CHECK(strstr(o, "100 ns") != NULL);
@@ -952,7 +921,7 @@ static bool edit_after(const char *dir, const char *anchor, const char *from, co
 {
     char path[700];
     snprintf(path, sizeof path, "%s/%s/results.json", tmpdir, dir);
-    char *text = slurp(path);
+    char *text = hl_proc_slurp(path);
     char *start = anchor ? strstr(text, anchor) : text;
     char *at = start ? strstr(start, from) : NULL;
     if (!at) {
@@ -985,7 +954,7 @@ TEST(damaged_results_are_refused_and_kept)
     char path[700], good[700];
     snprintf(path, sizeof path, "%s/dmg/results.json", tmpdir);
     snprintf(good, sizeof good, "%s/dmg/results.good", tmpdir);
-    char *orig = slurp(path);
+    char *orig = hl_proc_slurp(path);
     write_text(good, orig);
     /* Each damage alone, on an incomplete set (so that --resume would write). */
     static const struct {
@@ -1004,11 +973,11 @@ TEST(damaged_results_are_refused_and_kept)
         write_text(path, orig);
         REQUIRE(edit_results("dmg", "\"complete\": true", "\"complete\": false"));
         REQUIRE(edit_after("dmg", damage[i].anchor, damage[i].from, damage[i].to));
-        char *before = slurp(path);
+        char *before = hl_proc_slurp(path);
         BAD(damage[i].needle, "run", "--resume", "dmg");
         BAD(damage[i].needle, "show", "dmg");
         BAD(damage[i].needle, "compare", "dmg", "dmg");
-        char *after = slurp(path);
+        char *after = hl_proc_slurp(path);
         CHECK_MSG(strcmp(before, after) == 0, "damage %zu: results.json was rewritten", i);
         free(before);
         free(after);
@@ -1069,9 +1038,9 @@ TEST(resume_checks_what_it_resumes_with)
         execv(HEAPLAB_EXE, (char *[]){HEAPLAB_EXE, args[0], args[1], args[2], NULL});
         _exit(127);
     }
-    rc = wait_status(pid);
+    rc = hl_proc_wait(pid);
     unsetenv("HEAPLAB_TEST_CELL_VARIANTS");
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 2 && strstr(e, "not in this build") != NULL, "status %d: %s", rc, e);
     free(e);
     doc = load_results("rsm");
@@ -1080,7 +1049,7 @@ TEST(resume_checks_what_it_resumes_with)
     /* everything back: the resume goes through */
     REQUIRE(edit_results("rsm", "\"complete\": false", "\"complete\": true"));
     rc = heaplab("run", "--resume", "rsm", NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK_MSG(rc == 0 && strstr(o, "already complete"), "status %d: %s", rc, o);
     free(o);
     free(img);
@@ -1109,14 +1078,14 @@ TEST(killed_driver_takes_its_cells_along)
     long child = 0;
     for (int t = 0; t < 400 && child <= 0; t++) {
         sleep_ms(50);
-        char *text = slurp(pidfile);
+        char *text = hl_proc_slurp(pidfile);
         child = atol(text);
         free(text);
     }
     REQUIRE(child > 0);
     CHECK(alive((pid_t)child));
     kill(pid, SIGKILL);
-    wait_status(pid);
+    hl_proc_wait(pid);
     bool gone = false;
     for (int t = 0; t < 100 && !gone; t++) {
         sleep_ms(50);
@@ -1127,7 +1096,7 @@ TEST(killed_driver_takes_its_cells_along)
      * starts (it times the hang out again; a 1 s limit keeps it short). */
     REQUIRE(edit_results("orphan", "\"timeout_s\": 60", "\"timeout_s\": 1"));
     int rc = heaplab("run", "--resume", "orphan", NULL);
-    char *e = slurp(err_path);
+    char *e = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 1 && strstr(e, "another heaplab") == NULL, "status %d: %s", rc, e);
     free(e);
 }
@@ -1200,7 +1169,7 @@ TEST(exports_for_other_tools)
     hl_json_free(gb);
     /* mimalloc-bench's benchres.csv: header and one line per repetition */
     rc = heaplab("export", "exp", "--format", "benchres", NULL);
-    char *o = slurp(out_path);
+    char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK(strncmp(o, "# benchmark allocator elapsed rss user sys page-faults page-reclaims\n",
                   68) == 0);
@@ -1209,7 +1178,7 @@ TEST(exports_for_other_tools)
     free(o);
     /* one CSV row per repetition */
     rc = heaplab("export", "exp", "--format", "csv", NULL);
-    o = slurp(out_path);
+    o = hl_proc_slurp(out_path);
     CHECK(rc == 0 && count_char(o, '\n') == 7 && strncmp(o, "cell_id,workload,", 17) == 0);
     free(o);
     BAD("--format 'xml': use gbench, benchres or csv", "export", "exp", "--format", "xml");
@@ -1435,7 +1404,7 @@ static void soak(int kills, uint64_t seed)
             break;
         }
         kill(pid, SIGKILL);
-        wait_status(pid);
+        hl_proc_wait(pid);
         done++;
         /* the cell in flight dies with its driver (PR_SET_PDEATHSIG) */
         bool gone = false;
@@ -1455,7 +1424,7 @@ static void soak(int kills, uint64_t seed)
         CHECK(!hl_json_bool(hl_json_get(hl_json_get(doc, "run"), "complete"), true));
         CHECK_MSG(soak_scan_results(&st, doc) >= 0, "kill %d (at %ld ms)", done, delay);
         hl_json_free(doc);
-        char *log = slurp(log_path);
+        char *log = hl_proc_slurp(log_path);
         int unexplained = soak_scan_log(&st, log);
         free(log);
         /* at most the one job in flight finished without being recorded */
@@ -1482,7 +1451,7 @@ static void soak(int kills, uint64_t seed)
     CHECK_MSG(recorded == N_JOBS, "%ld repetitions recorded, %d planned", recorded, N_JOBS);
     /* Exactly once: each job's cell ran once for its record, plus once for
      * each kill that caught it finished but not yet recorded. */
-    char *log = slurp(log_path);
+    char *log = hl_proc_slurp(log_path);
     int unexplained = soak_scan_log(&st, log);
     size_t runs = count_str(log, "/cells/");
     free(log);

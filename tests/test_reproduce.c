@@ -16,6 +16,7 @@
  * Nothing here times anything.
  */
 #include "claims.h"
+#include "hl_proc.h"
 #include "hl_test.h"
 #include "measure.h"
 #include "results.h"
@@ -45,20 +46,6 @@ static void write_text(const char *path, const char *text)
     }
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* ---- a small claims file ---------------------------------------------------------- */
 
@@ -681,6 +668,13 @@ TEST(measures_check_parallelism_and_variants)
 
 static char out_path[512], err_path[512], log_path[512];
 
+static void fake_cell_env(void)
+{
+    setenv("HEAPLAB_TEST_CELL_CMD", FAKE_CELL, 1);
+    setenv("HEAPLAB_TEST_CELL_VARIANTS", "system", 1);
+    setenv("HEAPLAB_FAKE_LOG", log_path, 1);
+}
+
 static int heaplab(const char *first, ...)
 {
     char *argv[64];
@@ -692,32 +686,12 @@ static int heaplab(const char *first, ...)
         argv[n++] = (char *)a;
     va_end(ap);
     argv[n] = NULL;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (chdir(tmpdir) != 0)
-            _exit(126);
-        int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0)
-            _exit(126);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        setenv("HEAPLAB_TEST_CELL_CMD", FAKE_CELL, 1);
-        setenv("HEAPLAB_TEST_CELL_VARIANTS", "system", 1);
-        setenv("HEAPLAB_FAKE_LOG", log_path, 1);
-        execv(HEAPLAB_EXE, argv);
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return hl_proc_wait(hl_proc_spawn(argv, tmpdir, out_path, err_path, fake_cell_env));
 }
 
 static size_t lines_of(const char *path)
 {
-    char *s = slurp(path);
+    char *s = hl_proc_slurp(path);
     size_t n = 0;
     for (const char *p = s; *p; p++)
         n += *p == '\n';
@@ -727,7 +701,7 @@ static size_t lines_of(const char *path)
 
 static void expect_usage(const char *what, int rc, const char *needle)
 {
-    char *err = slurp(err_path);
+    char *err = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 2, "%s: exit %d", what, rc);
     CHECK_MSG(lines_of(err_path) == 1, "%s: not one line: %s", what, err);
     CHECK_MSG(strstr(err, needle) != NULL, "%s: '%s' lacks '%s'", what, err, needle);
@@ -737,13 +711,13 @@ static void expect_usage(const char *what, int rc, const char *needle)
 TEST(cli_list_and_bad_input)
 {
     int rc = heaplab("reproduce", "--list", NULL);
-    char *out = slurp(out_path);
+    char *out = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     CHECK(strstr(out, "mimalloc-2021-amd5950x-larsonN") && strstr(out, "[class_rank]"));
     CHECK(strstr(out, "not comparable here:"));
     free(out);
     rc = heaplab("reproduce", "--list", "--claims", small_path, "c-*", NULL);
-    out = slurp(out_path);
+    out = hl_proc_slurp(out_path);
     CHECK(rc == 0 && strstr(out, "5 claims") && strstr(out, "c-holds") && !strstr(out, "mimalloc"));
     free(out);
     expect_usage("unknown id", heaplab("reproduce", "--claims", small_path, "c-hold", NULL),
@@ -764,7 +738,7 @@ TEST(cli_list_and_bad_input)
     expect_usage("no file", heaplab("reproduce", "--claims", "/nonexistent.json", NULL),
                  "no such file");
     rc = heaplab("reproduce", "--help", NULL);
-    out = slurp(out_path);
+    out = hl_proc_slurp(out_path);
     CHECK(rc == 0 && strstr(out, "usage: heaplab reproduce"));
     free(out);
 }
@@ -775,7 +749,7 @@ TEST(cli_reproduce_end_to_end)
     snprintf(dir, sizeof dir, "%s/repro", tmpdir);
     unlink(log_path);
     int rc = heaplab("reproduce", "--claims", small_path, "--out", dir, "--seed", "7", NULL);
-    char *out = slurp(out_path), *err = slurp(err_path);
+    char *out = hl_proc_slurp(out_path), *err = hl_proc_slurp(err_path);
     CHECK_MSG(rc == 0, "exit %d: %s %s", rc, out, err);
     free(out);
     free(err);
@@ -823,14 +797,14 @@ TEST(cli_reproduce_end_to_end)
         snprintf(chart, sizeof chart, "%s/charts/c-holds.svg", dir);
         CHECK_MSG(stat(chart, &cst) == 0 && cst.st_size > 0, "no chart %s", chart);
     }
-    char *mdt = slurp(md);
+    char *mdt = hl_proc_slurp(md);
     CHECK(strstr(mdt, "| claim | source | published | measured here | verdict | why |"));
     CHECK(strstr(mdt, "**holds**") && strstr(mdt, "**differs**"));
     free(mdt);
 
     /* --resume of a finished reproduction runs nothing again */
     rc = heaplab("reproduce", "--resume", dir, NULL);
-    out = slurp(out_path);
+    out = hl_proc_slurp(out_path);
     CHECK_MSG(rc == 0 && strstr(out, "complete already"), "exit %d: %s", rc, out);
     free(out);
     CHECK(lines_of(log_path) == jobs);
@@ -850,7 +824,7 @@ TEST(cli_reproduce_end_to_end)
     char dry[600];
     snprintf(dry, sizeof dry, "%s/dry", tmpdir);
     rc = heaplab("reproduce", "--claims", small_path, "--out", dry, "--quick", "--dry-run", NULL);
-    out = slurp(out_path);
+    out = hl_proc_slurp(out_path);
     CHECK(rc == 0 && strstr(out, "heaplab run quick --workloads pairs --param size=100,1000"));
     CHECK(strstr(out, "--repetitions 2") && strstr(out, "--model-option refcount=atomic"));
     free(out);
