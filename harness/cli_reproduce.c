@@ -291,18 +291,7 @@ static int save_plan(const hl_repro *r, char *err, size_t errlen)
     for (size_t i = 0; i < r->n_selected; i++)
         hl_jw_str(&w, NULL, r->selected[i].c->id);
     hl_jw_arr_end(&w);
-    hl_jw_bool(&w, "quick", r->quick);
-    if (r->bench_dir)
-        hl_jw_str(&w, "bench_dir", r->bench_dir);
-    else
-        hl_jw_null(&w, "bench_dir");
-    hl_jw_arr_begin(&w, "pythons");
-    for (size_t i = 0; i < r->n_pythons; i++)
-        hl_jw_str(&w, NULL, r->pythons[i]);
-    hl_jw_arr_end(&w);
-    char seed[32];
-    hl_cli_bprintf(seed, sizeof seed, "%llu", r->seed);
-    hl_jw_str(&w, "seed", seed);
+    hl_repro_write_options(&w, r); /* as reproduce.json's "options" */
     hl_jw_str(&w, "command", r->command);
     hl_jw_obj_end(&w);
     return hl_jw_file_commit(&af, &w, true, err, errlen);

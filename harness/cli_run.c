@@ -463,25 +463,6 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
     return HL_EXIT_OK;
 }
 
-/* results/<YYYY-MM-DD>-<suite>[-N] that does not exist yet. */
-static int default_out_dir(const char *suite, char *out, size_t outlen)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    char date[16];
-    strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    for (int n = 1; n < 10000; n++) {
-        if (n == 1)
-            snprintf(out, outlen, "results/%s-%s", date, suite);
-        else
-            snprintf(out, outlen, "results/%s-%s-%d", date, suite, n);
-        if (!hl_path_exists(out))
-            return 0;
-    }
-    return -1;
-}
-
 static void print_plan(const hl_plan *plan, FILE *out)
 {
     fprintf(out, "suite %s: %zu cells x %u repetitions = %zu processes (%s sizes, min time "
@@ -613,7 +594,7 @@ static int create_out_dir(run_state *st, const char *out_dir, const char *suite)
                                       st->dir, st->dir);
         return HL_EXIT_OK;
     }
-    if (default_out_dir(suite, st->dir, sizeof st->dir) != 0) {
+    if (hl_cli_default_out(suite, false, st->dir, sizeof st->dir) != 0) {
         fprintf(stderr, "heaplab run: no free results/<date>-%s-N directory: give --out DIR\n",
                 suite);
         return HL_EXIT_FAIL;

@@ -118,6 +118,9 @@ typedef struct hl_repro {
 
 /* The side-by-side table and the verdict counts, for the terminal. */
 void hl_repro_print(const hl_repro *r, FILE *out);
+/* The options a reproduction ran with (quick, bench_dir, pythons, seed), as
+ * both reproduce-plan.json and reproduce.json's "options" hold them. */
+void hl_repro_write_options(hl_jw *w, const hl_repro *r);
 /* DIR/reproduce.json and DIR/reproduce.md (atomically); 0 or -1 with err. */
 int hl_repro_write(const hl_repro *r, char *err, size_t errlen);
 /* DIR/charts/<id>.svg for every claim with a measured item; sets chart.

@@ -163,6 +163,22 @@ static void write_judgement(hl_jw *w, const char *key, const hl_judgement *j)
     hl_jw_obj_end(w);
 }
 
+void hl_repro_write_options(hl_jw *w, const hl_repro *r)
+{
+    hl_jw_bool(w, "quick", r->quick);
+    if (r->bench_dir)
+        hl_jw_str(w, "bench_dir", r->bench_dir);
+    else
+        hl_jw_null(w, "bench_dir");
+    hl_jw_arr_begin(w, "pythons");
+    for (size_t i = 0; i < r->n_pythons; i++)
+        hl_jw_str(w, NULL, r->pythons[i]);
+    hl_jw_arr_end(w);
+    char seed[32];
+    hl_cli_bprintf(seed, sizeof seed, "%llu", r->seed);
+    hl_jw_str(w, "seed", seed);
+}
+
 static int write_json(const hl_repro *r, char *err, size_t errlen)
 {
     char path[4200];
@@ -190,18 +206,7 @@ static int write_json(const hl_repro *r, char *err, size_t errlen)
     hl_jw_num(&w, "load_1min_at_start", r->load1);
     hl_jw_obj_end(&w);
     hl_jw_obj_begin(&w, "options");
-    hl_jw_bool(&w, "quick", r->quick);
-    if (r->bench_dir)
-        hl_jw_str(&w, "bench_dir", r->bench_dir);
-    else
-        hl_jw_null(&w, "bench_dir");
-    hl_jw_arr_begin(&w, "pythons");
-    for (size_t i = 0; i < r->n_pythons; i++)
-        hl_jw_str(&w, NULL, r->pythons[i]);
-    hl_jw_arr_end(&w);
-    char seed[32];
-    hl_cli_bprintf(seed, sizeof seed, "%llu", r->seed);
-    hl_jw_str(&w, "seed", seed);
+    hl_repro_write_options(&w, r);
     hl_jw_obj_end(&w);
     size_t h, d, n;
     counts(r, &h, &d, &n);
