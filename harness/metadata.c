@@ -144,6 +144,6 @@ void hl_metadata_write(hl_jw *w, const hl_catalog *cat, const hl_plan *plan, con
     hl_fingerprint_collect(&fp, cat, plan);
     hl_fingerprint_write(w, "fingerprint", &fp);
     hl_noise noise;
-    hl_noise_check(&noise, 200);
+    hl_noise_check(&noise, 600);
     hl_noise_write(w, "noise", &noise);
 }

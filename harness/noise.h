@@ -2,8 +2,9 @@
  * spirit of pyperf's `system show` / `check` (pyperf docs, "Tune the system
  * for benchmarks"): the CPU frequency governor and boost, transparent huge
  * pages, ASLR, the load average, other processes using the CPUs right now,
- * the CPU count, a CPU quota of the process's cgroup, and whether this is a
- * virtual machine.  `heaplab check` prints the findings; every run records
+ * the CPU count, a CPU quota of the process's cgroup, whether this is a
+ * virtual machine, and the measured steadiness of the same work's time
+ * (steadiness.h).  `heaplab check` prints the findings; every run records
  * them in its metadata, and its summary warns about those that threaten
  * its numbers.
  */
@@ -30,7 +31,7 @@ typedef struct hl_noise {
 } hl_noise;
 
 /* Looks at the machine now; sample_ms: how long to watch other processes'
- * CPU use (0: skip that check). */
+ * CPU use while the steadiness probe runs (0: skip both). */
 void hl_noise_check(hl_noise *out, unsigned sample_ms);
 
 /* As a JSON array of {key, value, warn, advice}. */

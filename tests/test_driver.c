@@ -1199,6 +1199,13 @@ TEST(noise_check)
         warns += hl_json_bool(hl_json_get(hl_json_at(f, i), "warn"), false);
     CHECK(hl_json_get_num(doc, "warnings", -1) == (double)warns);
     CHECK(rc == (warns ? 1 : 0));
+    bool steadiness = false;
+    for (size_t i = 0; i < hl_json_len(f); i++) {
+        const hl_json *x = hl_json_at(f, i);
+        if (strcmp(hl_json_get_str(x, "key", ""), "timing_steadiness") == 0)
+            steadiness = strncmp(hl_json_get_str(x, "value", ""), "back-to-back 10 ms", 18) == 0;
+    }
+    CHECK(steadiness);
     hl_json_free(doc);
     /* every run records the findings */
     hl_json *res = load_results("exp");

@@ -10,12 +10,30 @@
  */
 #include "hl_test.h"
 #include "stats.h"
+#include "steadiness.h"
 
 #include <math.h>
 
 static int close_to(double a, double b, double tol)
 {
     return fabs(a - b) <= tol * (fabs(b) > 1 ? fabs(b) : 1);
+}
+
+/* The probe's figures are the machine's, so only their consistency is
+ * checked: enough samples, ordered summaries, changes that are fractions. */
+TEST(steadiness_probe_reports_consistent_figures)
+{
+    hl_steadiness s;
+    CHECK(hl_steady_measure(20, &s) == -1); /* too short for 3 samples of each */
+    REQUIRE(hl_steady_measure(150, &s) == 0);
+    const hl_steady_kernel *k[2] = {&s.compute, &s.memory};
+    for (int i = 0; i < 2; i++) {
+        CHECK(k[i]->samples >= 3);
+        CHECK(k[i]->min_ms > 0 && k[i]->min_ms <= k[i]->median_ms);
+        CHECK(k[i]->median_ms >= HL_STEADY_SAMPLE_MS * 0.2); /* calibrated, not 1024 steps */
+        CHECK(k[i]->median_change >= 0 && k[i]->median_change <= k[i]->p90_change);
+        CHECK(isfinite(k[i]->p90_change));
+    }
 }
 
 TEST(descriptive_known_values)
@@ -278,6 +296,7 @@ TEST(utest_min_p_and_verdicts)
 
 int main(void)
 {
+    RUN(steadiness_probe_reports_consistent_figures);
     RUN(descriptive_known_values);
     RUN(descriptive_edge_cases);
     RUN(utest_scipy_doc_example);
