@@ -8,8 +8,8 @@
  * (exec succeeded) or the child's errno.  The parent then loops on
  * wait4(WNOHANG), checking the clock, the child's VmRSS and the interrupt
  * flag between waits in poll(2) on the child's pidfd, which ends the moment
- * the child exits (1 ms at first, backing off to 10 ms so that long runs
- * cost nothing).  When a limit trips, the
+ * the child exits (with a memory limit, 1 ms at first, backing off to 10 ms;
+ * without one, up to a second: wait_ms).  When a limit trips, the
  * whole group gets SIGKILL and the leader is reaped.  After any exit the group
  * is killed again so nothing a cell forked outlives it.
  */
@@ -79,6 +79,22 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* How long the driver may sleep on the child's pidfd.  With a memory limit
+ * it must look at VmRSS every few ms; without one nothing needs watching
+ * until the child exits, the timeout, or a signal (poll(2) is never
+ * restarted after a handler: signal(7)), so it sleeps up to a second.  On a
+ * 2-CPU machine each wake-up of the driver preempts one thread of a 2-thread
+ * cell for the length of a /proc read. */
+static int wait_ms(const hl_run_opts *opts, bool killed, long sleep_us, double elapsed_s)
+{
+    if (killed || opts->memory_limit_kib)
+        return (int)(sleep_us / 1000);
+    double ms = 1000;
+    if (opts->timeout_s > 0 && (opts->timeout_s - elapsed_s) * 1000 + 1 < ms)
+        ms = (opts->timeout_s - elapsed_s) * 1000 + 1;
+    return ms < 1 ? 1 : (int)ms;
 }
 
 /* VmRSS of pid in KiB, or 0 when unreadable (e.g. already a zombie). */
@@ -266,7 +282,7 @@ void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
         if (pidfd >= 0) {
             struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
                                     {.fd = sigfd, .events = POLLIN}};
-            poll(pfd, sigfd >= 0 ? 2 : 1, (int)(sleep_us / 1000));
+            poll(pfd, sigfd >= 0 ? 2 : 1, wait_ms(opts, killed, sleep_us, now_s() - start));
             struct signalfd_siginfo si;
             while (sigfd >= 0 && read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
                 ; /* drained: the wait4 above tells what happened */
