@@ -155,6 +155,30 @@ void hl_jw_null(hl_jw *w, const char *key)
     fputs("null", w->f);
 }
 
+void hl_jw_init_element(hl_jw *w, FILE *f, bool pretty, int depth)
+{
+    hl_jw_init(w, f, pretty);
+    if (depth < 1 || depth > HL_JW_MAX_DEPTH) {
+        w->error = true;
+        return;
+    }
+    w->depth = depth;
+    w->kind[depth] = '[';
+    w->first[depth] = true;
+}
+
+void hl_jw_raw_element(hl_jw *w, const char *text)
+{
+    if (w->depth == 0 || w->kind[w->depth] != '[') {
+        w->error = true;
+        return;
+    }
+    if (!w->first[w->depth])
+        fputc(',', w->f);
+    w->first[w->depth] = false;
+    fputs(text, w->f); /* begins with the newline and indent of begin_value */
+}
+
 void hl_jw_value(hl_jw *w, const char *key, const hl_json *v)
 {
     switch (v->type) {

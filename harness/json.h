@@ -54,6 +54,15 @@ void hl_jw_null(hl_jw *w, const char *key);
  * another). */
 struct hl_json;
 void hl_jw_value(hl_jw *w, const char *key, const struct hl_json *v);
+/* An array element rendered ahead of time, for documents that repeat large
+ * unchanging parts (results.c caches each finished repetition's record):
+ * hl_jw_init_element makes a writer whose output is one element of an array
+ * open at `depth` of another writer; hl_jw_raw_element writes such text,
+ * verbatim, as the next element of w's innermost array, which must be at the
+ * same depth.  The document is byte for byte what writing the element
+ * directly gives. */
+void hl_jw_init_element(hl_jw *w, FILE *f, bool pretty, int depth);
+void hl_jw_raw_element(hl_jw *w, const char *text);
 /* 0 when every level was closed and no error occurred; flushes f. */
 int hl_jw_finish(hl_jw *w);
 
