@@ -30,8 +30,8 @@ static const char *const list_usage =
 static const char *suite_descr(const char *s)
 {
     return strcmp(s, "quick") == 0
-               ? "every backend (but faulty) x every workload at quick sizes, 3 repetitions x "
-                 "0.1 s after a 0.1 s warm-up, threaded workloads at 2 threads"
+               ? "every backend (but faulty) x every workload at quick sizes, 5 repetitions x "
+                 "0.05 s after a 0.05 s warm-up, threaded workloads at 2 threads"
                : "every backend (but faulty) x every workload at default sizes, 9 repetitions "
                  "x 0.2 s, threaded workloads at 1 and nproc threads";
 }

@@ -16,9 +16,9 @@
  *
  * Suites:
  *   quick  every available backend (but faulty) x every workload at the
- *          workloads' quick sizes; 3 repetitions x 0.05 s min time; threaded
- *          workloads at 2 threads.  Sized so ~160 cells finish in < 5 min
- *          on 2 cores.
+ *          workloads' quick sizes; 5 repetitions x 0.05 s min time after a
+ *          0.05 s warm-up; threaded workloads at 2 threads.  Sized so ~150
+ *          cells finish in < 4 min on 2 cores.
  *   full   default sizes, 9 repetitions (the U test's recommended minimum)
  *          x 0.2 s; threaded workloads at 1 and nproc threads.
  * Explicit --backends/--workloads/--threads/--param/... narrow or change

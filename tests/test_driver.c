@@ -403,8 +403,8 @@ TEST(dry_run_expands_matrix)
     char *o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
     /* pairs: 2 sizes x 2 backends (not threaded); tree: 2 threads x 2 backends */
-    CHECK_MSG(strstr(o, "8 cells x 3 repetitions = 24 processes") != NULL, "%s", o);
-    CHECK(strstr(o, "pairs--pool--t1--size=16 rep-2") != NULL);
+    CHECK_MSG(strstr(o, "8 cells x 5 repetitions = 40 processes") != NULL, "%s", o);
+    CHECK(strstr(o, "pairs--pool--t1--size=16 rep-4") != NULL);
     CHECK(strstr(o, "tree--system--t2 rep-0") != NULL);
     CHECK(strstr(o, "tree--system--t1--size") == NULL);
     /* the same seed gives the same order; another seed another one */
@@ -432,7 +432,7 @@ TEST(dry_run_expands_matrix)
     rc = heaplab("run", "quick", "--dry-run", NULL);
     o = hl_proc_slurp(out_path);
     CHECK(rc == 0);
-    CHECK_MSG(strstr(o, "24 cells x 3 repetitions") != NULL, "%s", o); /* 3 backends x 8 */
+    CHECK_MSG(strstr(o, "24 cells x 5 repetitions") != NULL, "%s", o); /* 3 backends x 8 */
     CHECK(strstr(o, "faulty") == NULL);
     free(o);
 }
