@@ -852,14 +852,15 @@ void hl_plan_order(hl_plan *plan)
 
 double hl_plan_job_estimate_s(const hl_plan *plan)
 {
-    /* Measured on a shared 2-core machine (quick suite, 2026-11): process
-     * start, set-up and verify ~0.15 s; Google Benchmark's loop overshoots
-     * min_time while it grows the iteration count (about 3x at 0.05 s), and
-     * the warm-up runs ~1.5x its nominal time.  The run's ETA then uses the
-     * real job times. */
+    /* Measured on a shared 2-core machine (quick suite at 5 x 0.05 s,
+     * 2026-12-02: 0.26 s per process on average, 0.025 s between jobs):
+     * process start, set-up, verify and the driver's bookkeeping ~0.1 s;
+     * Google Benchmark's loop overshoots min_time while it grows the
+     * iteration count (about 2x), and the warm-up runs ~1.5x its nominal
+     * time.  The run's ETA then uses the real job times. */
     if (strcmp(plan->measure, "instructions") == 0)
         return 1.5; /* valgrind start-up and translation dominate (same machine) */
-    return 0.15 + 1.5 * plan->warmup_time + 3 * plan->min_time;
+    return 0.1 + 1.5 * plan->warmup_time + 2 * plan->min_time;
 }
 
 /* ---- plan.json ---------------------------------------------------------- */
