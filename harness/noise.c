@@ -156,11 +156,11 @@ static void busy_processes(hl_noise *n, unsigned sample_ms)
     proc_ticks *a, *b;
     size_t na = read_ticks(&a);
     hl_steadiness steady;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    hl_procstat t0, t1;
+    hl_procstat_read(&t0);
     bool probed = hl_steady_measure(sample_ms, &steady) == 0;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    hl_procstat_read(&t1);
+    double elapsed_s = t1.wall_s - t0.wall_s;
     if (!probed) {
         struct timespec ts = {sample_ms / 1000, (long)(sample_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);

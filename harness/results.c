@@ -275,12 +275,11 @@ static char *render_rep(const hl_resultset *rs, size_t c, unsigned k, int depth)
 
 static void write_rep_cached(hl_jw *w, const hl_resultset *rs, size_t c, unsigned k)
 {
-    hl_rep *r = &rs->reps[c * rs->plan.repetitions + k];
-    if (!r->json || r->json_depth != w->depth) {
-        free(r->json);
+    /* the cache is not part of the record's value: filling it from a const
+     * set changes nothing a reader sees */
+    hl_rep *r = (hl_rep *)hl_results_rep_c(rs, c, k);
+    if (!r->json)
         r->json = render_rep(rs, c, k, w->depth);
-        r->json_depth = w->depth;
-    }
 #ifndef NDEBUG
     char *fresh = render_rep(rs, c, k, w->depth);
     assert(!r->json || !fresh || strcmp(fresh, r->json) == 0);

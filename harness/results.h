@@ -70,11 +70,10 @@ typedef struct hl_rep {
     double m[HL_M_COUNT];     /* NAN: not reported */
     size_t n_extra;           /* every other number in cell.json, flattened "a.b.c" */
     hl_kv *extra;
-    /* Cache: this record as results.json writes it at json_depth, made by
-     * the first save after it was recorded or loaded (results.c); freed by
+    /* Cache: this record as results.json writes it, made by the first save
+     * after it was recorded or loaded (results.c); freed by
      * hl_results_rep_clear, which every change of a record starts with. */
     char *json;
-    int json_depth;
 } hl_rep;
 
 /* Invariant: reps has plan.n_cells * plan.repetitions entries, the record of
