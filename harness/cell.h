@@ -28,6 +28,7 @@
 
 #define HL_CELL_MAX_PARAMS 32
 #define HL_CELL_MAX_REPS 1000
+#define HL_CELL_MAX_SAMPLES 100
 #define HL_CELL_MAX_METRICS 64
 #define HL_CELL_MAX_GB_ARGS 32
 #define HL_CELL_MAX_MODEL_OPTIONS 16
@@ -50,6 +51,7 @@ typedef struct hl_cell_opts {
     uint64_t threads;
     uint64_t seed;
     uint64_t repetitions;
+    uint64_t samples;         /* time mode: equal-work samples in one --min-time (cell_time.c) */
     double min_time_s;
     double warmup_time_s;
     bool quick;               /* --suite-size quick */
@@ -182,6 +184,9 @@ int hl_cell_fixed_pass(hl_cell *c);
 /* cell_time.c / cell_instr.c: return HL_CELL_EXIT_OK (c->status tells how
  * the measurement went) or the exit status to stop with. */
 int hl_cell_measure_time(hl_cell *c);
+/* The samples the time pass aims at: --samples, or 1 for a threaded
+ * workload (cell_time.c says why). */
+uint64_t hl_cell_samples_wanted(const hl_cell *c);
 int hl_cell_measure_instructions(hl_cell *c);
 
 /* cell_report.c: each 0, or -1 with one line in err.  Files are written

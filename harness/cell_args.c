@@ -44,6 +44,9 @@ static void usage(const char *prog)
         "  --seed S              random seed (default %d)\n"
         "  --repetitions R       Google Benchmark repetitions (default 1)\n"
         "  --min-time SEC        minimum measured time per repetition (default %.1f)\n"
+        "  --samples K           split the one repetition's --min-time into K samples of\n"
+        "                        equal work and report their median (default 1; a threaded\n"
+        "                        workload always measures one window)\n"
         "  --warmup-time SEC     warm-up before measuring (default 0)\n"
         "  --out DIR             where cell.json, gbench.json, ... go (default .)\n"
         "  --timeline-ms N       sample RSS and live bytes every N ms into timeline.csv\n"
@@ -236,6 +239,7 @@ static const opt_row options[] = {
     {"--threads", K_U64, F(threads), 1, 1024, 0, NULL},
     {"--seed", K_U64, F(seed), 0, UINT64_MAX, 0, NULL},
     {"--repetitions", K_U64, F(repetitions), 1, HL_CELL_MAX_REPS, 0, NULL},
+    {"--samples", K_U64, F(samples), 1, HL_CELL_MAX_SAMPLES, 0, NULL},
     {"--min-time", K_SECONDS, F(min_time_s), 0, 0, 1e-6, NULL},
     {"--warmup-time", K_SECONDS, F(warmup_time_s), 0, 0, 0, NULL},
     {"--suite-size", K_CALL, 0, 0, 0, 0, set_suite_size},
@@ -329,6 +333,15 @@ static int check_combination(const hl_cell_opts *o)
                          "count already)");
         return -1;
     }
+    if (o->samples > 1 && o->repetitions > 1) {
+        hl_cell_complain("--samples %" PRIu64 " splits one repetition: drop --repetitions, or "
+                         "use --samples 1", o->samples);
+        return -1;
+    }
+    if (o->samples > 1 && o->measure == HL_MEASURE_INSTRUCTIONS) {
+        hl_cell_complain("--samples belongs to --measure time (an instruction count is exact)");
+        return -1;
+    }
     if (o->measure == HL_MEASURE_TIME && o->callgrind_out != NULL) {
         hl_cell_complain("--callgrind-out-file belongs to --measure instructions");
         return -1;
@@ -347,6 +360,7 @@ int hl_cell_parse_args(hl_cell_opts *o, int argc, char **argv)
     o->threads = 1;
     o->seed = HL_CELL_DEFAULT_SEED;
     o->repetitions = 1;
+    o->samples = 1;
     o->min_time_s = HL_CELL_DEFAULT_MIN_TIME;
     o->out_dir = ".";
     o->timeline_ms = -1;

@@ -94,6 +94,7 @@ static void write_time(hl_jw *w, const hl_cell *c)
     hl_jw_uint(w, "iterations", iterations);
     hl_jw_uint(w, "operations", operations);
     hl_jw_num(w, "wall_s", c->measured.wall_s);
+    hl_jw_int(w, "samples_wanted", (int64_t)hl_cell_samples_wanted(c));
     write_summary(w, "ns_per_op_stats", ns, c->n_reps);
     write_summary(w, "cpu_ns_per_op_stats", cpu, c->n_reps);
     write_summary(w, "ops_per_s_stats", ops_s, c->n_reps);
@@ -228,6 +229,7 @@ static void write_document(hl_jw *w, const hl_cell *c)
     hl_jw_str(w, "suite_size", c->opt.quick ? "quick" : "full");
     hl_jw_str(w, "measure", c->opt.measure == HL_MEASURE_TIME ? "time" : "instructions");
     hl_jw_int(w, "repetitions", c->opt.repetitions);
+    hl_jw_int(w, "samples", (int64_t)c->opt.samples);
     hl_jw_num(w, "min_time_s", c->opt.min_time_s);
     hl_jw_num(w, "warmup_time_s", c->opt.warmup_time_s);
     hl_jw_uint(w, "fixed_ops", c->opt.fixed_ops);

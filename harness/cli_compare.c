@@ -227,6 +227,12 @@ static void compare_cell(const hl_resultset *a, const hl_resultset *b, size_t ca
 
 /* ---- the sets' differences ----------------------------------------------- */
 
+/* Equal, or both not recorded (NAN). */
+static bool same_setting(double x, double y)
+{
+    return x == y || (isnan(x) && isnan(y));
+}
+
 /* Prints what differs between A and B; returns whether the machines do. */
 static bool print_differences(const hl_resultset *a, const hl_resultset *b, const char *name_b,
                               FILE *out, bool md)
@@ -256,6 +262,16 @@ static bool print_differences(const hl_resultset *a, const hl_resultset *b, cons
         fprintf(out, "%ssuite_size: A %s, %s %s (cells are matched by their resolved "
                      "parameters)\n",
                 bullet, a->plan.suite_size, name_b, b->plan.suite_size);
+    }
+    /* How long and in how many samples each process measured changes
+     * what a figure is (cell_time.c); the repetitions only how many. */
+    if (!same_setting(a->plan.min_time, b->plan.min_time) || a->plan.samples != b->plan.samples ||
+        !same_setting(a->plan.warmup_time, b->plan.warmup_time)) {
+        any = true;
+        fprintf(out, "%smeasurement: A min time %g s in %u samples, warm-up %g s; %s %g s in "
+                     "%u samples, warm-up %g s\n",
+                bullet, a->plan.min_time, a->plan.samples, a->plan.warmup_time, name_b,
+                b->plan.min_time, b->plan.samples, b->plan.warmup_time);
     }
     if (!any)
         fprintf(out, "%s and A: same machine, build and inputs\n", name_b);

@@ -64,6 +64,8 @@ static const char *const run_usage =
     "  --repetitions N         processes per cell (quick 5, full 9, instructions 1;\n"
     "                          9+ for timing comparisons)\n"
     "  --min-time SEC          Google Benchmark min time per process (quick 0.05, full 0.2)\n"
+    "  --samples K             cut each process's min time into K samples of equal work\n"
+    "                          and take their median (default 5; threaded workloads: 1)\n"
     "  --warmup-time SEC       untimed warm-up per process (quick 0.05, full 0.1)\n"
     "  --seed S                workload and shuffle seed (default: random, recorded)\n"
     "  --measure time|instructions\n"
@@ -336,6 +338,13 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
                 return HL_EXIT_USAGE;
             o->req.repetitions = (unsigned)n;
             o->matrix_given = true;
+        } else if (OPT("--samples")) {
+            CHECK_R();
+            uint64_t n;
+            if (hl_cli_u64("run", "--samples", v, 1, 100, &n) != 0)
+                return HL_EXIT_USAGE;
+            o->req.samples = (unsigned)n;
+            o->matrix_given = true;
         } else if (OPT("--min-time")) {
             CHECK_R();
             if (hl_cli_double("run", "--min-time", v, 0.001, 3600, &o->req.min_time) != 0)
@@ -421,7 +430,7 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
             o->dry_run = true;
         } else if (a[0] == '-') {
             static const char *const flags[] = {
-                "--backends", "--workloads", "--threads", "--param", "--repetitions",
+                "--backends", "--workloads", "--threads", "--param", "--repetitions", "--samples",
                 "--min-time", "--warmup-time", "--seed", "--timeout", "--memory-limit",
                 "--measure", "--iterations", "--fixed-ops", "--trace", "--label", "--reference",
                 "--python-model", "--model-option", "--out", "--resume", "--plot", "--dry-run"};
@@ -466,9 +475,9 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
 static void print_plan(const hl_plan *plan, FILE *out)
 {
     fprintf(out, "suite %s: %zu cells x %u repetitions = %zu processes (%s sizes, min time "
-                 "%.3g s, warm-up %.3g s, seed %" PRIu64 ", measure %s)\n",
+                 "%.3g s in %u samples, warm-up %.3g s, seed %" PRIu64 ", measure %s)\n",
             plan->suite, plan->n_cells, plan->repetitions, plan->n_jobs, plan->suite_size,
-            plan->min_time, plan->warmup_time, plan->seed, plan->measure);
+            plan->min_time, plan->samples, plan->warmup_time, plan->seed, plan->measure);
 }
 
 /* Builds the metadata object as a DOM (written into every results.json). */

@@ -74,6 +74,10 @@ static void build_job_argv(const hl_plan *plan, const hl_plan_cell *c, const cha
     ja_add(ja, "%" PRIu64, plan->seed);
     ja_add(ja, "--repetitions");
     ja_add(ja, "1");
+    if (!instr && plan->samples > 1) {
+        ja_add(ja, "--samples");
+        ja_add(ja, "%u", plan->samples);
+    }
     ja_add(ja, "--min-time");
     ja_add(ja, "%g", plan->min_time);
     ja_add(ja, "--warmup-time");

@@ -305,6 +305,16 @@ static int plan_settings(plan_build *pb)
      * caches ramping up). */
     plan->repetitions = req->repetitions ? req->repetitions : instr ? 1 : pb->full ? 9 : 5;
     plan->min_time = req->min_time >= 0 ? req->min_time : pb->full ? 0.2 : 0.05;
+    /* Each process's min-time is cut into 5 samples of equal work and the
+     * process reports their median, so that a burst of a neighbour's noise
+     * inside one process does not decide its figure (cell_time.c has the
+     * measurement).  Instruction counts have no noise to cut. */
+    plan->samples = instr ? 1 : req->samples ? req->samples : HL_PLAN_DEFAULT_SAMPLES;
+    if (instr && req->samples > 1) {
+        snprintf(pb->err, pb->errlen, "--samples applies to --measure time: an instruction "
+                                      "count is exact");
+        return -1;
+    }
     plan->warmup_time = req->warmup_time >= 0 ? req->warmup_time : pb->full ? 0.1 : 0.05;
     plan->timeout_s = req->timeout_s > 0 ? req->timeout_s : pb->full ? 600 : 120;
     plan->memory_limit_mb = req->memory_limit_mb;
@@ -892,6 +902,7 @@ void hl_plan_write_settings(hl_jw *w, const hl_plan *plan)
     hl_jw_str(w, "suite_size", plan->suite_size);
     hl_jw_uint(w, "seed", plan->seed);
     hl_jw_uint(w, "repetitions", plan->repetitions);
+    hl_jw_uint(w, "samples", plan->samples);
     hl_jw_num(w, "min_time_s", plan->min_time);
     hl_jw_num(w, "warmup_time_s", plan->warmup_time);
     hl_jw_num(w, "timeout_s", plan->timeout_s);
@@ -1017,6 +1028,9 @@ int hl_plan_read_settings(hl_jread *r, const hl_json *obj, const char *path, hl_
     hl_jread_str(r, obj, path, "suite_size", true, false, p->suite_size, sizeof p->suite_size);
     hl_jread_uint(r, obj, path, "seed", true, UINT64_MAX, &p->seed);
     hl_jread_int(r, obj, path, "repetitions", true, 1, 1000, &reps);
+    int64_t samples = 1; /* plans written before samples existed measured one window */
+    hl_jread_int(r, obj, path, "samples", false, 1, 100, &samples);
+    p->samples = (unsigned)samples;
     hl_jread_num(r, obj, path, "min_time_s", false, true, 0, 3600, &p->min_time);
     hl_jread_num(r, obj, path, "warmup_time_s", false, true, 0, 3600, &p->warmup_time);
     hl_jread_num(r, obj, path, "timeout_s", false, true, 0, 1e7, &p->timeout_s);

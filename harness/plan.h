@@ -85,11 +85,14 @@ typedef struct hl_plan_job {
  * cell's variant is the one its backend routes to; jobs holds every
  * (cell, rep) pair with cell < n_cells and rep < repetitions exactly once,
  * so n_jobs == n_cells * repetitions. */
+#define HL_PLAN_DEFAULT_SAMPLES 5
+
 typedef struct hl_plan {
     char suite[128];
     char suite_size[8];  /* "quick" | "full": which defaults the cells use */
     uint64_t seed;
     unsigned repetitions;
+    unsigned samples;          /* time mode: equal-work samples per process (cell_time.c) */
     double min_time;
     double warmup_time;
     double timeout_s;
@@ -152,6 +155,7 @@ typedef struct hl_plan_request {
     size_t n_sweeps;
     hl_plan_sweep sweeps[HL_PLAN_MAX_SWEEPS];
     unsigned repetitions;              /* 0: suite default */
+    unsigned samples;                  /* 0: suite default */
     double min_time;                   /* < 0: suite default */
     double warmup_time;                /* < 0: suite default */
     bool have_seed;

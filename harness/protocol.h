@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define HL_PROTOCOL_VERSION 3
+#define HL_PROTOCOL_VERSION 4
 
 /* ---- cell exit statuses ---------------------------------------------------
  * Every non-zero status comes with exactly one line on the cell's stderr. */

@@ -150,6 +150,7 @@ int main(int argc, char **argv)
                 scale = 2;
             i++;
         } else if ((strcmp(a, "--seed") == 0 || strcmp(a, "--repetitions") == 0 ||
+                    strcmp(a, "--samples") == 0 ||
                     strcmp(a, "--min-time") == 0 || strcmp(a, "--warmup-time") == 0 ||
                     strcmp(a, "--suite-size") == 0 || strcmp(a, "--measure") == 0 ||
                     strcmp(a, "--callgrind-out-file") == 0 || strcmp(a, "--fixed-ops") == 0) &&

@@ -296,6 +296,90 @@ TEST(threaded_raw_cell)
     hl_json_free(doc);
 }
 
+/* --samples K: the process's window cut into K samples of equal work
+ * (cell_time.c); the figure is their median. */
+static hl_json *run_samples(const char *tag, const char *workload, const char *threads,
+                            const char *samples, const char *min_time)
+{
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/%s", tmpdir, tag);
+    const char *args[] = {"--backend", "system", "--workload", workload, "--suite-size", "quick",
+                          "--threads", threads, "--samples", samples, "--min-time", min_time,
+                          "--quiet", "--out", dir, NULL};
+    proc_result r;
+    run_cell(&r, tag, NULL, args);
+    CHECK_MSG(r.status == 0, "%s: exit %d", tag, r.status);
+    char path[1200], err[256];
+    snprintf(path, sizeof path, "%s/cell.json", dir);
+    hl_json *doc = r.status == 0 ? hl_json_parse_file(path, err, sizeof err) : NULL;
+    CHECK(doc != NULL);
+    return doc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+TEST(samples_split_the_window)
+{
+    if (hl_workload_find("pairs") == NULL)
+        SKIP("needs the pairs workload");
+    hl_json *doc = run_samples("samples", "pairs", "1", "4", "0.02");
+    REQUIRE(doc != NULL);
+    const hl_json *time = hl_json_get(doc, "time");
+    const hl_json *rs = hl_json_get(time, "repetitions");
+    CHECK(hl_json_get_num(hl_json_get(doc, "config"), "samples", 0) == 4);
+    CHECK(hl_json_get_num(time, "samples_wanted", 0) == 4);
+    REQUIRE(hl_json_len(rs) == 4);
+    double ns[4];
+    for (size_t i = 0; i < 4; i++) {
+        const hl_json *r = hl_json_at(rs, i);
+        ns[i] = hl_json_get_num(r, "ns_per_op", NAN);
+        CHECK(ns[i] > 0);
+        /* equal work: every sample reruns the first one's iteration count */
+        CHECK(hl_json_get_num(r, "iterations", -1) ==
+              hl_json_get_num(hl_json_at(rs, 0), "iterations", -2));
+        /* Google Benchmark's memory run belongs to the first sample only */
+        CHECK((hl_json_get(r, "memory_run") != NULL) == (i == 0));
+    }
+    qsort(ns, 4, sizeof ns[0], cmp_double);
+    double median = (ns[1] + ns[2]) / 2, got = hl_json_get_num(time, "ns_per_op", NAN);
+    CHECK_MSG(fabs(got / median - 1) < 1e-12, "ns_per_op %g, median of samples %g", got, median);
+    CHECK(hl_json_get_num(hl_json_get(time, "ns_per_op_stats"), "n", 0) == 4);
+    hl_json_free(doc);
+
+    /* An iteration longer than a sample: only as many samples as fit in
+     * min-time follow the first (here one iteration far exceeds 1e-5 s). */
+    const hl_workload *obj = pick(HL_LAYER_OBJECTS, 0);
+    if (obj != NULL) {
+        doc = run_samples("samples_coarse", obj->name, "1", "5", "0.00001");
+        REQUIRE(doc != NULL);
+        rs = hl_json_get(hl_json_get(doc, "time"), "repetitions");
+        const hl_json *first = hl_json_at(rs, 0);
+        double first_s = hl_json_get_num(first, "real_ns_per_iter", NAN) *
+                         hl_json_get_num(first, "iterations", NAN) / 1e9;
+        size_t n = hl_json_len(rs);
+        CHECK(n >= 1);
+        CHECK_MSG(n == 5 || (double)n * first_s <= 1e-5 + first_s / 2,
+                  "%zu samples of %g s for a min time of 1e-5 s", n, first_s);
+        if (first_s > 2 * 1e-5 / 5)
+            CHECK(n < 5);
+        hl_json_free(doc);
+    }
+
+    /* A threaded workload measures one window whatever --samples says. */
+    const hl_workload *thr = pick(HL_LAYER_RAW, 1);
+    if (thr != NULL) {
+        doc = run_samples("samples_threaded", thr->name, "2", "4", "0.01");
+        REQUIRE(doc != NULL);
+        CHECK(hl_json_get_num(hl_json_get(doc, "time"), "samples_wanted", 0) == 1);
+        CHECK(hl_json_len(hl_json_get(hl_json_get(doc, "time"), "repetitions")) == 1);
+        hl_json_free(doc);
+    }
+}
+
 /* ---- an object-layer cell ---------------------------------------------------------- */
 
 TEST(object_cell_has_gc_and_timeline)
@@ -431,6 +515,16 @@ TEST(bad_input_exits_2_with_one_line)
     expect_bad("instr_no_file", instr, "--callgrind-out-file");
     expect_bad("instr_no_valgrind", instr_nvg, "valgrind");
     expect_bad("gb_flag", gbflag, "many");
+    const char *samples_reps[] = {"--backend", "system", "--workload", w->name, "--samples", "3",
+                                  "--repetitions", "2", NULL};
+    const char *samples_zero[] = {"--backend", "system", "--workload", w->name, "--samples", "0",
+                                  NULL};
+    const char *samples_instr[] = {"--backend", "system", "--workload", w->name, "--samples",
+                                   "3", "--measure", "instructions", "--callgrind-out-file", "x",
+                                   NULL};
+    expect_bad("samples_reps", samples_reps, "--repetitions");
+    expect_bad("samples_zero", samples_zero, "--samples");
+    expect_bad("samples_instr", samples_instr, "--measure time");
 
     /* a data file that is not there is bad input */
     if (hl_workload_find("replay") != NULL) {
@@ -638,6 +732,7 @@ int main(int argc, char **argv)
     RUN(describe_json_lists_every_workload);
     RUN(raw_cell_writes_sane_result);
     RUN(threaded_raw_cell);
+    RUN(samples_split_the_window);
     RUN(object_cell_has_gc_and_timeline);
     RUN(bad_input_exits_2_with_one_line);
     RUN(setup_failure_exits_4_protocol_mismatch_2);

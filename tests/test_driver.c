@@ -843,6 +843,45 @@ TEST(debug_backends_are_never_ranked)
     free(o);
 }
 
+/* --samples: recorded in the plan, refused where it cannot apply, and
+ * named by compare when two sets measured differently. */
+static double planned_samples(const char *dir)
+{
+    char path[700], err[256];
+    snprintf(path, sizeof path, "%s/%s/plan.json", tmpdir, dir);
+    hl_json *doc = hl_json_parse_file(path, err, sizeof err);
+    double v = hl_json_get_num(doc, "samples", -1);
+    hl_json_free(doc);
+    return v;
+}
+
+TEST(samples_are_planned_and_compared)
+{
+    int rc = heaplab("run", "--backends", "system,pool", "--workloads", "pairs", "--repetitions",
+                     "2", "--out", "samples5", NULL);
+    CHECK(rc == 0);
+    CHECK(planned_samples("samples5") == 5);
+    rc = heaplab("run", "--backends", "system,pool", "--workloads", "pairs", "--repetitions",
+                 "2", "--samples", "1", "--out", "samples1", NULL);
+    CHECK(rc == 0);
+    CHECK(planned_samples("samples1") == 1);
+    rc = heaplab("compare", "samples5", "samples1", NULL);
+    char *o = hl_proc_slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "measurement: A min time 0.05 s in 5 samples, warm-up 0.05 s; B 0.05 s "
+                        "in 1 samples") != NULL, "%s", o);
+    CHECK(strstr(o, "same machine, build and inputs") == NULL);
+    free(o);
+    rc = heaplab("run", "--workloads", "pairs", "--samples", "0", "--out", "samples0", NULL);
+    CHECK(rc == 2);
+    rc = heaplab("run", "--workloads", "pairs", "--samples", "3", "--measure", "instructions",
+                 "--out", "samples_instr", NULL);
+    o = hl_proc_slurp(err_path);
+    CHECK(rc == 2);
+    CHECK_MSG(strstr(o, "--samples applies to --measure time") != NULL, "%s", o);
+    free(o);
+}
+
 /* ---- compare on fixtures ---------------------------------------------- */
 
 TEST(compare_fixture_exact_values)
@@ -1531,6 +1570,7 @@ int main(int argc, char **argv)
     RUN(out_dir_is_not_overwritten);
     RUN(default_out_dir_and_show);
     RUN(debug_backends_are_never_ranked);
+    RUN(samples_are_planned_and_compared);
     RUN(compare_fixture_exact_values);
     RUN(compare_fixture_significant);
     RUN(show_fixture_reports_failures);

@@ -92,6 +92,7 @@ static void make_plan(hl_plan *p, size_t n, unsigned reps, uint64_t seed)
     memset(p, 0, sizeof *p);
     p->n_cells = n;
     p->repetitions = reps;
+    p->samples = 5;
     p->seed = seed;
     snprintf(p->suite, sizeof p->suite, "quick");
     snprintf(p->suite_size, sizeof p->suite_size, "quick");
@@ -179,7 +180,7 @@ TEST(plan_json_round_trip)
     REQUIRE(hl_plan_save(&p, path, err, sizeof err) == 0);
     hl_plan q;
     REQUIRE(hl_plan_load(&q, path, err, sizeof err) == 0);
-    CHECK(q.n_cells == 7 && q.repetitions == 3 && q.seed == 77);
+    CHECK(q.n_cells == 7 && q.repetitions == 3 && q.seed == 77 && q.samples == 5);
     CHECK(memcmp(p.jobs, q.jobs, p.n_jobs * sizeof *p.jobs) == 0);
     CHECK_STR(q.cells[1].params[0].name, "size");
     CHECK(q.cells[1].params[0].value == -5);
