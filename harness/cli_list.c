@@ -31,9 +31,9 @@ static const char *suite_descr(const char *s)
 {
     return strcmp(s, "quick") == 0
                ? "every backend (but faulty) x every workload at quick sizes, 5 repetitions x "
-                 "0.05 s after a 0.05 s warm-up, threaded workloads at 2 threads"
+                 "0.05 s in 5 samples after a 0.05 s warm-up, threaded workloads at 2 threads"
                : "every backend (but faulty) x every workload at default sizes, 9 repetitions "
-                 "x 0.2 s, threaded workloads at 1 and nproc threads";
+                 "x 0.2 s in 5 samples, threaded workloads at 1 and nproc threads";
 }
 
 static void print_backends(const hl_catalog *cat, bool json, hl_jw *w)
