@@ -239,7 +239,7 @@ static const opt_row options[] = {
     {"--threads", K_U64, F(threads), 1, 1024, 0, NULL},
     {"--seed", K_U64, F(seed), 0, UINT64_MAX, 0, NULL},
     {"--repetitions", K_U64, F(repetitions), 1, HL_CELL_MAX_REPS, 0, NULL},
-    {"--samples", K_U64, F(samples), 1, HL_CELL_MAX_SAMPLES, 0, NULL},
+    {"--samples", K_U64, F(samples), 1, HL_MAX_SAMPLES, 0, NULL},
     {"--min-time", K_SECONDS, F(min_time_s), 0, 0, 1e-6, NULL},
     {"--warmup-time", K_SECONDS, F(warmup_time_s), 0, 0, 0, NULL},
     {"--suite-size", K_CALL, 0, 0, 0, 0, set_suite_size},

@@ -341,7 +341,7 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
         } else if (OPT("--samples")) {
             CHECK_R();
             uint64_t n;
-            if (hl_cli_u64("run", "--samples", v, 1, 100, &n) != 0)
+            if (hl_cli_u64("run", "--samples", v, 1, HL_MAX_SAMPLES, &n) != 0)
                 return HL_EXIT_USAGE;
             o->req.samples = (unsigned)n;
             o->matrix_given = true;

@@ -1029,7 +1029,7 @@ int hl_plan_read_settings(hl_jread *r, const hl_json *obj, const char *path, hl_
     hl_jread_uint(r, obj, path, "seed", true, UINT64_MAX, &p->seed);
     hl_jread_int(r, obj, path, "repetitions", true, 1, 1000, &reps);
     int64_t samples = 1; /* plans written before samples existed measured one window */
-    hl_jread_int(r, obj, path, "samples", false, 1, 100, &samples);
+    hl_jread_int(r, obj, path, "samples", false, 1, HL_MAX_SAMPLES, &samples);
     p->samples = (unsigned)samples;
     hl_jread_num(r, obj, path, "min_time_s", false, true, 0, 3600, &p->min_time);
     hl_jread_num(r, obj, path, "warmup_time_s", false, true, 0, 3600, &p->warmup_time);

@@ -76,6 +76,10 @@ typedef struct hl_plan_command {
     uint64_t size;
 } hl_plan_command;
 
+/* Samples per process in time mode when the run does not say
+ * (cell_time.c; plan.c says why 5). */
+#define HL_PLAN_DEFAULT_SAMPLES 5
+
 typedef struct hl_plan_job {
     uint32_t cell;
     uint32_t rep;        /* 0-based repetition (round) */
@@ -85,8 +89,6 @@ typedef struct hl_plan_job {
  * cell's variant is the one its backend routes to; jobs holds every
  * (cell, rep) pair with cell < n_cells and rep < repetitions exactly once,
  * so n_jobs == n_cells * repetitions. */
-#define HL_PLAN_DEFAULT_SAMPLES 5
-
 typedef struct hl_plan {
     char suite[128];
     char suite_size[8];  /* "quick" | "full": which defaults the cells use */

@@ -31,6 +31,10 @@
 
 #define HL_PROTOCOL_VERSION 4
 
+/* The most samples one process may cut its min time into (`--samples` of
+ * the cell and of `heaplab run`, plan.json's "samples"). */
+#define HL_MAX_SAMPLES 100
+
 /* ---- cell exit statuses ---------------------------------------------------
  * Every non-zero status comes with exactly one line on the cell's stderr. */
 enum hl_cell_exit {
