@@ -75,6 +75,7 @@ void hl_catalog_parse_workload(hl_cat_workload *w, const hl_json *o)
     copy_str(w->lock, sizeof w->lock, hl_json_get_str(o, "lock", "whole-run"));
     copy_str(w->data, sizeof w->data, hl_json_get_str(o, "data", ""));
     w->threaded = hl_json_bool(hl_json_get(o, "threaded"), false);
+    w->forks = hl_json_bool(hl_json_get(o, "forks"), false);
     double fx = hl_json_get_num(o, "fixed_ops", 0);
     w->fixed_ops = fx > 0 && fx < 1e15 ? (uint64_t)fx : 0;
     const hl_json *ps = hl_json_get(o, "params");
@@ -281,6 +282,7 @@ void hl_catalog_write_workload(hl_jw *w, const hl_cat_workload *wl)
     hl_jw_str(w, "description", wl->description);
     hl_jw_str(w, "layer", wl->layer);
     hl_jw_bool(w, "threaded", wl->threaded);
+    hl_jw_bool(w, "forks", wl->forks);
     hl_jw_str(w, "op_unit", wl->op_unit);
     hl_jw_uint(w, "fixed_ops", wl->fixed_ops);
     hl_jw_str(w, "lock", wl->lock);

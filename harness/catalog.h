@@ -46,6 +46,7 @@ typedef struct hl_cat_workload {
     char lock[16];      /* "whole-run" | "per-call" */
     char data[16];      /* "" or "trace": the data file it needs */
     bool threaded;
+    bool forks;          /* its work runs in forked children (workload.h) */
     uint64_t fixed_ops;  /* its fixed-work pass at full sizes; 0: the default */
     size_t n_params;
     hl_cat_param params[HL_CAT_MAX_PARAMS];

@@ -187,6 +187,12 @@ int hl_cell_measure_time(hl_cell *c);
  * workload (cell_time.c says why). */
 uint64_t hl_cell_samples_wanted(const hl_cell *c);
 int hl_cell_measure_instructions(hl_cell *c);
+/* Instructions mode's and --call-histogram's default iteration count:
+ * about HL_CELL_DEFAULT_INSTR_OPERATIONS operations, scaled down as the
+ * workload's own fixed_ops is, from a one-iteration probe run now (its
+ * operations in *probe_ops; deterministic, so the same command always
+ * counts the same N). */
+uint64_t hl_cell_default_iterations(hl_cell *c, uint64_t *probe_ops);
 
 /* cell_report.c: each 0, or -1 with one line in err.  Files are written
  * atomically (temporary file, fsync, rename). */

@@ -64,6 +64,7 @@ static void json_workload(hl_jw *w, const hl_workload *wl)
     hl_jw_str(w, "description", wl->description);
     hl_jw_str(w, "layer", layer_name(wl->layer));
     hl_jw_bool(w, "threaded", wl->threaded);
+    hl_jw_bool(w, "forks", wl->forks);
     hl_jw_str(w, "op_unit", wl->op_unit);
     hl_jw_uint(w, "fixed_ops", wl->fixed_ops);
     hl_jw_str(w, "lock", lock_name(wl->lock));

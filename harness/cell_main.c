@@ -82,6 +82,12 @@ static int find_workload(hl_cell *c)
     }
     if (hl_cell_resolve_params(c) != 0)
         return -1;
+    if (c->wl->forks && c->opt.measure == HL_MEASURE_INSTRUCTIONS) {
+        hl_cell_complain("workload %s runs its operations in forked children, which "
+                         "--measure instructions does not count: measure it in time mode",
+                         c->wl->name);
+        return -1;
+    }
     if (c->opt.threads != 1 && !c->wl->threaded) {
         hl_cell_complain("workload %s is single-threaded: --threads must be 1", c->wl->name);
         return -1;
@@ -173,11 +179,9 @@ static int open_allocator(hl_cell *c)
  * status. */
 static int count_calls(hl_cell *c)
 {
-    uint64_t n = c->opt.iterations;
-    if (n == 0) {
-        uint64_t probe = c->wl->run(c->ctx, 1);
-        n = probe ? (HL_CELL_DEFAULT_INSTR_OPERATIONS + probe - 1) / probe : 1;
-    }
+    uint64_t n = c->opt.iterations, probe;
+    if (n == 0)
+        n = hl_cell_default_iterations(c, &probe);
     hl_rt_callstats_start(c->rt);
     uint64_t ops = c->wl->run(c->ctx, n);
     hl_callstats st;

@@ -24,7 +24,8 @@
  * 0.05, or "inconclusive" when the repetitions are too few for any outcome
  * to reach it (3 vs 3: the smallest p is 0.1); instruction counts of
  * single-threaded cells repeat exactly, so they get a threshold (0.1%)
- * instead of a test; within one set, the per-round ratios get a sign test.
+ * instead of a test, and so do ratios of them (--normalize, --reference);
+ * within one set, the per-round ratios of timings get a sign test.
  * Debug and fault-injection backends (guard, faulty) are listed but never
  * enter the geometric mean.  (After Google Benchmark's tools/compare.py,
  * whose U test and OVERALL_GEOMEAN row this follows.)
@@ -217,7 +218,7 @@ static void compare_cell(const hl_resultset *a, const hl_resultset *b, size_t ca
     r->p = NAN;
     if (r->na == 0 || r->nb == 0)
         r->verdict = HL_VERDICT_NO_DATA;
-    else if (!norm && exact_counts(a, ca) && exact_counts(b, (size_t)cb))
+    else if (exact_counts(a, ca) && exact_counts(b, (size_t)cb))
         r->verdict = hl_stats_verdict_exact(r->ma, r->mb, EXACT_THRESHOLD);
     else
         r->verdict = hl_stats_verdict_sampled(va, r->na, vb, r->nb, ALPHA, &r->p);
@@ -556,8 +557,12 @@ static int within_set(const hl_resultset *rs, const opts *o)
             if ((long)i == groups[g].ref)
                 continue;
             size_t n = values(rs, row->cell, o->reference, r);
-            double p;
-            const char *verdict = hl_verdict_name(hl_stats_verdict_paired(r, n, ALPHA, &p));
+            double p = NAN;
+            /* a ratio of two exact counts is exact: 1 round decides */
+            hl_verdict v = exact_counts(rs, row->cell) && n
+                               ? hl_stats_verdict_exact(1, hl_stats_median(r, n), EXACT_THRESHOLD)
+                               : hl_stats_verdict_paired(r, n, ALPHA, &p);
+            const char *verdict = hl_verdict_name(v);
             const char *backend = rs->plan.cells[row->cell].backend;
             if (o->json) {
                 within_set_json(&w, &groups[g], row, backend, n, p, verdict);
@@ -592,7 +597,9 @@ static int within_set(const hl_resultset *rs, const opts *o)
     if (o->fmt != HL_FMT_CSV && !o->json)
         printf("ratio: the backend's value divided by %s's in the same round, median over "
                "rounds, [interval] as in summary.md; verdict by a sign test over the rounds "
-               "(inconclusive below 6 rounds).\n", o->reference);
+               "(inconclusive below 6 rounds), or for single-threaded instruction counts, "
+               "which are exact, by the ratio's distance from 1 (beyond 0.1%%).\n",
+               o->reference);
     return HL_EXIT_OK;
 }
 

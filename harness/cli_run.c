@@ -636,6 +636,21 @@ static void warn_threads(const hl_plan_request *req, const hl_plan *plan)
                         "CPUs, so those cells measure contention, not scaling\n", most, ncpu);
 }
 
+/* The default selection in instructions mode leaves out the workloads
+ * whose work runs in forked children (plan.c): name them. */
+static void note_left_out(const hl_catalog *cat, const hl_plan_request *req,
+                          const hl_plan *plan)
+{
+    if (req->n_workloads || req->n_commands || strcmp(plan->measure, "instructions") != 0)
+        return;
+    for (size_t i = 0; i < cat->n_workloads; i++)
+        if (cat->workloads[i].forks)
+            fprintf(stderr, "heaplab run: note: instructions mode leaves out %s: its "
+                            "operations run in forked children, which callgrind's count of "
+                            "the cell does not hold (measure it in time mode)\n",
+                    cat->workloads[i].name);
+}
+
 /* A new run: plan, directory, plan.json, an empty result set. */
 static int open_new(run_state *st, const hl_catalog *cat, run_opts *o, int argc, char **argv,
                     bool *done)
@@ -645,6 +660,7 @@ static int open_new(run_state *st, const hl_catalog *cat, run_opts *o, int argc,
     if (hl_plan_build(cat, &o->req, &plan, err, sizeof err) != 0)
         return hl_cli_usage_error("run", "%s", err);
     warn_threads(&o->req, &plan);
+    note_left_out(cat, &o->req, &plan);
     if (o->dry_run) {
         print_plan(&plan, stdout);
         for (size_t i = 0; i < plan.n_jobs; i++)

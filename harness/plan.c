@@ -477,7 +477,8 @@ static int check_backends_used(const hl_plan_request *req, const hl_plan *plan, 
 }
 
 /* Workloads: the request's, or every one the catalog has (those that need
- * a trace only when there is one). */
+ * a trace only when there is one; in instructions mode none whose work
+ * runs in forked children, which callgrind's count of the cell misses). */
 static int select_workloads(plan_build *pb)
 {
     const hl_plan_request *req = pb->req;
@@ -488,6 +489,12 @@ static int select_workloads(plan_build *pb)
         if (!w) {
             snprintf(pb->err, pb->errlen, "--workloads: unknown workload '%s' (see 'heaplab "
                                           "list workloads')", req->workloads[i]);
+            return -1;
+        }
+        if (w->forks && strcmp(pb->plan->measure, "instructions") == 0) {
+            snprintf(pb->err, pb->errlen, "--workloads %s runs its operations in forked "
+                                          "children, which --measure instructions does not "
+                                          "count: measure it in time mode", w->name);
             return -1;
         }
         if (needs_trace(w) && !pb->have_trace) {
@@ -501,7 +508,8 @@ static int select_workloads(plan_build *pb)
     }
     if (req->n_workloads == 0 && req->n_commands == 0)
         for (size_t i = 0; i < cat->n_workloads; i++)
-            if (pb->have_trace || !needs_trace(&cat->workloads[i]))
+            if ((pb->have_trace || !needs_trace(&cat->workloads[i])) &&
+                !(cat->workloads[i].forks && strcmp(pb->plan->measure, "instructions") == 0))
                 pb->wls[pb->n_wls++] = &cat->workloads[i];
     if (pb->n_wls == 0 && req->n_commands == 0) {
         snprintf(pb->err, pb->errlen, "no workload to run: this build's cells list none");
@@ -862,15 +870,22 @@ void hl_plan_order(hl_plan *plan)
 
 double hl_plan_job_estimate_s(const hl_plan *plan)
 {
-    /* Measured on a shared 2-core machine (quick suite at 5 x 0.05 s,
-     * 2026-12-02: 0.26 s per process on average, 0.025 s between jobs):
-     * process start, set-up, verify and the driver's bookkeeping ~0.1 s;
-     * Google Benchmark's loop overshoots min_time while it grows the
-     * iteration count (about 2x), and the warm-up runs ~1.5x its nominal
-     * time.  The run's ETA then uses the real job times. */
+    /* Fitted on a shared 2-core machine, 2026-12-02: the quick suite in
+     * 5 samples ran 720 processes in 158 s (0.204 s a process, 0.015 s
+     * between them), in instructions mode 128 in 97.5 s.  Process start,
+     * set-up, verify and the driver's bookkeeping take ~0.1 s and the
+     * warm-up (the fixed-work pass counts towards it) its nominal time.  A
+     * cell measured in samples spends ~1.4x min_time: the first sample's
+     * iteration-count estimate, then samples of that count.  One window
+     * (threaded, or --samples 1) overshoots about 2x while Google Benchmark
+     * grows the count.  The run's ETA then uses the real job times. */
     if (strcmp(plan->measure, "instructions") == 0)
-        return 1.5; /* valgrind start-up and translation dominate (same machine) */
-    return 0.1 + 1.5 * plan->warmup_time + 2 * plan->min_time;
+        return 0.8; /* valgrind start-up and translation dominate */
+    size_t one_window = 0;
+    for (size_t i = 0; i < plan->n_cells; i++)
+        one_window += plan->samples <= 1 || plan->cells[i].threaded;
+    double f = plan->n_cells ? (double)one_window / (double)plan->n_cells : 1;
+    return 0.1 + plan->warmup_time + plan->min_time * (1.4 * (1 - f) + 2 * f);
 }
 
 /* ---- plan.json ---------------------------------------------------------- */

@@ -62,8 +62,10 @@ static void describe(void)
            "\"min\":0,\"max\":1,\"labels\":[\"wide\",\"deep\"]}]}");
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         printf(",{\"name\":\"%s\",\"description\":\"fake %s\",\"layer\":\"raw\","
-               "\"threaded\":false,\"op_unit\":\"op\",\"data\":%s,\"params\":[]}",
-               simple[i], simple[i], strcmp(simple[i], "replay") == 0 ? "\"trace\"" : "null");
+               "\"threaded\":false,\"forks\":%s,\"op_unit\":\"op\",\"data\":%s,"
+               "\"params\":[]}",
+               simple[i], simple[i], strcmp(simple[i], "hog") == 0 ? "true" : "false",
+               strcmp(simple[i], "replay") == 0 ? "\"trace\"" : "null");
     printf("]}\n");
 }
 

@@ -7,6 +7,7 @@
  * can check --describe against the workloads really built, and pick small
  * workloads by their declared parameters.
  */
+#include "cell.h"
 #include "hl_test.h"
 #include "json.h"
 #include "protocol.h"
@@ -717,6 +718,44 @@ TEST(callgrind_counts_are_reproducible)
     CHECK_MSG(total[0] == total[1], "%" PRIu64 " vs %" PRIu64, total[0], total[1]);
 }
 
+/* A workload whose one operation is long declares a shorter fixed-work pass;
+ * instructions mode's default count shrinks in proportion (cell_instr.c). */
+TEST(callgrind_default_count_follows_the_workload_scale)
+{
+#ifdef HL_SANITIZE
+    SKIP("valgrind cannot run sanitizer builds");
+#endif
+    if (valgrind_exe == NULL || access(valgrind_exe, X_OK) != 0)
+        SKIP("valgrind not found");
+    const hl_workload *w = hl_workload_find("cache_thrash");
+    if (w == NULL || w->fixed_ops == 0)
+        SKIP("needs cache_thrash with its own fixed_ops");
+    char dir[1100], cg[1200], cgflag[1300];
+    snprintf(dir, sizeof dir, "%s/callgrind_scaled", tmpdir);
+    mkdir(dir, 0777);
+    snprintf(cg, sizeof cg, "%s/callgrind.out", dir);
+    snprintf(cgflag, sizeof cgflag, "--callgrind-out-file=%s", cg);
+    const char *wrap[] = {valgrind_exe, "--tool=callgrind", "--instr-atstart=no", cgflag, NULL};
+    const char *args[] = {"--backend", "system", "--workload", "cache_thrash", "--threads", "1",
+                          "--measure", "instructions", "--callgrind-out-file", cg, "--out",
+                          dir, NULL};
+    proc_result r;
+    run_cell(&r, "callgrind_scaled", wrap, args);
+    REQUIRE(r.status == 0);
+    char path[1200], err[256];
+    snprintf(path, sizeof path, "%s/cell.json", dir);
+    hl_json *doc = hl_json_parse_file(path, err, sizeof err);
+    REQUIRE(doc != NULL);
+    const hl_json *in = hl_json_get(doc, "instructions");
+    double ops = hl_json_get_num(in, "operations", 0);
+    double its = hl_json_get_num(in, "iterations", 0);
+    double want = (double)HL_CELL_DEFAULT_INSTR_OPERATIONS * (double)w->fixed_ops /
+                  HL_WL_FIXED_OPS_DEFAULT;
+    CHECK_MSG(ops >= want && ops < want + ops / its, "%.0f operations in %.0f iterations, "
+              "want about %.0f", ops, its, want);
+    hl_json_free(doc);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -740,5 +779,6 @@ int main(int argc, char **argv)
     RUN(fixed_work_pass_is_the_same_for_every_backend);
     RUN(faulty_backend_fails_verification);
     RUN(callgrind_counts_are_reproducible);
+    RUN(callgrind_default_count_follows_the_workload_scale);
     return hl_test_summary();
 }

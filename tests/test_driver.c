@@ -227,6 +227,8 @@ TEST(bad_run_flags)
     }
     BAD("--iterations applies to --measure instructions only", "run", "--iterations", "5");
     BAD("--iterations 0: out of range", "run", "--measure", "instructions", "--iterations", "0");
+    BAD("--workloads hog runs its operations in forked children, which --measure instructions "
+        "does not count", "run", "--workloads", "hog", "--measure", "instructions");
     BAD("--python-model 3.9: unknown CPython model '3.9': use 3.11, 3.12 or 3.13", "run",
         "--python-model", "3.9");
     BAD("--model-option bogus=1: unknown model option 'bogus'", "run", "--model-option",
@@ -434,6 +436,16 @@ TEST(dry_run_expands_matrix)
     CHECK(rc == 0);
     CHECK_MSG(strstr(o, "24 cells x 5 repetitions") != NULL, "%s", o); /* 3 backends x 8 */
     CHECK(strstr(o, "faulty") == NULL);
+    free(o);
+    /* instructions mode leaves out a workload that forks, and says so */
+    rc = heaplab("run", "quick", "--measure", "instructions", "--dry-run", NULL);
+    o = hl_proc_slurp(out_path);
+    char *e = hl_proc_slurp(err_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "21 cells x 1 repetitions") != NULL, "%s", o);
+    CHECK(strstr(o, "hog--") == NULL);
+    CHECK_MSG(strstr(e, "instructions mode leaves out hog") != NULL, "%s", e);
+    free(e);
     free(o);
 }
 
@@ -929,6 +941,27 @@ TEST(compare_fixture_significant)
     rc = heaplab("compare", DATA_DIR "/compare9_b", DATA_DIR "/compare9_a", NULL);
     o = hl_proc_slurp(out_path);
     CHECK(rc == 0 && strstr(o, "slower") != NULL && strstr(o, "unreliable") == NULL);
+    free(o);
+}
+
+/* Ratios of single-threaded instruction counts are exact: a threshold
+ * verdict, with one round or many; threaded cells keep the test. */
+TEST(compare_instruction_ratios_are_exact)
+{
+    int rc = heaplab("compare", DATA_DIR "/plots-instr", DATA_DIR "/plots-instr", "--normalize",
+                     "system", "--format", "csv", NULL);
+    char *o = hl_proc_slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "pairs,pool,1,,0.673176,0.673176,1,0,,2 vs 2,same,") != NULL, "%s", o);
+    CHECK_MSG(strstr(o, "larson,pool,2,,1.36843,1.36843,1,0,,2 vs 2,inconclusive,") != NULL,
+              "%s", o);
+    free(o);
+    rc = heaplab("compare", DATA_DIR "/plots-instr", "--reference", "system", "--format", "csv",
+                 NULL);
+    o = hl_proc_slurp(out_path);
+    CHECK(rc == 0);
+    CHECK_MSG(strstr(o, "pairs,pool,0.673,\"[0.673, 0.673]\",2,faster") != NULL, "%s", o);
+    CHECK_MSG(strstr(o, "larson [threads 2],pool,1.368,\"[1.361, 1.376]\",2,inconclusive") != NULL, "%s", o);
     free(o);
 }
 
@@ -1572,6 +1605,7 @@ int main(int argc, char **argv)
     RUN(debug_backends_are_never_ranked);
     RUN(samples_are_planned_and_compared);
     RUN(compare_fixture_exact_values);
+    RUN(compare_instruction_ratios_are_exact);
     RUN(compare_fixture_significant);
     RUN(show_fixture_reports_failures);
     RUN(damaged_results_are_refused_and_kept);

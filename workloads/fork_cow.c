@@ -390,6 +390,7 @@ const hl_workload hl_wl_fork_cow = {
     .description = "pre-fork workers reading a shared heap: copy-on-write cost per mode",
     .layer = HL_LAYER_OBJECTS,
     .threaded = false,
+    .forks = true,
     .op_unit = "heap object touched in a worker",
     .params = fc_params,
     .n_params = P_COUNT,

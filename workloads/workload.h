@@ -29,6 +29,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The fixed-work pass of a workload that declares none (hl_workload's
+ * fixed_ops), and the measure against which a declared one is a scale. */
+#define HL_WL_FIXED_OPS_DEFAULT 1000000
+
 struct hl_rt; /* objects/runtime.h: the object layer's runtime */
 
 typedef enum hl_layer {
@@ -114,6 +118,10 @@ typedef struct hl_workload {
     const char *description; /* one line */
     hl_layer layer;
     bool threaded;           /* honours env->threads */
+    /* Its operations run in forked children.  Instructions mode cannot
+     * count them: callgrind gives each child its own count, which the
+     * cell's one dump of the parent does not hold. */
+    bool forks;
     const char *op_unit;     /* what one operation is: "alloc+free", "tree node", ... */
     const hl_param *params;
     size_t n_params;
@@ -123,8 +131,10 @@ typedef struct hl_workload {
     size_t n_metric_descs;
     /* Operations of the fixed-work pass (harness/cell_fixed.c) at full
      * sizes, the quick suite running a tenth; 0: the harness's default
-     * (1,000,000).  For workloads whose one operation is long (thousands of
-     * writes), so that the pass stays a fraction of the timed one. */
+     * (HL_WL_FIXED_OPS_DEFAULT).  For workloads whose one operation is long
+     * (thousands of writes), so that the pass stays a fraction of the timed
+     * one; instructions mode's default count shrinks in the same
+     * proportion (harness/cell_instr.c). */
     uint64_t fixed_ops;
 
     /* Returns a context, or NULL with one line in err. */
