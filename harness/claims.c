@@ -843,23 +843,8 @@ int hl_claims_load(hl_claims *set, const char *path, char *err, size_t errlen)
     const hl_json *d = set->doc;
     static const char *const keys[] = {"format", "format_version", "description", "envelopes",
                                        "experiments", "claims", NULL};
-    if (d->type != HL_JOBJ) {
-        hl_jread_fail(&r, "", "not a JSON object");
+    if (!hl_jread_header(&r, d, HL_CLAIMS_FORMAT, HL_CLAIMS_VERSION, "a claims file", false))
         goto fail;
-    }
-    const char *fmt = str_of(&r, d, "", "format", true, false);
-    int64_t ver = 0;
-    if (!r.failed && strcmp(fmt, HL_CLAIMS_FORMAT) != 0) {
-        hl_jread_fail(&r, "format", "'%s' where \"%s\" belongs: not a claims file", fmt,
-                      HL_CLAIMS_FORMAT);
-        goto fail;
-    }
-    hl_jread_int(&r, d, "", "format_version", true, 1, 1000, &ver);
-    if (!r.failed && ver != HL_CLAIMS_VERSION) {
-        hl_jread_fail(&r, "format_version", "%lld: this heaplab reads version %d",
-                      (long long)ver, HL_CLAIMS_VERSION);
-        goto fail;
-    }
     if (!keys_only(&r, d, "", keys))
         goto fail;
     set->description = str_of(&r, d, "", "description", true, false);

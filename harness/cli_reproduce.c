@@ -308,15 +308,7 @@ static int load_plan(const char *dir, repro_opts *o, hl_json **doc, char *cmdlin
         return -1;
     hl_jread r;
     hl_jread_init(&r, "reproduce-plan.json", err, errlen);
-    char fmt[64] = "";
-    hl_jread_str(&r, *doc, "", "format", true, false, fmt, sizeof fmt);
-    if (!r.failed && strcmp(fmt, HL_REPRO_PLAN_FORMAT) != 0)
-        hl_jread_fail(&r, "format", "'%s': not a reproduce plan", fmt);
-    int64_t ver = 0;
-    hl_jread_int(&r, *doc, "", "format_version", true, 1, 1000, &ver);
-    if (!r.failed && ver != HL_REPRO_VERSION)
-        hl_jread_fail(&r, "format_version", "%lld: this heaplab reads version %d",
-                      (long long)ver, HL_REPRO_VERSION);
+    hl_jread_header(&r, *doc, HL_REPRO_PLAN_FORMAT, HL_REPRO_VERSION, "a reproduce plan", false);
     const hl_json *ids = hl_jread_arr(&r, *doc, "", "claims", true);
     for (size_t i = 0; ids && i < ids->len && !r.failed; i++) {
         if (ids->items[i].type != HL_JSTR || i >= sizeof o->ids / sizeof o->ids[0])

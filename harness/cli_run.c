@@ -474,10 +474,12 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
 
 static void print_plan(const hl_plan *plan, FILE *out)
 {
-    fprintf(out, "suite %s: %zu cells x %u repetitions = %zu processes (%s sizes, min time "
-                 "%.3g s in %u samples, warm-up %.3g s, seed %" PRIu64 ", measure %s)\n",
-            plan->suite, plan->n_cells, plan->repetitions, plan->n_jobs, plan->suite_size,
-            plan->min_time, plan->samples, plan->warmup_time, plan->seed, plan->measure);
+    char how[160];
+    hl_plan_describe_measurement(plan, how, sizeof how);
+    fprintf(out, "suite %s: %zu cells x %u repetitions = %zu processes (%s sizes, %s, seed "
+                 "%" PRIu64 ", measure %s)\n",
+            plan->suite, plan->n_cells, plan->repetitions, plan->n_jobs, plan->suite_size, how,
+            plan->seed, plan->measure);
 }
 
 /* Builds the metadata object as a DOM (written into every results.json). */

@@ -386,8 +386,8 @@ static int save_plan(const hl_validate *vr, int argc, char **argv, char *err, si
     if (hl_jw_file_begin(&af, &w, path, err, errlen) != 0)
         return -1;
     hl_jw_obj_begin(&w, NULL);
-    hl_jw_str(&w, "format", "heaplab-validate-plan");
-    hl_jw_int(&w, "format_version", 1);
+    hl_jw_str(&w, "format", HL_VAL_PLAN_FORMAT);
+    hl_jw_int(&w, "format_version", HL_VAL_PLAN_VERSION);
     hl_jw_uint(&w, "seed", vr->seed);
     hl_jw_str(&w, "command", vr->command);
     hl_jw_arr_begin(&w, "args");
@@ -411,16 +411,12 @@ static int load_plan(const char *dir, val_opts *o, hl_json **doc, char *command,
     }
     hl_jread r;
     hl_jread_init(&r, path, err, errlen);
-    char format[40] = "";
-    int64_t version = 0;
-    hl_jread_str(&r, *doc, "", "format", true, false, format, sizeof format);
-    hl_jread_int(&r, *doc, "", "format_version", true, 1, 1, &version);
+    hl_jread_header(&r, *doc, HL_VAL_PLAN_FORMAT, HL_VAL_PLAN_VERSION, "a heaplab validate plan",
+                    false);
     uint64_t seed = 0;
     hl_jread_uint(&r, *doc, "", "seed", true, UINT64_MAX, &seed);
     hl_jread_str(&r, *doc, "", "command", true, false, command, command_len);
     const hl_json *args = hl_jread_arr(&r, *doc, "", "args", true);
-    if (!r.failed && strcmp(format, "heaplab-validate-plan") != 0)
-        hl_jread_fail(&r, "format", "not a heaplab validate plan");
     if (r.failed)
         return -1;
     char *av[64];

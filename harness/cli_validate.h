@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* validate-plan.json, which --resume reads back */
+#define HL_VAL_PLAN_FORMAT "heaplab-validate-plan"
+#define HL_VAL_PLAN_VERSION 1
 #define HL_VAL_MAX_INTERPS 4
 #define HL_VAL_MAX_TWINS 16
 #define HL_VAL_N_METRICS 2 /* time per operation, peak RSS */

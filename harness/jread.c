@@ -189,3 +189,25 @@ const hl_json *hl_jread_arr(hl_jread *r, const hl_json *obj, const char *path, c
 {
     return container(r, obj, path, key, required, HL_JARR);
 }
+
+bool hl_jread_header(hl_jread *r, const hl_json *doc, const char *format, int version,
+                     const char *what, bool format_optional)
+{
+    char got[64] = "";
+    int64_t v = -1;
+    if (doc == NULL || doc->type != HL_JOBJ)
+        return hl_jread_fail(r, "", "not a JSON object: not %s", what);
+    if (format_optional && hl_json_get(doc, "format") == NULL)
+        snprintf(got, sizeof got, "%s", format);
+    else if (!hl_jread_str(r, doc, "", "format", true, false, got, sizeof got))
+        return false;
+    if (strcmp(got, format) != 0)
+        return hl_jread_fail(r, "format", "'%s' where \"%s\" belongs: not %s", got, format,
+                             what);
+    if (!hl_jread_int(r, doc, "", "format_version", true, 0, 1000, &v))
+        return false;
+    if (v != version)
+        return hl_jread_fail(r, "format_version", "%lld: this heaplab reads %s version %d",
+                             (long long)v, format, version);
+    return true;
+}

@@ -55,6 +55,15 @@ const hl_json *hl_jread_obj(hl_jread *r, const hl_json *obj, const char *path, c
 const hl_json *hl_jread_arr(hl_jread *r, const hl_json *obj, const char *path, const char *key,
                             bool required);
 
+/* The document's header: "format" is `format` and "format_version" is
+ * `version` (what this heaplab reads), else one line naming what the file
+ * says, what was expected and `what` the file should have been.  When
+ * format_optional, a document without "format" passes (plan.json files
+ * written before the re-cut had none).  Every loader checks its header
+ * this way, first. */
+bool hl_jread_header(hl_jread *r, const hl_json *doc, const char *format, int version,
+                     const char *what, bool format_optional);
+
 /* "cells[3]" style sub-paths. */
 void hl_jread_path(char *out, size_t outlen, const char *path, const char *key, long index);
 

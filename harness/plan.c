@@ -888,6 +888,17 @@ double hl_plan_job_estimate_s(const hl_plan *plan)
     return 0.1 + plan->warmup_time + plan->min_time * (1.4 * (1 - f) + 2 * f);
 }
 
+void hl_plan_describe_measurement(const hl_plan *plan, char *out, size_t outlen)
+{
+    if (strcmp(plan->measure, "instructions") != 0)
+        snprintf(out, outlen, "min time %.3g s in %u samples, warm-up %.3g s", plan->min_time,
+                 plan->samples, plan->warmup_time);
+    else if (plan->iterations)
+        snprintf(out, outlen, "%" PRIu64 " iterations counted per process", plan->iterations);
+    else
+        snprintf(out, outlen, "each cell's own fixed count (docs/results-format.md)");
+}
+
 /* ---- plan.json ---------------------------------------------------------- */
 
 /* The identity of what runs the jobs and of what they read, recorded so
@@ -1150,13 +1161,8 @@ int hl_plan_load(hl_plan *plan, const char *path, char *err, size_t errlen)
     }
     hl_jread r;
     hl_jread_init(&r, path, err, errlen);
-    char format[32] = HL_PLAN_FORMAT; /* version 1 files before the re-cut had none */
-    int64_t version = 0;
-    hl_jread_str(&r, doc, "", "format", false, false, format, sizeof format);
-    hl_jread_int(&r, doc, "", "format_version", true, 0, 1000, &version);
-    if (!r.failed && (strcmp(format, HL_PLAN_FORMAT) != 0 || version != HL_PLAN_VERSION))
-        hl_jread_fail(&r, "", "not a heaplab plan (%s version %d)", HL_PLAN_FORMAT,
-                      HL_PLAN_VERSION);
+    /* version 1 files before the re-cut had no "format" */
+    hl_jread_header(&r, doc, HL_PLAN_FORMAT, HL_PLAN_VERSION, "a heaplab plan", true);
     const hl_json *cells = hl_jread_arr(&r, doc, "", "cells", true);
     const hl_json *order = hl_jread_arr(&r, doc, "", "order", true);
     if (!r.failed && hl_plan_read_settings(&r, doc, "", plan) == 0) {

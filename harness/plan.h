@@ -231,6 +231,10 @@ void hl_plan_params_str(const hl_plan_cell *c, char *out, size_t outlen);
 
 /* Estimated seconds for one job (process start + warm-up + measuring). */
 double hl_plan_job_estimate_s(const hl_plan *plan);
+/* How each process measures, for headers: "min time 0.05 s in 5 samples,
+ * warm-up 0.05 s", or in instructions mode the fixed count (min time and
+ * warm-up do not apply there). */
+void hl_plan_describe_measurement(const hl_plan *plan, char *out, size_t outlen);
 
 /* ---- command cells (plan_commands.c) ------------------------------------- */
 

@@ -461,10 +461,10 @@ void hl_results_print_summary(const hl_resultset *rs, FILE *out, bool md)
         fprintf(out, "- started %s%s%s; %zu of %zu jobs done%s\n", rs->started,
                 rs->finished[0] ? ", finished " : "", rs->finished, done, p->n_jobs,
                 rs->complete ? "" : rs->interrupted ? " (interrupted)" : " (incomplete)");
-        fprintf(out, "- %zu cells x %u repetitions, %s sizes, min time %.3g s in %u samples, "
-                     "seed %" PRIu64 ", measure %s\n",
-                p->n_cells, p->repetitions, p->suite_size, p->min_time, p->samples, p->seed,
-                p->measure);
+        char how[160];
+        hl_plan_describe_measurement(p, how, sizeof how);
+        fprintf(out, "- %zu cells x %u repetitions, %s sizes, %s, seed %" PRIu64 ", measure %s\n",
+                p->n_cells, p->repetitions, p->suite_size, how, p->seed, p->measure);
         fprintf(out, "- CPU: %s; build %s, commit %s\n", cpu, btype, commit);
         print_model_line(rs, out);
     }

@@ -597,16 +597,9 @@ int hl_results_load(hl_resultset *rs, const char *path, char *err, size_t errlen
     }
     hl_jread r;
     hl_jread_init(&r, file, err, errlen);
-    char format[32] = "";
-    int64_t version = 0;
     size_t declared = 0;
-    if (doc->type != HL_JOBJ)
-        hl_jread_fail(&r, "", "not a JSON object");
-    hl_jread_str(&r, doc, "", "format", true, false, format, sizeof format);
-    hl_jread_int(&r, doc, "", "format_version", true, 0, 1000, &version);
-    if (!r.failed && (strcmp(format, HL_RESULTS_FORMAT) != 0 || version != HL_RESULTS_VERSION))
-        hl_jread_fail(&r, "", "not a heaplab result set (%s version %d)", HL_RESULTS_FORMAT,
-                      HL_RESULTS_VERSION);
+    hl_jread_header(&r, doc, HL_RESULTS_FORMAT, HL_RESULTS_VERSION, "a heaplab result set",
+                    false);
     const hl_json *cells = r.failed ? NULL : hl_jread_arr(&r, doc, "", "cells", true);
     if (!r.failed && load_plan(&r, doc, &rs->plan, &declared) == 0) {
         hl_plan *p = &rs->plan;

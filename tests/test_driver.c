@@ -444,6 +444,8 @@ TEST(dry_run_expands_matrix)
     CHECK(rc == 0);
     CHECK_MSG(strstr(o, "21 cells x 1 repetitions") != NULL, "%s", o);
     CHECK(strstr(o, "hog--") == NULL);
+    /* min time and warm-up do not apply to a count */
+    CHECK_MSG(strstr(o, "each cell's own fixed count") && !strstr(o, "min time"), "%s", o);
     CHECK_MSG(strstr(e, "instructions mode leaves out hog") != NULL, "%s", e);
     free(e);
     free(o);
