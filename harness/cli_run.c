@@ -266,6 +266,246 @@ static int check_dir_arg(const char *flag, const char *v)
     return 0;
 }
 
+/* ---- the options: one row each ------------------------------------------- */
+
+/* Each setter reads one option's value into o: 0, or -1 after its one-line
+ * complaint. */
+static int set_backends(run_opts *o, const char *v)
+{
+    return parse_backends(o, "--backends", v) != 0 ? -1 : 0;
+}
+
+static int set_workloads(run_opts *o, const char *v)
+{
+    int n = hl_cli_split("run", "--workloads", own(o, v), o->req.workloads + o->req.n_workloads,
+                         HL_PLAN_MAX_LIST - o->req.n_workloads);
+    if (n < 0)
+        return -1;
+    o->req.n_workloads += (size_t)n;
+    return 0;
+}
+
+static int set_threads(run_opts *o, const char *v)
+{
+    const char *items[HL_PLAN_MAX_THREADS];
+    int n = hl_cli_split("run", "--threads", own(o, v), items, HL_PLAN_MAX_THREADS);
+    if (n < 0)
+        return -1;
+    o->req.n_threads = 0;
+    for (int k = 0; k < n; k++) {
+        uint64_t t;
+        if (hl_cli_u64("run", "--threads", items[k], 1, 1024, &t) != 0)
+            return -1;
+        for (size_t j = 0; j < o->req.n_threads; j++)
+            if (o->req.threads[j] == t)
+                return hl_cli_usage_error("run", "--threads lists %s twice: give each count "
+                                                 "once", items[k]), -1;
+        o->req.threads[o->req.n_threads++] = (unsigned)t;
+    }
+    return 0;
+}
+
+static int set_param(run_opts *o, const char *v)
+{
+    return parse_param(o, v);
+}
+
+static int set_unsigned(const char *flag, const char *v, uint64_t lo, uint64_t hi, unsigned *out)
+{
+    uint64_t n;
+    if (hl_cli_u64("run", flag, v, lo, hi, &n) != 0)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+static int set_repetitions(run_opts *o, const char *v)
+{
+    return set_unsigned("--repetitions", v, 1, 1000, &o->req.repetitions);
+}
+
+static int set_samples(run_opts *o, const char *v)
+{
+    return set_unsigned("--samples", v, 1, HL_MAX_SAMPLES, &o->req.samples);
+}
+
+static int set_min_time(run_opts *o, const char *v)
+{
+    return hl_cli_double("run", "--min-time", v, 0.001, 3600, &o->req.min_time);
+}
+
+static int set_warmup_time(run_opts *o, const char *v)
+{
+    return hl_cli_double("run", "--warmup-time", v, 0, 3600, &o->req.warmup_time);
+}
+
+static int set_seed(run_opts *o, const char *v)
+{
+    o->req.have_seed = true;
+    return hl_cli_u64("run", "--seed", v, 0, UINT64_MAX, &o->req.seed);
+}
+
+static int set_timeout(run_opts *o, const char *v)
+{
+    return hl_cli_double("run", "--timeout", v, 0.1, 7 * 24 * 3600.0, &o->req.timeout_s);
+}
+
+static int set_memory_limit(run_opts *o, const char *v)
+{
+    return hl_cli_u64("run", "--memory-limit", v, 1, UINT64_MAX / (1024 * 1024),
+                      &o->req.memory_limit_mb);
+}
+
+static int set_measure(run_opts *o, const char *v)
+{
+    if (strcmp(v, "time") != 0 && strcmp(v, "instructions") != 0)
+        return hl_cli_usage_error("run", "--measure '%s': use time or instructions", v), -1;
+    o->req.measure = v;
+    return 0;
+}
+
+static int set_iterations(run_opts *o, const char *v)
+{
+    return hl_cli_u64("run", "--iterations", v, 1, UINT64_C(1) << 40, &o->req.iterations);
+}
+
+static int set_fixed_ops(run_opts *o, const char *v)
+{
+    o->req.have_fixed_ops = true;
+    return hl_cli_u64("run", "--fixed-ops", v, 0, UINT64_C(1) << 40, &o->req.fixed_ops);
+}
+
+static int set_trace(run_opts *o, const char *v)
+{
+    o->req.trace = v;
+    return 0;
+}
+
+static int set_label(run_opts *o, const char *v)
+{
+    o->label = v;
+    return 0;
+}
+
+static int set_reference(run_opts *o, const char *v)
+{
+    o->req.reference = v;
+    return 0;
+}
+
+static int set_python_model(run_opts *o, const char *v)
+{
+    o->req.python_model = v;
+    return 0;
+}
+
+static int set_model_option(run_opts *o, const char *v)
+{
+    if (o->req.n_model_options == HL_PLAN_MAX_MODEL_OPTIONS)
+        return hl_cli_usage_error("run", "too many --model-option flags (at most %d)",
+                                  HL_PLAN_MAX_MODEL_OPTIONS), -1;
+    o->req.model_options[o->req.n_model_options++] = v;
+    return 0;
+}
+
+static int set_out(run_opts *o, const char *v)
+{
+    o->out_dir = v;
+    return check_dir_arg("--out", v);
+}
+
+static int set_resume(run_opts *o, const char *v)
+{
+    o->resume_dir = v;
+    return check_dir_arg("--resume", v);
+}
+
+static int set_plot(run_opts *o, const char *v)
+{
+    (void)v;
+    o->plot = true;
+    return 0;
+}
+
+static int set_dry_run(run_opts *o, const char *v)
+{
+    (void)v;
+    o->dry_run = true;
+    return 0;
+}
+
+/* Invariant: `matrix` options are what plan.json stores, so --resume,
+ * which reads them from there, refuses them; the rest say where and how
+ * this invocation runs. */
+typedef struct run_option {
+    const char *name;
+    bool takes_value;
+    bool matrix;
+    int (*set)(run_opts *o, const char *value);
+} run_option;
+
+static const run_option run_options[] = {
+    {"--backends", true, true, set_backends},
+    {"--workloads", true, true, set_workloads},
+    {"--threads", true, true, set_threads},
+    {"--param", true, true, set_param},
+    {"--repetitions", true, true, set_repetitions},
+    {"--samples", true, true, set_samples},
+    {"--min-time", true, true, set_min_time},
+    {"--warmup-time", true, true, set_warmup_time},
+    {"--seed", true, true, set_seed},
+    {"--timeout", true, true, set_timeout},
+    {"--memory-limit", true, true, set_memory_limit},
+    {"--measure", true, true, set_measure},
+    {"--iterations", true, true, set_iterations},
+    {"--fixed-ops", true, true, set_fixed_ops},
+    {"--trace", true, true, set_trace},
+    {"--label", true, true, set_label},
+    {"--reference", true, true, set_reference},
+    {"--python-model", true, true, set_python_model},
+    {"--model-option", true, true, set_model_option},
+    {"--out", true, false, set_out},
+    {"--resume", true, false, set_resume},
+    {"--plot", false, false, set_plot},
+    {"--dry-run", false, false, set_dry_run},
+};
+#define N_RUN_OPTIONS (sizeof run_options / sizeof run_options[0])
+
+/* argv[*i] as one of run_options: 1 when it was one (and set), 0 when it
+ * is none, -1 after a complaint. */
+static int take_option(run_opts *o, int argc, char **argv, int *i)
+{
+    for (size_t k = 0; k < N_RUN_OPTIONS; k++) {
+        const run_option *opt = &run_options[k];
+        const char *v = NULL;
+        int r = hl_cli_opt("run", argc, argv, i, opt->name, opt->takes_value ? &v : NULL);
+        if (r == 0)
+            continue;
+        if (r < 0 || opt->set(o, v) != 0)
+            return -1;
+        o->matrix_given |= opt->matrix;
+        return 1;
+    }
+    return 0;
+}
+
+static int unknown_option(const char *a)
+{
+    const char *all[N_RUN_OPTIONS + 16];
+    size_t n_all = 0;
+    for (size_t k = 0; k < N_RUN_OPTIONS; k++)
+        all[n_all++] = run_options[k].name;
+    for (size_t k = 0; k < hl_run_commands_n_flags && n_all < sizeof all / sizeof all[0]; k++)
+        all[n_all++] = hl_run_commands_flags[k];
+    char flag[64];
+    snprintf(flag, sizeof flag, "%.*s", (int)strcspn(a, "="), a);
+    const char *near = hl_cli_suggest(flag, all, n_all);
+    if (near)
+        return hl_cli_usage_error("run", "unknown option '%s': did you mean %s? (see heaplab "
+                                         "run --help)", a, near);
+    return hl_cli_usage_error("run", "unknown option '%s' (see heaplab run --help)", a);
+}
+
 /* Returns HL_EXIT_OK to go on, or an exit status (help, usage error). */
 static int parse_args(run_opts *o, int argc, char **argv, bool *help)
 {
@@ -273,194 +513,31 @@ static int parse_args(run_opts *o, int argc, char **argv, bool *help)
     *help = false;
     bool have_suite = false;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        int r;
+        const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             *help = true;
             return HL_EXIT_OK;
         }
-        int cr = hl_run_commands_option(&o->cmds, argc, argv, &i);
-        if (cr < 0)
+        int r = hl_run_commands_option(&o->cmds, argc, argv, &i);
+        if (r > 0)
+            o->matrix_given = true;
+        if (r == 0)
+            r = take_option(o, argc, argv, &i);
+        if (r < 0)
             return HL_EXIT_USAGE;
-        if (cr > 0) {
-            o->matrix_given = true;
+        if (r > 0)
             continue;
-        }
-#define OPT(name) ((r = hl_cli_opt("run", argc, argv, &i, name, &v)) != 0)
-#define FLAG(name) ((r = hl_cli_opt("run", argc, argv, &i, name, NULL)) != 0)
-#define CHECK_R()                                                                         \
-    do {                                                                                  \
-        if (r < 0)                                                                        \
-            return HL_EXIT_USAGE;                                                         \
-    } while (0)
-        if (OPT("--backends")) {
-            CHECK_R();
-            if (parse_backends(o, "--backends", v) != 0)
-                return HL_EXIT_USAGE;
-            o->matrix_given = true;
-        } else if (OPT("--workloads")) {
-            CHECK_R();
-            char *s = own(o, v);
-            int n = hl_cli_split("run", "--workloads", s, o->req.workloads + o->req.n_workloads,
-                                 HL_PLAN_MAX_LIST - o->req.n_workloads);
-            if (n < 0)
-                return HL_EXIT_USAGE;
-            o->req.n_workloads += (size_t)n;
-            o->matrix_given = true;
-        } else if (OPT("--threads")) {
-            CHECK_R();
-            char *s = own(o, v);
-            const char *items[HL_PLAN_MAX_THREADS];
-            int n = hl_cli_split("run", "--threads", s, items, HL_PLAN_MAX_THREADS);
-            if (n < 0)
-                return HL_EXIT_USAGE;
-            o->req.n_threads = 0;
-            for (int k = 0; k < n; k++) {
-                uint64_t t;
-                if (hl_cli_u64("run", "--threads", items[k], 1, 1024, &t) != 0)
-                    return HL_EXIT_USAGE;
-                for (size_t j = 0; j < o->req.n_threads; j++)
-                    if (o->req.threads[j] == t)
-                        return hl_cli_usage_error("run", "--threads lists %s twice: give each "
-                                                         "count once", items[k]);
-                o->req.threads[o->req.n_threads++] = (unsigned)t;
-            }
-            o->matrix_given = true;
-        } else if (OPT("--param")) {
-            CHECK_R();
-            if (parse_param(o, v) != 0)
-                return HL_EXIT_USAGE;
-            o->matrix_given = true;
-        } else if (OPT("--repetitions")) {
-            CHECK_R();
-            uint64_t n;
-            if (hl_cli_u64("run", "--repetitions", v, 1, 1000, &n) != 0)
-                return HL_EXIT_USAGE;
-            o->req.repetitions = (unsigned)n;
-            o->matrix_given = true;
-        } else if (OPT("--samples")) {
-            CHECK_R();
-            uint64_t n;
-            if (hl_cli_u64("run", "--samples", v, 1, HL_MAX_SAMPLES, &n) != 0)
-                return HL_EXIT_USAGE;
-            o->req.samples = (unsigned)n;
-            o->matrix_given = true;
-        } else if (OPT("--min-time")) {
-            CHECK_R();
-            if (hl_cli_double("run", "--min-time", v, 0.001, 3600, &o->req.min_time) != 0)
-                return HL_EXIT_USAGE;
-            o->matrix_given = true;
-        } else if (OPT("--warmup-time")) {
-            CHECK_R();
-            if (hl_cli_double("run", "--warmup-time", v, 0, 3600, &o->req.warmup_time) != 0)
-                return HL_EXIT_USAGE;
-            o->matrix_given = true;
-        } else if (OPT("--seed")) {
-            CHECK_R();
-            if (hl_cli_u64("run", "--seed", v, 0, UINT64_MAX, &o->req.seed) != 0)
-                return HL_EXIT_USAGE;
-            o->req.have_seed = true;
-            o->matrix_given = true;
-        } else if (OPT("--timeout")) {
-            CHECK_R();
-            if (hl_cli_double("run", "--timeout", v, 0.1, 7 * 24 * 3600.0, &o->req.timeout_s) != 0)
-                return HL_EXIT_USAGE;
-            o->matrix_given = true;
-        } else if (OPT("--memory-limit")) {
-            CHECK_R();
-            if (hl_cli_u64("run", "--memory-limit", v, 1, UINT64_MAX / (1024 * 1024),
-                           &o->req.memory_limit_mb) != 0)
-                return HL_EXIT_USAGE;
-            o->matrix_given = true;
-        } else if (OPT("--measure")) {
-            CHECK_R();
-            if (strcmp(v, "time") != 0 && strcmp(v, "instructions") != 0)
-                return hl_cli_usage_error("run", "--measure '%s': use time or instructions", v);
-            o->req.measure = v;
-            o->matrix_given = true;
-        } else if (OPT("--iterations")) {
-            CHECK_R();
-            if (hl_cli_u64("run", "--iterations", v, 1, UINT64_C(1) << 40, &o->req.iterations) != 0)
-                return HL_EXIT_USAGE;
-            o->matrix_given = true;
-        } else if (OPT("--fixed-ops")) {
-            CHECK_R();
-            if (hl_cli_u64("run", "--fixed-ops", v, 0, UINT64_C(1) << 40, &o->req.fixed_ops) != 0)
-                return HL_EXIT_USAGE;
-            o->req.have_fixed_ops = true;
-            o->matrix_given = true;
-        } else if (OPT("--trace")) {
-            CHECK_R();
-            o->req.trace = v;
-            o->matrix_given = true;
-        } else if (OPT("--label")) {
-            CHECK_R();
-            o->label = v;
-            o->matrix_given = true;
-        } else if (OPT("--reference")) {
-            CHECK_R();
-            o->req.reference = v;
-            o->matrix_given = true;
-        } else if (OPT("--python-model")) {
-            CHECK_R();
-            o->req.python_model = v;
-            o->matrix_given = true;
-        } else if (OPT("--model-option")) {
-            CHECK_R();
-            if (o->req.n_model_options == HL_PLAN_MAX_MODEL_OPTIONS)
-                return hl_cli_usage_error("run", "too many --model-option flags (at most %d)",
-                                          HL_PLAN_MAX_MODEL_OPTIONS);
-            o->req.model_options[o->req.n_model_options++] = v;
-            o->matrix_given = true;
-        } else if (OPT("--out")) {
-            CHECK_R();
-            if (check_dir_arg("--out", v) != 0)
-                return HL_EXIT_USAGE;
-            o->out_dir = v;
-        } else if (OPT("--resume")) {
-            CHECK_R();
-            if (check_dir_arg("--resume", v) != 0)
-                return HL_EXIT_USAGE;
-            o->resume_dir = v;
-        } else if (FLAG("--plot")) {
-            CHECK_R();
-            o->plot = true;
-        } else if (FLAG("--dry-run")) {
-            CHECK_R();
-            o->dry_run = true;
-        } else if (a[0] == '-') {
-            static const char *const flags[] = {
-                "--backends", "--workloads", "--threads", "--param", "--repetitions", "--samples",
-                "--min-time", "--warmup-time", "--seed", "--timeout", "--memory-limit",
-                "--measure", "--iterations", "--fixed-ops", "--trace", "--label", "--reference",
-                "--python-model", "--model-option", "--out", "--resume", "--plot", "--dry-run"};
-            const char *all[sizeof flags / sizeof flags[0] + 16];
-            size_t n_all = 0;
-            for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
-                all[n_all++] = flags[k];
-            for (size_t k = 0; k < hl_run_commands_n_flags && n_all < 64; k++)
-                all[n_all++] = hl_run_commands_flags[k];
-            char flag[64];
-            snprintf(flag, sizeof flag, "%.*s", (int)strcspn(a, "="), a);
-            const char *near = hl_cli_suggest(flag, all, n_all);
-            if (near)
-                return hl_cli_usage_error("run", "unknown option '%s': did you mean %s? (see "
-                                                 "heaplab run --help)", a, near);
-            return hl_cli_usage_error("run", "unknown option '%s' (see heaplab run --help)", a);
-        } else if (!have_suite) {
-            if (!hl_plan_is_suite(a))
-                return hl_cli_usage_error("run", "unknown suite '%s': use quick or full, or an "
-                                                 "explicit matrix (--backends, --workloads)", a);
-            o->req.suite = a;
-            have_suite = true;
-            o->matrix_given = true;
-        } else {
+        if (a[0] == '-')
+            return unknown_option(a);
+        if (have_suite)
             return hl_cli_usage_error("run", "unexpected argument '%s': give at most one suite",
                                       a);
-        }
-#undef OPT
-#undef FLAG
-#undef CHECK_R
+        if (!hl_plan_is_suite(a))
+            return hl_cli_usage_error("run", "unknown suite '%s': use quick or full, or an "
+                                             "explicit matrix (--backends, --workloads)", a);
+        o->req.suite = a;
+        have_suite = true;
+        o->matrix_given = true;
     }
     if (o->resume_dir && o->matrix_given)
         return hl_cli_usage_error("run", "--resume takes the suite and matrix stored in %s: drop "

@@ -187,25 +187,23 @@ static void kill_group(pid_t pid)
         kill(pid, SIGKILL);
 }
 
-void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
+/* fork + exec, with the child's exec errno read back through a close-on-exec
+ * pipe (0: it exec'd).  The child's pid, or -1 with res->err set. */
+static pid_t spawn_child(const hl_run_opts *opts, hl_run_result *res, int *child_errno)
 {
-    memset(res, 0, sizeof *res);
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0) {
-        res->outcome = HL_RUN_SPAWN_FAILED;
         snprintf(res->err, sizeof res->err, "pipe: %s", strerror(errno));
-        return;
+        return -1;
     }
     fflush(NULL);
-    double start = now_s();
     pid_t driver = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-        res->outcome = HL_RUN_SPAWN_FAILED;
         snprintf(res->err, sizeof res->err, "fork: %s", strerror(errno));
         close(pipefd[0]);
         close(pipefd[1]);
-        return;
+        return -1;
     }
     if (pid == 0) {
         close(pipefd[0]);
@@ -213,110 +211,162 @@ void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
     }
     setpgid(pid, pid); /* also here: whichever of parent/child runs first */
     close(pipefd[1]);
-    int child_errno = 0;
     ssize_t got;
+    *child_errno = 0;
     do
-        got = read(pipefd[0], &child_errno, sizeof child_errno);
+        got = read(pipefd[0], child_errno, sizeof *child_errno);
     while (got < 0 && errno == EINTR);
     close(pipefd[0]);
+    return pid;
+}
 
-    /* Where there are pidfds, the waits below end when the child exits;
-     * a traced child's stops arrive as SIGCHLD, read from a signalfd. */
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    sigset_t chld, saved;
-    int sigfd = -1;
-    if (opts->trace) {
+/* What the driver waits on: the child's pidfd where there are pidfds (the
+ * waits end when it exits), and for a traced child a signalfd on which its
+ * stops arrive as SIGCHLD.  Either fd may be -1. */
+typedef struct watch {
+    pid_t pid;
+    int pidfd, sigfd;
+    bool traced;
+    sigset_t saved;
+} watch;
+
+static void watch_open(watch *wt, const hl_run_opts *opts, pid_t pid)
+{
+    wt->pid = pid;
+    wt->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    wt->sigfd = -1;
+    wt->traced = opts->trace != NULL;
+    if (wt->traced) {
+        sigset_t chld;
         opts->trace->pid = (int)pid;
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &chld, &saved);
-        sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+        sigprocmask(SIG_BLOCK, &chld, &wt->saved);
+        wt->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     }
-    int status = 0;
-    struct rusage ru;
-    memset(&ru, 0, sizeof ru);
-    hl_run_outcome forced = HL_RUN_EXITED; /* what we killed it for, if we did */
+}
+
+static void watch_close(watch *wt)
+{
+    if (wt->pidfd >= 0)
+        close(wt->pidfd);
+    if (wt->traced) {
+        if (wt->sigfd >= 0)
+            close(wt->sigfd);
+        sigprocmask(SIG_SETMASK, &wt->saved, NULL);
+    }
+}
+
+/* Sleeps until the child may have changed state, or the next check. */
+static void watch_sleep(const watch *wt, int ms, long sleep_us)
+{
+    if (wt->pidfd < 0) {
+        struct timespec ts = {0, sleep_us * 1000};
+        nanosleep(&ts, NULL);
+        return;
+    }
+    struct pollfd pfd[2] = {{.fd = wt->pidfd, .events = POLLIN}, {.fd = wt->sigfd, .events = POLLIN}};
+    poll(pfd, wt->sigfd >= 0 ? 2 : 1, ms);
+    struct signalfd_siginfo si;
+    while (wt->sigfd >= 0 && read(wt->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+        ; /* drained: the next wait4 tells what happened */
+}
+
+/* The limit the child broke (interrupt, timeout, memory), or HL_RUN_EXITED. */
+static hl_run_outcome limit_broken(const hl_run_opts *opts, pid_t pid, double elapsed,
+                                   hl_run_result *res)
+{
+    uint64_t rss = read_vmrss_kib(pid);
+    if (rss > res->polled_rss_kib)
+        res->polled_rss_kib = rss;
+    if (interrupted_signo)
+        return HL_RUN_INTERRUPTED;
+    if (opts->timeout_s > 0 && elapsed > opts->timeout_s)
+        return HL_RUN_TIMEOUT;
+    if (opts->memory_limit_kib && rss > opts->memory_limit_kib)
+        return HL_RUN_MEMORY;
+    return HL_RUN_EXITED;
+}
+
+/* Waits for the child to end, killing its group when it breaks a limit.
+ * 0 with *status and *ru filled and *forced the limit it was killed for
+ * (HL_RUN_EXITED: none), or -1 when wait4 failed (res->err). */
+static int wait_child(const hl_run_opts *opts, const watch *wt, double start, int *status,
+                      struct rusage *ru, hl_run_outcome *forced, hl_run_result *res)
+{
     bool killed = false;
     long sleep_us = 1000;
+    *forced = HL_RUN_EXITED;
     for (;;) {
-        pid_t w = wait4(pid, &status, WNOHANG | __WALL, &ru);
-        if (w == pid && WIFSTOPPED(status)) {
-            on_stop(opts, pid, status);
+        pid_t w = wait4(wt->pid, status, WNOHANG | __WALL, ru);
+        if (w == wt->pid && WIFSTOPPED(*status)) {
+            on_stop(opts, wt->pid, *status);
             continue;
         }
-        if (w == pid)
-            break;
+        if (w == wt->pid)
+            return 0;
         if (w < 0 && errno != EINTR) {
             /* cannot happen for our own child; do not spin */
-            res->outcome = HL_RUN_SPAWN_FAILED;
             snprintf(res->err, sizeof res->err, "wait4: %s", strerror(errno));
-            kill_group(pid);
-            if (pidfd >= 0)
-                close(pidfd);
-            if (opts->trace) {
-                if (sigfd >= 0)
-                    close(sigfd);
-                sigprocmask(SIG_SETMASK, &saved, NULL);
-            }
-            return;
+            kill_group(wt->pid);
+            return -1;
         }
-        if (!killed) {
-            double elapsed = now_s() - start;
-            uint64_t rss = read_vmrss_kib(pid);
-            if (rss > res->polled_rss_kib)
-                res->polled_rss_kib = rss;
-            if (interrupted_signo) {
-                forced = HL_RUN_INTERRUPTED;
-            } else if (opts->timeout_s > 0 && elapsed > opts->timeout_s) {
-                forced = HL_RUN_TIMEOUT;
-            } else if (opts->memory_limit_kib && rss > opts->memory_limit_kib) {
-                forced = HL_RUN_MEMORY;
-            }
-            if (forced != HL_RUN_EXITED) {
-                kill_group(pid);
-                killed = true;
-                sleep_us = 1000;
-                continue; /* reap promptly */
-            }
+        if (!killed && (*forced = limit_broken(opts, wt->pid, now_s() - start, res)) !=
+                           HL_RUN_EXITED) {
+            kill_group(wt->pid);
+            killed = true;
+            sleep_us = 1000;
+            continue; /* reap promptly */
         }
-        if (pidfd >= 0) {
-            struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
-                                    {.fd = sigfd, .events = POLLIN}};
-            poll(pfd, sigfd >= 0 ? 2 : 1, wait_ms(opts, killed, sleep_us, now_s() - start));
-            struct signalfd_siginfo si;
-            while (sigfd >= 0 && read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
-                ; /* drained: the wait4 above tells what happened */
-        } else {
-            struct timespec ts = {0, sleep_us * 1000};
-            nanosleep(&ts, NULL);
-        }
+        watch_sleep(wt, wait_ms(opts, killed, sleep_us, now_s() - start), sleep_us);
         if (sleep_us < 10000)
             sleep_us += 1000;
     }
-    res->wall_s = now_s() - start;
-    if (pidfd >= 0)
-        close(pidfd);
-    if (opts->trace) {
-        if (sigfd >= 0)
-            close(sigfd);
-        sigprocmask(SIG_SETMASK, &saved, NULL);
-    }
-    kill(-pid, SIGKILL); /* leftovers of the group, if any; ESRCH is the norm */
-    res->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
-    res->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-    res->maxrss_kib = (uint64_t)ru.ru_maxrss;
-    res->minflt = (uint64_t)ru.ru_minflt;
-    res->majflt = (uint64_t)ru.ru_majflt;
-    res->nvcsw = (uint64_t)ru.ru_nvcsw;
-    res->nivcsw = (uint64_t)ru.ru_nivcsw;
+}
 
+static void copy_rusage(const struct rusage *ru, hl_run_result *res)
+{
+    res->user_s = (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6;
+    res->sys_s = (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec * 1e-6;
+    res->maxrss_kib = (uint64_t)ru->ru_maxrss;
+    res->minflt = (uint64_t)ru->ru_minflt;
+    res->majflt = (uint64_t)ru->ru_majflt;
+    res->nvcsw = (uint64_t)ru->ru_nvcsw;
+    res->nivcsw = (uint64_t)ru->ru_nivcsw;
+}
+
+void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
+{
+    memset(res, 0, sizeof *res);
+    double start = now_s();
+    int child_errno;
+    pid_t pid = spawn_child(opts, res, &child_errno);
+    if (pid < 0) {
+        res->outcome = HL_RUN_SPAWN_FAILED;
+        return;
+    }
+    watch wt;
+    watch_open(&wt, opts, pid);
+    int status = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    hl_run_outcome forced;
+    int waited = wait_child(opts, &wt, start, &status, &ru, &forced, res);
+    watch_close(&wt);
+    if (waited != 0) {
+        res->outcome = HL_RUN_SPAWN_FAILED;
+        return;
+    }
+    res->wall_s = now_s() - start;
+    kill(-pid, SIGKILL); /* leftovers of the group, if any; ESRCH is the norm */
+    copy_rusage(&ru, res);
     if (child_errno != 0) {
         res->outcome = HL_RUN_SPAWN_FAILED;
         snprintf(res->err, sizeof res->err, "cannot run %s%s%s: %s", opts->path,
                  opts->cwd ? " in " : "", opts->cwd ? opts->cwd : "", strerror(child_errno));
         return;
     }
-    if (killed) {
+    if (forced != HL_RUN_EXITED) {
         res->outcome = forced;
         return;
     }
@@ -327,6 +377,7 @@ void hl_runner_run(const hl_run_opts *opts, hl_run_result *res)
         res->outcome = HL_RUN_EXITED;
         res->exit_code = WEXITSTATUS(status);
     }
+    /* over the limit between two polls: the peak says so */
     if (opts->memory_limit_kib && res->maxrss_kib > opts->memory_limit_kib)
         res->outcome = HL_RUN_MEMORY;
 }
