@@ -190,13 +190,11 @@ static void write_gc(hl_jw *w, const hl_cell *c)
     hl_jw_obj_end(w);
 }
 
-static void write_document(hl_jw *w, const hl_cell *c)
+/* ---- cell.json, section by section (docs/results-format.md) ------------- */
+
+static void write_identity(hl_jw *w, const hl_cell *c)
 {
     const hl_backend *b = c->alloc[0].backend;
-    char host[256] = "";
-    gethostname(host, sizeof host - 1);
-
-    hl_jw_obj_begin(w, NULL);
     hl_jw_str(w, "format", HL_CELL_FORMAT);
     hl_jw_int(w, "format_version", HL_CELL_VERSION);
     hl_jw_int(w, "protocol", HL_PROTOCOL_VERSION);
@@ -222,7 +220,11 @@ static void write_document(hl_jw *w, const hl_cell *c)
     for (size_t k = 0; k < c->wl->n_params; k++)
         hl_jw_int(w, c->wl->params[k].name, c->params[k]);
     hl_jw_obj_end(w);
+}
 
+/* What the cell was asked to do, and the command line that asked it. */
+static void write_config(hl_jw *w, const hl_cell *c)
+{
     hl_jw_obj_begin(w, "config");
     hl_jw_uint(w, "threads", c->opt.threads);
     hl_jw_uint(w, "seed", c->opt.seed);
@@ -249,7 +251,12 @@ static void write_document(hl_jw *w, const hl_cell *c)
     for (int i = 0; i < c->argc; i++)
         hl_jw_str(w, NULL, c->argv[i]);
     hl_jw_arr_end(w);
+}
 
+static void write_run(hl_jw *w, const hl_cell *c)
+{
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
     hl_jw_obj_begin(w, "run");
     hl_jw_str(w, "started", c->started);
     hl_jw_str(w, "finished", c->finished);
@@ -260,22 +267,23 @@ static void write_document(hl_jw *w, const hl_cell *c)
     hl_jw_str(w, "build_type", hl_build_info.build_type);
     hl_jw_str(w, "google_benchmark", hl_bench_library_version());
     hl_jw_obj_end(w);
+}
 
-    if (c->opt.measure == HL_MEASURE_TIME) {
-        write_time(w, c);
-    } else {
-        hl_jw_obj_begin(w, "instructions");
-        hl_jw_uint(w, "total", c->instructions);
-        hl_jw_num(w, "per_op", c->instr_operations
-                                   ? (double)c->instructions / (double)c->instr_operations
-                                   : NAN);
-        hl_jw_uint(w, "iterations", c->instr_iterations);
-        hl_jw_uint(w, "operations", c->instr_operations);
-        hl_jw_str(w, "callgrind_dump", c->callgrind_dump);
-        hl_jw_obj_end(w);
-    }
+static void write_instructions(hl_jw *w, const hl_cell *c)
+{
+    hl_jw_obj_begin(w, "instructions");
+    hl_jw_uint(w, "total", c->instructions);
+    hl_jw_num(w, "per_op", c->instr_operations
+                               ? (double)c->instructions / (double)c->instr_operations
+                               : NAN);
+    hl_jw_uint(w, "iterations", c->instr_iterations);
+    hl_jw_uint(w, "operations", c->instr_operations);
+    hl_jw_str(w, "callgrind_dump", c->callgrind_dump);
+    hl_jw_obj_end(w);
+}
 
-    const hl_procstat *m = &c->measured;
+static void write_rusage(hl_jw *w, const hl_procstat *m)
+{
     hl_jw_obj_begin(w, "rusage");
     hl_jw_num(w, "wall_s", m->wall_s);
     hl_jw_num(w, "user_s", m->user_s);
@@ -286,7 +294,11 @@ static void write_document(hl_jw *w, const hl_cell *c)
     hl_jw_uint(w, "nivcsw", m->nivcsw);
     hl_jw_uint(w, "maxrss_kib", m->maxrss_kib);
     hl_jw_obj_end(w);
+}
 
+static void write_memory(hl_jw *w, const hl_cell *c)
+{
+    const hl_procstat *m = &c->measured;
     uint64_t peak_live = 0;
     int64_t live_end = 0;
     for (size_t i = 0; i < c->n_alloc; i++) {
@@ -316,6 +328,32 @@ static void write_document(hl_jw *w, const hl_cell *c)
                   ? (peak_rss_bytes - (double)c->rss_baseline_kib * 1024) / (double)peak_live
                   : NAN);
     hl_jw_obj_end(w);
+}
+
+static void write_workload_metrics(hl_jw *w, const hl_cell *c)
+{
+    hl_jw_obj_begin(w, "workload_metrics");
+    for (size_t i = 0; i < c->n_metrics; i++)
+        hl_jw_num(w, c->metrics[i].name, c->metrics[i].value);
+    hl_jw_obj_end(w);
+    hl_jw_obj_begin(w, "workload_metric_units");
+    for (size_t i = 0; i < c->n_metrics; i++)
+        hl_jw_str(w, c->metrics[i].name, c->metrics[i].unit ? c->metrics[i].unit : "");
+    hl_jw_obj_end(w);
+}
+
+static void write_document(hl_jw *w, const hl_cell *c)
+{
+    hl_jw_obj_begin(w, NULL);
+    write_identity(w, c);
+    write_config(w, c);
+    write_run(w, c);
+    if (c->opt.measure == HL_MEASURE_TIME)
+        write_time(w, c);
+    else
+        write_instructions(w, c);
+    write_rusage(w, &c->measured);
+    write_memory(w, c);
 
     hl_jw_obj_begin(w, "allocators");
     for (size_t i = 0; i < c->n_alloc; i++)
@@ -329,15 +367,7 @@ static void write_document(hl_jw *w, const hl_cell *c)
 
     if (c->have_gc)
         write_gc(w, c);
-
-    hl_jw_obj_begin(w, "workload_metrics");
-    for (size_t i = 0; i < c->n_metrics; i++)
-        hl_jw_num(w, c->metrics[i].name, c->metrics[i].value);
-    hl_jw_obj_end(w);
-    hl_jw_obj_begin(w, "workload_metric_units");
-    for (size_t i = 0; i < c->n_metrics; i++)
-        hl_jw_str(w, c->metrics[i].name, c->metrics[i].unit ? c->metrics[i].unit : "");
-    hl_jw_obj_end(w);
+    write_workload_metrics(w, c);
 
     hl_jw_obj_begin(w, "files");
     hl_jw_str(w, "gbench", c->opt.measure == HL_MEASURE_TIME ? HL_CELL_FILE_GBENCH : NULL);

@@ -1008,6 +1008,145 @@ static void make_command(hl_repro *r, const repro_opts *o)
         hl_cli_bprintf(r->command + w, sizeof r->command - (size_t)w, " --claims %s", o->claims);
 }
 
+/* The claims file (a resumed run's copy, --claims, or the published one),
+ * loaded, and the claims selected.  HL_EXIT_OK, or the exit status after
+ * one line; *plan_doc holds a resumed run's plan (freed by the caller). */
+static int open_claims(hl_repro *r, repro_opts *o, hl_json **plan_doc)
+{
+    char err[2048];
+    hl_cli_source_dir(r->src_dir, sizeof r->src_dir);
+    if (o->resume) {
+        hl_cli_bprintf(r->dir, sizeof r->dir, "%s", o->resume);
+        if (load_plan(o->resume, o, plan_doc, r->command, sizeof r->command, err, sizeof err) != 0)
+            return hl_cli_usage_error(CMD, "--resume %s: %s", o->resume, err);
+        hl_cli_bprintf(r->claims_path, sizeof r->claims_path, "%s/claims.json", o->resume);
+    } else if (o->claims) {
+        hl_cli_bprintf(r->claims_path, sizeof r->claims_path, "%s", o->claims);
+    } else {
+        hl_cli_bprintf(r->claims_path, sizeof r->claims_path, "%s/results/published/claims.json",
+                       r->src_dir);
+    }
+    if (!hl_is_regular_file(r->claims_path))
+        return hl_cli_usage_error(CMD, "%s: no such file: give the claims file with --claims "
+                                       "FILE (docs/claims-format.md)", r->claims_path);
+    if (hl_claims_load(&r->claims, r->claims_path, err, sizeof err) != 0)
+        return hl_cli_usage_error(CMD, "%s", err);
+    return select_claims(r, o) != 0 ? HL_EXIT_USAGE : HL_EXIT_OK;
+}
+
+/* The options and the machine this reproduction is scaled to. */
+static void take_settings(hl_repro *r, const repro_opts *o)
+{
+    r->quick = o->quick;
+    r->bench_dir = o->bench_dir;
+    r->n_pythons = o->n_pythons;
+    memcpy(r->pythons, o->pythons, sizeof r->pythons);
+    if (o->have_seed) {
+        r->seed = o->seed;
+    } else {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        uint64_t s = (uint64_t)tv.tv_sec * 1000003u ^ (uint64_t)tv.tv_usec ^ (uint64_t)getpid();
+        r->seed = s % 1000000000u;
+    }
+    long np = sysconf(_SC_NPROCESSORS_ONLN);
+    r->nproc = np > 0 ? (unsigned)np : 1;
+    cpu_model(r->cpu, sizeof r->cpu);
+    r->load1 = load1();
+}
+
+/* A new reproduction's directory: --out, or the next free default; it must
+ * be new or empty.  HL_EXIT_OK, or the exit status after one line. */
+static int choose_dir(hl_repro *r, const repro_opts *o)
+{
+    make_command(r, o);
+    if (o->out)
+        hl_cli_bprintf(r->dir, sizeof r->dir, "%s", o->out);
+    else if (hl_cli_default_out("reproduce", r->quick, r->dir, sizeof r->dir) != 0)
+        return hl_cli_usage_error(CMD, "no free results/<date>-reproduce-N: give --out DIR");
+    if (hl_path_exists(r->dir) && (!hl_is_dir(r->dir) || !hl_cli_dir_empty(r->dir)))
+        return hl_cli_usage_error(CMD, "--out %s already exists and is not empty: choose "
+                                       "another DIR, or finish it with --resume %s",
+                                  r->dir, r->dir);
+    return HL_EXIT_OK;
+}
+
+static void print_dry_run(const hl_repro *r)
+{
+    printf("heaplab reproduce: %zu claims, %zu runs into %s (%s; threads = nproc = %u)\n",
+           r->n_selected, r->n_runs, r->dir, r->quick ? "quick" : "full", r->nproc);
+    for (size_t i = 0; i < r->n_runs; i++) {
+        printf("%s: ", r->runs[i].name);
+        if (r->runs[i].state == HL_RR_UNAVAILABLE)
+            printf("not run: %s\n", r->runs[i].why);
+        else
+            print_argv(&r->runs[i], stdout);
+    }
+}
+
+/* The directory made and locked for this process's life; a new one gets
+ * its copy of the claims and its plan.  HL_EXIT_OK, or the exit status. */
+static int prepare_dir(hl_repro *r, const repro_opts *o)
+{
+    char err[2048];
+    if (hl_mkdir_p(r->dir, err, sizeof err) != 0)
+        return hl_cli_usage_error(CMD, "--out %s: %s", r->dir, err);
+    if (hl_dir_lock(r->dir, err, sizeof err) < 0)
+        return hl_cli_usage_error(CMD, "%s", err);
+    if (o->resume)
+        return HL_EXIT_OK;
+    char copy[4200];
+    hl_cli_bprintf(copy, sizeof copy, "%s/claims.json", r->dir);
+    if (copy_file(r->claims_path, copy, err, sizeof err) != 0 ||
+        save_plan(r, err, sizeof err) != 0) {
+        fprintf(stderr, "heaplab reproduce: %s\n", err);
+        return HL_EXIT_FAIL;
+    }
+    return HL_EXIT_OK;
+}
+
+/* Every planned run, in order, until one is interrupted. */
+static void execute_all(hl_repro *r, const repro_opts *o)
+{
+    hl_metadata_now_iso(r->started, sizeof r->started);
+    double seconds_before = o->resume ? earlier_invocations(r) : 0;
+    printf("heaplab reproduce: %zu claims, %zu runs, into %s\n", r->n_selected, r->n_runs, r->dir);
+    printf("This machine: %s, %u CPUs, load %.1f.  Scaled to it: threads = nproc = %u; %s.\n",
+           r->cpu, r->nproc, r->load1, r->nproc,
+           r->quick ? "--quick: the experiments' quick repetitions and sizes"
+                    : "each experiment's repetitions and sizes (reproduce.md lists them)");
+    fflush(stdout);
+    hl_runner_install_signal_handlers();
+    double t0 = hl_cli_now_s();
+    size_t total = 0, k = 0;
+    for (size_t i = 0; i < r->n_runs; i++)
+        total += r->runs[i].state == HL_RR_PLANNED;
+    for (size_t i = 0; i < r->n_runs && !r->interrupted; i++)
+        if (r->runs[i].state == HL_RR_PLANNED && !execute(r, &r->runs[i], ++k, total))
+            r->interrupted = true;
+    r->seconds = seconds_before + hl_cli_now_s() - t0;
+    hl_metadata_now_iso(r->finished, sizeof r->finished);
+}
+
+/* Verdicts, charts and reports of a finished reproduction: its status. */
+static int finish(hl_repro *r)
+{
+    char err[2048];
+    int status = HL_EXIT_OK;
+    judge_all(r);
+    compare_originals(r);
+    hl_repro_charts(r);
+    if (hl_repro_write(r, err, sizeof err) != 0) {
+        fprintf(stderr, "heaplab reproduce: %s\n", err);
+        status = HL_EXIT_FAIL;
+    }
+    hl_repro_print(r, stdout);
+    for (size_t i = 0; i < r->n_runs; i++)
+        if (r->runs[i].state == HL_RR_FAILED)
+            status = HL_EXIT_FAIL;
+    return status;
+}
+
 int hl_cli_reproduce(int argc, char **argv)
 {
     repro_opts o;
@@ -1017,139 +1156,29 @@ int hl_cli_reproduce(int argc, char **argv)
     static hl_repro r;
     memset(&r, 0, sizeof r);
     hl_json *plan_doc = NULL;
-    char err[2048];
-    int status = HL_EXIT_OK;
-    hl_cli_source_dir(r.src_dir, sizeof r.src_dir);
-    if (o.resume) {
-        hl_cli_bprintf(r.dir, sizeof r.dir, "%s", o.resume);
-        if (load_plan(o.resume, &o, &plan_doc, r.command, sizeof r.command, err, sizeof err) != 0) {
-            hl_json_free(plan_doc);
-            return hl_cli_usage_error(CMD, "--resume %s: %s", o.resume, err);
-        }
-        hl_cli_bprintf(r.claims_path, sizeof r.claims_path, "%s/claims.json", o.resume);
-    } else if (o.claims) {
-        hl_cli_bprintf(r.claims_path, sizeof r.claims_path, "%s", o.claims);
-    } else {
-        hl_cli_bprintf(r.claims_path, sizeof r.claims_path, "%s/results/published/claims.json",
-                 r.src_dir);
-    }
-    if (!hl_is_regular_file(r.claims_path)) {
-        hl_json_free(plan_doc);
-        return hl_cli_usage_error(CMD, "%s: no such file: give the claims file with --claims "
-                                       "FILE (docs/claims-format.md)", r.claims_path);
-    }
-    if (hl_claims_load(&r.claims, r.claims_path, err, sizeof err) != 0) {
-        hl_json_free(plan_doc);
-        return hl_cli_usage_error(CMD, "%s", err);
-    }
-    if (select_claims(&r, &o) != 0) {
-        status = HL_EXIT_USAGE;
+    int status = open_claims(&r, &o, &plan_doc);
+    if (status != HL_EXIT_OK || o.list) {
+        if (status == HL_EXIT_OK)
+            list_claims(&r);
         goto out;
     }
-    if (o.list) {
-        list_claims(&r);
+    take_settings(&r, &o);
+    if (!o.resume && (status = choose_dir(&r, &o)) != HL_EXIT_OK)
         goto out;
-    }
-    r.quick = o.quick;
-    r.bench_dir = o.bench_dir;
-    r.n_pythons = o.n_pythons;
-    memcpy(r.pythons, o.pythons, sizeof r.pythons);
-    if (o.have_seed) {
-        r.seed = o.seed;
-    } else {
-        struct timeval tv;
-        gettimeofday(&tv, NULL);
-        uint64_t s = (uint64_t)tv.tv_sec * 1000003u ^ (uint64_t)tv.tv_usec ^ (uint64_t)getpid();
-        r.seed = s % 1000000000u;
-    }
-    long np = sysconf(_SC_NPROCESSORS_ONLN);
-    r.nproc = np > 0 ? (unsigned)np : 1;
-    cpu_model(r.cpu, sizeof r.cpu);
-    r.load1 = load1();
-    if (!o.resume) {
-        make_command(&r, &o);
-        if (o.out)
-            hl_cli_bprintf(r.dir, sizeof r.dir, "%s", o.out);
-        else if (hl_cli_default_out("reproduce", r.quick, r.dir, sizeof r.dir) != 0) {
-            status = hl_cli_usage_error(CMD, "no free results/<date>-reproduce-N: give --out DIR");
-            goto out;
-        }
-        if (hl_path_exists(r.dir) && (!hl_is_dir(r.dir) || !hl_cli_dir_empty(r.dir))) {
-            status = hl_cli_usage_error(CMD, "--out %s already exists and is not empty: choose "
-                                             "another DIR, or finish it with --resume %s",
-                                        r.dir, r.dir);
-            goto out;
-        }
-    }
     plan_runs(&r);
     if (o.dry_run) {
-        printf("heaplab reproduce: %zu claims, %zu runs into %s (%s; threads = nproc = %u)\n",
-               r.n_selected, r.n_runs, r.dir, r.quick ? "quick" : "full", r.nproc);
-        for (size_t i = 0; i < r.n_runs; i++) {
-            printf("%s: ", r.runs[i].name);
-            if (r.runs[i].state == HL_RR_UNAVAILABLE)
-                printf("not run: %s\n", r.runs[i].why);
-            else
-                print_argv(&r.runs[i], stdout);
-        }
+        print_dry_run(&r);
         goto out;
     }
-    if (hl_mkdir_p(r.dir, err, sizeof err) != 0) {
-        status = hl_cli_usage_error(CMD, "--out %s: %s", r.dir, err);
+    if ((status = prepare_dir(&r, &o)) != HL_EXIT_OK)
         goto out;
-    }
-    int lock = hl_dir_lock(r.dir, err, sizeof err);
-    if (lock < 0) {
-        status = hl_cli_usage_error(CMD, "%s", err);
-        goto out;
-    }
-    if (!o.resume) {
-        char copy[4200];
-        hl_cli_bprintf(copy, sizeof copy, "%s/claims.json", r.dir);
-        if (copy_file(r.claims_path, copy, err, sizeof err) != 0 ||
-            save_plan(&r, err, sizeof err) != 0) {
-            fprintf(stderr, "heaplab reproduce: %s\n", err);
-            status = HL_EXIT_FAIL;
-            goto out;
-        }
-    }
-    hl_metadata_now_iso(r.started, sizeof r.started);
-    double seconds_before = o.resume ? earlier_invocations(&r) : 0;
-    printf("heaplab reproduce: %zu claims, %zu runs, into %s\n", r.n_selected, r.n_runs, r.dir);
-    printf("This machine: %s, %u CPUs, load %.1f.  Scaled to it: threads = nproc = %u; %s.\n",
-           r.cpu, r.nproc, r.load1, r.nproc,
-           r.quick ? "--quick: the experiments' quick repetitions and sizes"
-                   : "each experiment's repetitions and sizes (reproduce.md lists them)");
-    fflush(stdout);
-    hl_runner_install_signal_handlers();
-    double t0 = hl_cli_now_s();
-    size_t total = 0, k = 0;
-    for (size_t i = 0; i < r.n_runs; i++)
-        total += r.runs[i].state == HL_RR_PLANNED;
-    for (size_t i = 0; i < r.n_runs && !r.interrupted; i++) {
-        if (r.runs[i].state != HL_RR_PLANNED)
-            continue;
-        if (!execute(&r, &r.runs[i], ++k, total))
-            r.interrupted = true;
-    }
-    r.seconds = seconds_before + hl_cli_now_s() - t0;
-    hl_metadata_now_iso(r.finished, sizeof r.finished);
+    execute_all(&r, &o);
     if (r.interrupted) {
         printf("\ninterrupted: finish it with heaplab reproduce --resume %s\n", r.dir);
         status = HL_EXIT_INTERRUPTED;
         goto out;
     }
-    judge_all(&r);
-    compare_originals(&r);
-    hl_repro_charts(&r);
-    if (hl_repro_write(&r, err, sizeof err) != 0) {
-        fprintf(stderr, "heaplab reproduce: %s\n", err);
-        status = HL_EXIT_FAIL;
-    }
-    hl_repro_print(&r, stdout);
-    for (size_t i = 0; i < r.n_runs; i++)
-        if (r.runs[i].state == HL_RR_FAILED)
-            status = HL_EXIT_FAIL;
+    status = finish(&r);
 out:
     free_repro(&r);
     hl_json_free(plan_doc);
