@@ -1463,12 +1463,17 @@ static int validate_pool_blocks(const pool_header *pool, uint32_t cls, char *err
     return 0;
 }
 
-int hl_pool_validate(char *err, size_t errlen)
-{
-    ASSERT_GIL();
-    uint64_t partial_in_rings = 0, cached_in_rings = 0;
+/* What the validators count on one walk and check against each other. */
+typedef struct pool_tally {
+    uint64_t partial_in_rings, partial_in_arenas;
+    uint64_t live, marks_expected, want_usable, fully_free, quiet;
+} pool_tally;
 
-    /* usedpools rings. */
+/* The usedpools rings: every pool on ring c is a carved, partial (or
+ * cached) pool of class c; t gets how many there are. */
+static int validate_rings(pool_tally *t, char *err, size_t errlen)
+{
+    uint64_t cached_in_rings = 0;
     for (uint32_t c = 0; c < NB_CLASSES; c++) {
         const pool_header *head = &usedpools[c];
         uint32_t cap = CLASS_CAPACITY(c);
@@ -1501,7 +1506,7 @@ int hl_pool_validate(char *err, size_t errlen)
         }
         if (head->prevpool->nextpool != head)
             FAIL("usedpools[%u]: sentinel prev link broken", c);
-        partial_in_rings += steps;
+        t->partial_in_rings += steps;
     }
     uint32_t cached_total = 0;
     for (uint32_t c = 0; c < NB_CLASSES; c++)
@@ -1510,107 +1515,147 @@ int hl_pool_validate(char *err, size_t errlen)
         FAIL("%u cached pools but %llu of them on their usedpools rings", cached_total,
              (unsigned long long)cached_in_rings);
 
-    /* Arenas: descriptors, pools, free-pool lists. */
-    uint64_t live = 0, marks_expected = 0, partial_in_arenas = 0, want_usable = 0;
-    uint64_t fully_free = 0, quiet = 0;
-    for (uint32_t i = 0; i < maxarenas; i++) {
-        const arena_object *ao = &arenas[i];
-        if (ao->address == 0)
-            continue;
-        live++;
-        uintptr_t base = ao->address;
-        marks_expected += (base & ARENA_MASK) ? 2 : 1;
-        if ((base & (page_size() - 1)) != 0)
-            FAIL("arena %u: base %#lx not page aligned", i, (unsigned long)base);
-        uintptr_t first = (base + POOL_MASK) & ~(uintptr_t)POOL_MASK;
-        uint32_t total = (uint32_t)MAX_POOLS_IN_ARENA - (first != base);
-        if ((uintptr_t)ao->first_pool != first || ao->ntotalpools != total)
-            FAIL("arena %u: first pool %p / %u pools, expected %#lx / %u", i,
-                 (void *)ao->first_pool, ao->ntotalpools, (unsigned long)first, total);
-        size_t carved = (size_t)(ao->pool_address - ao->first_pool) / POOL_SIZE;
-        if (ao->pool_address < ao->first_pool ||
-            (size_t)(ao->pool_address - ao->first_pool) % POOL_SIZE != 0 || carved > total)
-            FAIL("arena %u: bad high-water mark %p", i, (void *)ao->pool_address);
-        uint32_t nempty = 0;
-        for (const pool_header *p = ao->freepools; p != NULL; p = p->nextpool) {
-            if ((const block *)p < ao->first_pool || (const block *)p >= ao->pool_address ||
-                ((uintptr_t)p & POOL_MASK) != 0)
-                FAIL("arena %u: free pool %p not a carved pool of the arena", i, (const void *)p);
-            if (p->count != 0 || p->cached)
-                FAIL("arena %u: free pool %p has %u blocks in use%s", i, (const void *)p, p->count,
-                     p->cached ? " and is cached" : "");
-            if (p->arenaindex != i)
-                FAIL("arena %u: free pool %p names arena %u", i, (const void *)p, p->arenaindex);
-            if (++nempty > total)
-                FAIL("arena %u: free-pool list longer than the arena (a cycle?)", i);
-        }
-        if (ao->nfreepools != nempty + (total - carved))
-            FAIL("arena %u: nfreepools %u != %u empty + %zu virgin", i, ao->nfreepools, nempty,
-                 (size_t)(total - carved));
-        uint32_t counted_empty = 0, counted_cached = 0;
-        for (const block *pb = ao->first_pool; pb < ao->pool_address; pb += POOL_SIZE) {
-            const pool_header *p = (const pool_header *)pb;
-            if (p->arenaindex != i)
-                FAIL("arena %u: pool %p names arena %u", i, (const void *)p, p->arenaindex);
-            if (p->cached) {
-                /* On its ring (checked there), empty or partial. */
-                counted_cached++;
-                partial_in_arenas++;
-                continue;
-            }
-            if (p->count == 0) {
-                counted_empty++;
-                if (p->szidx != DUMMY_CLASS) {
-                    if (p->szidx >= NB_CLASSES)
-                        FAIL("arena %u: empty pool %p has class %u", i, (const void *)p, p->szidx);
-                    if (validate_pool_blocks(p, p->szidx, err, errlen) != 0)
-                        return -1;
-                }
-                continue;
-            }
-            if (p->szidx >= NB_CLASSES)
-                FAIL("arena %u: pool %p in use has class %u", i, (const void *)p, p->szidx);
-            uint32_t cap = CLASS_CAPACITY(p->szidx);
-            if (p->count > cap)
-                FAIL("arena %u: pool %p has %u blocks in use, capacity %u", i, (const void *)p,
-                     p->count, cap);
-            if (p->count == cap) {
-                if (p->freeblock != NULL || virgin_blocks(p) != 0)
-                    FAIL("arena %u: full pool %p still has free blocks", i, (const void *)p);
-            } else {
-                partial_in_arenas++;
-            }
-        }
-        if (counted_empty != nempty)
-            FAIL("arena %u: %u empty pools but %u on its free-pool list", i, counted_empty, nempty);
-        if (counted_cached != ao->ncached)
-            FAIL("arena %u: %u cached pools, ncached says %u", i, counted_cached, ao->ncached);
-        bool want_quiet = ao->ncached > 0 && ao->nfreepools + ao->ncached == total;
-        if (ao->quiet != want_quiet)
-            FAIL("arena %u: quiet flag %d, but %u free + %u cached of %u pools", i, ao->quiet,
-                 ao->nfreepools, ao->ncached, total);
-        quiet += ao->quiet;
-        if (ao->nfreepools > 0)
-            want_usable++;
-        if (ao->nfreepools == total)
-            fully_free++;
-        const uint8_t *b = (const uint8_t *)base;
-        if (!address_in_range(b) || !address_in_range(b + ARENA_SIZE - 1))
-            FAIL("arena %u: radix tree does not cover [%p, +1 MiB)", i, (const void *)b);
-    }
-    if (partial_in_rings != partial_in_arenas)
-        FAIL("%llu partial or cached pools in the arenas but %llu on usedpools rings",
-             (unsigned long long)partial_in_arenas, (unsigned long long)partial_in_rings);
-    if (fully_free != nfully_free)
-        FAIL("%llu arenas entirely free, nfully_free says %u", (unsigned long long)fully_free,
-             nfully_free);
-    if (quiet != nquiet)
-        FAIL("%llu arenas quiet, nquiet says %u", (unsigned long long)quiet, nquiet);
-    if (fully_free + quiet > keep_free_arenas)
-        FAIL("%llu arenas entirely free + %llu quiet (at most %u are kept)",
-             (unsigned long long)fully_free, (unsigned long long)quiet, keep_free_arenas);
+    return 0;
+}
 
-    /* usable_arenas order and fingers. */
+/* Arena i (live): its descriptor, its pools, its free-pool list and its
+ * radix-tree coverage; t gets its share of the totals. */
+/* Arena i's free-pool list: carved, empty, its own; *nempty its length. */
+static int validate_arena_free_pools(uint32_t i, uint32_t total, uint32_t *nempty, char *err,
+                                     size_t errlen)
+{
+    const arena_object *ao = &arenas[i];
+    *nempty = 0;
+    for (const pool_header *p = ao->freepools; p != NULL; p = p->nextpool) {
+        if ((const block *)p < ao->first_pool || (const block *)p >= ao->pool_address ||
+            ((uintptr_t)p & POOL_MASK) != 0)
+            FAIL("arena %u: free pool %p not a carved pool of the arena", i, (const void *)p);
+        if (p->count != 0 || p->cached)
+            FAIL("arena %u: free pool %p has %u blocks in use%s", i, (const void *)p, p->count,
+                 p->cached ? " and is cached" : "");
+        if (p->arenaindex != i)
+            FAIL("arena %u: free pool %p names arena %u", i, (const void *)p, p->arenaindex);
+        if (++*nempty > total)
+            FAIL("arena %u: free-pool list longer than the arena (a cycle?)", i);
+    }
+    return 0;
+}
+
+/* Arena i's carved pools, one by one: *empty and *cached count them, t the
+ * partial ones. */
+static int validate_arena_pools(uint32_t i, pool_tally *t, uint32_t *empty, uint32_t *cached,
+                                char *err, size_t errlen)
+{
+    const arena_object *ao = &arenas[i];
+    *empty = *cached = 0;
+    for (const block *pb = ao->first_pool; pb < ao->pool_address; pb += POOL_SIZE) {
+        const pool_header *p = (const pool_header *)pb;
+        if (p->arenaindex != i)
+            FAIL("arena %u: pool %p names arena %u", i, (const void *)p, p->arenaindex);
+        if (p->cached) {
+            /* On its ring (checked there), empty or partial. */
+            (*cached)++;
+            t->partial_in_arenas++;
+            continue;
+        }
+        if (p->count == 0) {
+            (*empty)++;
+            if (p->szidx != DUMMY_CLASS) {
+                if (p->szidx >= NB_CLASSES)
+                    FAIL("arena %u: empty pool %p has class %u", i, (const void *)p, p->szidx);
+                if (validate_pool_blocks(p, p->szidx, err, errlen) != 0)
+                    return -1;
+            }
+            continue;
+        }
+        if (p->szidx >= NB_CLASSES)
+            FAIL("arena %u: pool %p in use has class %u", i, (const void *)p, p->szidx);
+        uint32_t cap = CLASS_CAPACITY(p->szidx);
+        if (p->count > cap)
+            FAIL("arena %u: pool %p has %u blocks in use, capacity %u", i, (const void *)p,
+                 p->count, cap);
+        if (p->count == cap) {
+            if (p->freeblock != NULL || virgin_blocks(p) != 0)
+                FAIL("arena %u: full pool %p still has free blocks", i, (const void *)p);
+        } else {
+            t->partial_in_arenas++;
+        }
+    }
+    return 0;
+}
+
+static int validate_arena(uint32_t i, pool_tally *t, char *err, size_t errlen)
+{
+    const arena_object *ao = &arenas[i];
+    uintptr_t base = ao->address;
+    t->marks_expected += (base & ARENA_MASK) ? 2 : 1;
+    if ((base & (page_size() - 1)) != 0)
+        FAIL("arena %u: base %#lx not page aligned", i, (unsigned long)base);
+    uintptr_t first = (base + POOL_MASK) & ~(uintptr_t)POOL_MASK;
+    uint32_t total = (uint32_t)MAX_POOLS_IN_ARENA - (first != base);
+    if ((uintptr_t)ao->first_pool != first || ao->ntotalpools != total)
+        FAIL("arena %u: first pool %p / %u pools, expected %#lx / %u", i,
+             (void *)ao->first_pool, ao->ntotalpools, (unsigned long)first, total);
+    size_t carved = (size_t)(ao->pool_address - ao->first_pool) / POOL_SIZE;
+    if (ao->pool_address < ao->first_pool ||
+        (size_t)(ao->pool_address - ao->first_pool) % POOL_SIZE != 0 || carved > total)
+        FAIL("arena %u: bad high-water mark %p", i, (void *)ao->pool_address);
+    uint32_t nempty, counted_empty, counted_cached;
+    if (validate_arena_free_pools(i, total, &nempty, err, errlen) != 0)
+        return -1;
+    if (ao->nfreepools != nempty + (total - carved))
+        FAIL("arena %u: nfreepools %u != %u empty + %zu virgin", i, ao->nfreepools, nempty,
+             (size_t)(total - carved));
+    if (validate_arena_pools(i, t, &counted_empty, &counted_cached, err, errlen) != 0)
+        return -1;
+    if (counted_empty != nempty)
+        FAIL("arena %u: %u empty pools but %u on its free-pool list", i, counted_empty, nempty);
+    if (counted_cached != ao->ncached)
+        FAIL("arena %u: %u cached pools, ncached says %u", i, counted_cached, ao->ncached);
+    bool want_quiet = ao->ncached > 0 && ao->nfreepools + ao->ncached == total;
+    if (ao->quiet != want_quiet)
+        FAIL("arena %u: quiet flag %d, but %u free + %u cached of %u pools", i, ao->quiet,
+             ao->nfreepools, ao->ncached, total);
+    t->quiet += ao->quiet;
+    if (ao->nfreepools > 0)
+        t->want_usable++;
+    if (ao->nfreepools == total)
+        t->fully_free++;
+    const uint8_t *b = (const uint8_t *)base;
+    if (!address_in_range(b) || !address_in_range(b + ARENA_SIZE - 1))
+        FAIL("arena %u: radix tree does not cover [%p, +1 MiB)", i, (const void *)b);
+    return 0;
+}
+
+/* Every arena descriptor, and the totals they must agree with. */
+static int validate_arenas(pool_tally *t, char *err, size_t errlen)
+{
+    for (uint32_t i = 0; i < maxarenas; i++) {
+        if (arenas[i].address == 0)
+            continue;
+        t->live++;
+        if (validate_arena(i, t, err, errlen) != 0)
+            return -1;
+    }
+    if (t->partial_in_rings != t->partial_in_arenas)
+        FAIL("%llu partial or cached pools in the arenas but %llu on usedpools rings",
+             (unsigned long long)t->partial_in_arenas, (unsigned long long)t->partial_in_rings);
+    if (t->fully_free != nfully_free)
+        FAIL("%llu arenas entirely free, nfully_free says %u", (unsigned long long)t->fully_free,
+             nfully_free);
+    if (t->quiet != nquiet)
+        FAIL("%llu arenas quiet, nquiet says %u", (unsigned long long)t->quiet, nquiet);
+    if (t->fully_free + t->quiet > keep_free_arenas)
+        FAIL("%llu arenas entirely free + %llu quiet (at most %u are kept)",
+             (unsigned long long)t->fully_free, (unsigned long long)t->quiet, keep_free_arenas);
+
+    return 0;
+}
+
+/* usable_arenas: live arenas with free pools, ascending by free pools, and
+ * the nfp2lasta fingers into it. */
+static int validate_usable(const pool_tally *t, char *err, size_t errlen)
+{
     uint64_t usable = 0;
     const arena_object *prev = NULL;
     const arena_object *last_with[MAX_POOLS_IN_ARENA + 1] = {0};
@@ -1626,18 +1671,23 @@ int hl_pool_validate(char *err, size_t errlen)
                  ao->nfreepools);
         last_with[ao->nfreepools] = ao;
         prev = ao;
-        if (++usable > live)
+        if (++usable > t->live)
             FAIL("usable_arenas: list does not end");
     }
-    if (usable != want_usable)
+    if (usable != t->want_usable)
         FAIL("usable_arenas holds %llu arenas, %llu have free pools", (unsigned long long)usable,
-             (unsigned long long)want_usable);
+             (unsigned long long)t->want_usable);
     for (uint32_t k = 0; k <= MAX_POOLS_IN_ARENA; k++)
         if (nfp2lasta[k] != last_with[k])
             FAIL("nfp2lasta[%u] is %p, the last arena with %u free pools is %p", k,
                  (const void *)nfp2lasta[k], k, (const void *)last_with[k]);
 
-    /* Unused descriptors. */
+    return 0;
+}
+
+/* The unused descriptors, which with the live ones make up the table. */
+static int validate_unused(const pool_tally *t, char *err, size_t errlen)
+{
     uint64_t unused = 0;
     for (const arena_object *ao = unused_arena_objects; ao != NULL; ao = ao->nextarena) {
         if (ao < arenas || ao >= arenas + maxarenas || ao->address != 0)
@@ -1645,11 +1695,17 @@ int hl_pool_validate(char *err, size_t errlen)
         if (++unused > maxarenas)
             FAIL("unused_arena_objects does not end");
     }
-    if (unused + live != maxarenas)
+    if (unused + t->live != maxarenas)
         FAIL("%llu unused + %llu live descriptors != %u", (unsigned long long)unused,
-             (unsigned long long)live, maxarenas);
+             (unsigned long long)t->live, maxarenas);
 
-    /* Radix tree: every mark belongs to a live arena, every arena is marked. */
+    return 0;
+}
+
+/* The radix tree: every mark belongs to a live arena, every arena is
+ * marked. */
+static int validate_radix(const pool_tally *t, char *err, size_t errlen)
+{
     uint64_t marks = 0;
     for (uint32_t k = 0; k <= RADIX_BOT_MASK; k++)
         if (radix.empty_bot.slot[k].start != 0 || radix.empty_bot.slot[k].len != 0)
@@ -1704,13 +1760,17 @@ int hl_pool_validate(char *err, size_t errlen)
             }
         }
     }
-    if (marks != marks_expected)
+    if (marks != t->marks_expected)
         FAIL("radix tree has %llu arena marks, the live arenas need %llu",
-             (unsigned long long)marks, (unsigned long long)marks_expected);
+             (unsigned long long)marks, (unsigned long long)t->marks_expected);
 
-    /* Counters. */
-    if (live != counters.arenas_current)
-        FAIL("%llu live arenas but arenas_current = %llu", (unsigned long long)live,
+    return 0;
+}
+
+static int validate_counters(const pool_tally *t, char *err, size_t errlen)
+{
+    if (t->live != counters.arenas_current)
+        FAIL("%llu live arenas but arenas_current = %llu", (unsigned long long)t->live,
              (unsigned long long)counters.arenas_current);
     if (counters.arenas_total - counters.arenas_freed != counters.arenas_current)
         FAIL("arenas_total %llu - arenas_freed %llu != arenas_current %llu",
@@ -1718,6 +1778,17 @@ int hl_pool_validate(char *err, size_t errlen)
              (unsigned long long)counters.arenas_current);
     if (counters.arenas_highwater < counters.arenas_current)
         FAIL("arenas_highwater below arenas_current");
+    return 0;
+}
+
+int hl_pool_validate(char *err, size_t errlen)
+{
+    ASSERT_GIL();
+    pool_tally t = {0};
+    if (validate_rings(&t, err, errlen) != 0 || validate_arenas(&t, err, errlen) != 0 ||
+        validate_usable(&t, err, errlen) != 0 || validate_unused(&t, err, errlen) != 0 ||
+        validate_radix(&t, err, errlen) != 0 || validate_counters(&t, err, errlen) != 0)
+        return -1;
     return 0;
 }
 
