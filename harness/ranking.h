@@ -37,9 +37,11 @@ typedef struct hl_rank_row {
     bool debug;             /* a debug or fault-injection backend */
 } hl_rank_row;
 
-/* Invariants: rows are sorted by median (fastest first); ref indexes the
- * reference row or is -1 (no usable reference in this group); rows of
- * failed cells are not in rows (n_failed counts them). */
+/* Invariants: rows are sorted by their ratio to the reference (the paired
+ * estimate; fastest first, ties and rows without pairs by median), or by
+ * median when the group has no reference; ref indexes the reference row or
+ * is -1 (no usable reference in this group); rows of failed cells are not
+ * in rows (n_failed counts them). */
 typedef struct hl_group {
     char key[600];          /* hl_results_group_key of its cells */
     size_t n_rows;
@@ -57,5 +59,10 @@ void hl_rank_free(hl_group *groups, size_t n);
 /* Is the backend named by spec a debug or fault-injection one?  From the
  * backend kinds the run recorded (metadata.backends.NAME.kind). */
 bool hl_results_backend_is_debug(const hl_resultset *rs, const char *spec);
+
+/* Cell b's values over cell a's, round by round: the median ratio and its
+ * interval (NAN without a round where both were ok). */
+void hl_rank_paired_ratio(const hl_resultset *rs, size_t a, size_t b, double *ratio,
+                          hl_interval *iv);
 
 #endif

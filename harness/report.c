@@ -415,6 +415,12 @@ static void print_group(const hl_resultset *rs, const hl_group *g, FILE *out, bo
     char ratio[96];
     if (g->ref == fast) {
         fmt_ratio(sl->ratio, &sl->ratio_iv, ratio, sizeof ratio);
+    } else if (g->ref >= 0) {
+        /* the two paired directly, round by round, as the reference is */
+        double r;
+        hl_interval iv = {NAN, NAN, NAN, true, 0};
+        hl_rank_paired_ratio(rs, f->cell, sl->cell, &r, &iv);
+        fmt_ratio(r, &iv, ratio, sizeof ratio);
     } else {
         hl_interval none = {NAN, NAN, NAN, true, 0};
         fmt_ratio(sl->median / f->median, &none, ratio, sizeof ratio);

@@ -967,6 +967,22 @@ TEST(compare_instruction_ratios_are_exact)
     free(o);
 }
 
+/* The ranking follows the paired per-round ratios, not the medians, when
+ * the two disagree (tests/data/rank_rounds/FIXTURE.md). */
+TEST(ranking_follows_the_rounds)
+{
+    int rc = heaplab("show", DATA_DIR "/rank_rounds", NULL);
+    char *o = hl_proc_slurp(out_path);
+    CHECK(rc == 0);
+    const char *rank = strstr(o, "x ref (system)");
+    REQUIRE(rank != NULL);
+    const char *pool = strstr(rank, "pool "), *je = strstr(rank, "jemalloc ");
+    CHECK_MSG(pool && je && pool < je, "%s", rank);
+    CHECK_MSG(strstr(o, "'system' ran 3.33 [1.17, 3.50]x faster than 'jemalloc' (the slowest)"),
+              "%s", o);
+    free(o);
+}
+
 TEST(show_fixture_reports_failures)
 {
     int rc = heaplab("show", DATA_DIR "/compare_a", NULL);
@@ -1608,6 +1624,7 @@ int main(int argc, char **argv)
     RUN(samples_are_planned_and_compared);
     RUN(compare_fixture_exact_values);
     RUN(compare_instruction_ratios_are_exact);
+    RUN(ranking_follows_the_rounds);
     RUN(compare_fixture_significant);
     RUN(show_fixture_reports_failures);
     RUN(damaged_results_are_refused_and_kept);
