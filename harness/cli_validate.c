@@ -648,6 +648,130 @@ static void make_command(hl_validate *vr, int argc, char **argv)
     }
 }
 
+/* Where this validation writes: the resumed directory (its plan read into
+ * *o and *plan_doc), --out (new or empty), or the next free default.
+ * HL_EXIT_OK, or the exit status after one line. */
+static int choose_dir(hl_validate *vr, val_opts *o, hl_json **plan_doc)
+{
+    char err[2048];
+    if (o->resume) {
+        if (load_plan(o->resume, o, plan_doc, vr->command, sizeof vr->command, err,
+                      sizeof err) != 0)
+            return hl_cli_usage_error(CMD, "--resume %s: %s", o->resume, err);
+        hl_cli_bprintf(vr->dir, sizeof vr->dir, "%s", o->resume);
+    } else if (o->out) {
+        if (hl_path_exists(o->out) && !(hl_is_dir(o->out) && hl_cli_dir_empty(o->out)))
+            return hl_cli_usage_error(CMD, "--out %s exists and is not empty: give a new "
+                                           "directory, or --resume %s", o->out, o->out);
+        hl_cli_bprintf(vr->dir, sizeof vr->dir, "%s", o->out);
+    } else if (hl_cli_default_out("validate", o->quick, vr->dir, sizeof vr->dir) != 0) {
+        return hl_cli_usage_error(CMD, "no free results/<date>-validate directory: give --out");
+    }
+    return HL_EXIT_OK;
+}
+
+/* The options, the seed, and the twins selected (each must be in the
+ * source tree).  HL_EXIT_OK, or the exit status after one line. */
+static int take_settings(hl_validate *vr, const val_opts *o)
+{
+    hl_cli_source_dir(vr->src_dir, sizeof vr->src_dir);
+    vr->quick = o->quick;
+    vr->no_calls = o->no_calls;
+    vr->repetitions = o->have_reps ? o->repetitions : o->quick ? 3 : 7;
+    if (o->have_seed) {
+        vr->seed = o->seed;
+    } else {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        vr->seed = ((uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec ^
+                    ((uint64_t)getpid() << 20)) % 1000000000u;
+    }
+    for (size_t t = 0; t < N_TWINS; t++) {
+        bool sel = o->n_workloads == 0;
+        for (size_t k = 0; k < o->n_workloads; k++)
+            sel |= strcmp(o->workloads[k], twins[t].name) == 0;
+        if (sel)
+            vr->workloads[vr->n_workloads++] = twins[t].name;
+    }
+    for (size_t t = 0; t < vr->n_workloads; t++) {
+        char prog[4200];
+        hl_cli_bprintf(prog, sizeof prog, "%s/workloads/python/%s.py", vr->src_dir,
+                       vr->workloads[t]);
+        if (!hl_is_regular_file(prog))
+            return hl_cli_usage_error(CMD, "the twin %s is not there: validate runs from the "
+                                           "build of a source tree", prog);
+    }
+    return HL_EXIT_OK;
+}
+
+/* One heaplab run per interpreter (python3 on PATH when none was given),
+ * each with its command line.  HL_EXIT_OK, or the exit status. */
+static int plan_interps(hl_validate *vr, val_opts *o, const hl_catalog *cat)
+{
+    static char py3[PATH_MAX];
+    if (o->n_pythons == 0) {
+        if (hl_plot_find_program("python3", py3, sizeof py3) != 0)
+            return hl_cli_usage_error(CMD, "no python3 on PATH: give --python PATH");
+        o->pythons[o->n_pythons++] = py3;
+    }
+    for (size_t i = 0; i < o->n_pythons; i++) {
+        int rc = plan_interp(vr, cat, o->pythons[i]);
+        if (rc != HL_EXIT_OK)
+            return rc;
+    }
+    for (size_t t = 0; t < vr->n_workloads; t++)
+        if (!hl_catalog_workload(cat, vr->workloads[t]))
+            return hl_cli_usage_error(CMD, "this build's cells have no workload %s",
+                                      vr->workloads[t]);
+    for (size_t r = 0; r < vr->n_runs; r++)
+        plan_run_argv(vr, &vr->runs[r]);
+    return HL_EXIT_OK;
+}
+
+/* The logs directory, and a new validation's plan. */
+static int prepare_dir(const hl_validate *vr, const val_opts *o, int argc, char **argv)
+{
+    char err[2048], logs[4200];
+    hl_cli_bprintf(logs, sizeof logs, "%s/logs", vr->dir);
+    if (hl_mkdir_p(logs, err, sizeof err) != 0 ||
+        (!o->resume && save_plan(vr, argc, argv, err, sizeof err) != 0))
+        return hl_cli_usage_error(CMD, "%s", err);
+    return HL_EXIT_OK;
+}
+
+/* Every interpreter's run and calls table, in order, then the report.  Its
+ * exit status. */
+static int run_and_report(hl_validate *vr)
+{
+    char err[2048];
+    hl_runner_install_signal_handlers();
+    double t0 = hl_cli_now_s();
+    printf("heaplab validate: %s (seed %" PRIu64 ")\n", vr->dir, vr->seed);
+    bool go = true;
+    for (size_t r = 0; r < vr->n_runs && go; r++) {
+        go = execute(vr, &vr->runs[r]);
+        if (go && !vr->no_calls)
+            go = calls_table(vr, &vr->runs[r]);
+    }
+    if (!go || hl_runner_interrupted()) {
+        fprintf(stderr, "heaplab validate: interrupted: finish with heaplab validate --resume "
+                        "%s\n", vr->dir);
+        return HL_EXIT_INTERRUPTED;
+    }
+    vr->seconds = hl_cli_now_s() - t0;
+    collect(vr);
+    int status = HL_EXIT_OK;
+    if (hl_validate_write(vr, err, sizeof err) != 0) {
+        fprintf(stderr, "heaplab validate: %s\n", err);
+        status = HL_EXIT_FAIL;
+    }
+    for (size_t r = 0; r < vr->n_runs; r++)
+        if (vr->runs[r].why[0] || (!vr->no_calls && !vr->runs[r].have_calls))
+            status = HL_EXIT_FAIL;
+    hl_validate_print(vr, stdout);
+    return status;
+}
+
 int hl_cli_validate(int argc, char **argv)
 {
     static val_opts o;
@@ -657,117 +781,23 @@ int hl_cli_validate(int argc, char **argv)
         return pr > 0 ? HL_EXIT_OK : HL_EXIT_USAGE;
     static hl_validate vr;
     memset(&vr, 0, sizeof vr);
+    static hl_catalog cat;
     hl_json *plan_doc = NULL;
     char err[2048];
-    int status = HL_EXIT_OK;
-    if (o.resume) {
-        if (load_plan(o.resume, &o, &plan_doc, vr.command, sizeof vr.command, err,
-                      sizeof err) != 0) {
-            hl_json_free(plan_doc);
-            return hl_cli_usage_error(CMD, "--resume %s: %s", o.resume, err);
-        }
-        hl_cli_bprintf(vr.dir, sizeof vr.dir, "%s", o.resume);
-    } else if (o.out) {
-        if (hl_path_exists(o.out) && !(hl_is_dir(o.out) && hl_cli_dir_empty(o.out)))
-            return hl_cli_usage_error(CMD, "--out %s exists and is not empty: give a new "
-                                           "directory, or --resume %s", o.out, o.out);
-        hl_cli_bprintf(vr.dir, sizeof vr.dir, "%s", o.out);
-    } else if (hl_cli_default_out("validate", o.quick, vr.dir, sizeof vr.dir) != 0) {
-        return hl_cli_usage_error(CMD, "no free results/<date>-validate directory: give --out");
-    }
-    hl_cli_source_dir(vr.src_dir, sizeof vr.src_dir);
-    vr.quick = o.quick;
-    vr.no_calls = o.no_calls;
-    vr.repetitions = o.have_reps ? o.repetitions : o.quick ? 3 : 7;
-    if (o.have_seed) {
-        vr.seed = o.seed;
-    } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        vr.seed = ((uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec ^
-                   ((uint64_t)getpid() << 20)) % 1000000000u;
-    }
-    for (size_t t = 0; t < N_TWINS; t++) {
-        bool sel = o.n_workloads == 0;
-        for (size_t k = 0; k < o.n_workloads; k++)
-            sel |= strcmp(o.workloads[k], twins[t].name) == 0;
-        if (sel)
-            vr.workloads[vr.n_workloads++] = twins[t].name;
-    }
-    for (size_t t = 0; t < vr.n_workloads; t++) {
-        char prog[4200];
-        hl_cli_bprintf(prog, sizeof prog, "%s/workloads/python/%s.py", vr.src_dir, vr.workloads[t]);
-        if (!hl_is_regular_file(prog)) {
-            hl_json_free(plan_doc);
-            return hl_cli_usage_error(CMD, "the twin %s is not there: validate runs from the "
-                                           "build of a source tree", prog);
-        }
-    }
-    static hl_catalog cat;
-    if (hl_catalog_load(&cat, err, sizeof err) != 0) {
-        hl_json_free(plan_doc);
-        return hl_cli_usage_error(CMD, "%s", err);
-    }
-    char py3[PATH_MAX];
-    if (o.n_pythons == 0) {
-        if (hl_plot_find_program("python3", py3, sizeof py3) != 0) {
-            hl_json_free(plan_doc);
-            return hl_cli_usage_error(CMD, "no python3 on PATH: give --python PATH");
-        }
-        o.pythons[o.n_pythons++] = py3;
-    }
-    for (size_t i = 0; i < o.n_pythons; i++) {
-        int rc = plan_interp(&vr, &cat, o.pythons[i]);
-        if (rc != HL_EXIT_OK) {
-            hl_json_free(plan_doc);
-            free_validate(&vr);
-            return rc;
-        }
-    }
-    for (size_t t = 0; t < vr.n_workloads; t++)
-        if (!hl_catalog_workload(&cat, vr.workloads[t])) {
-            hl_json_free(plan_doc);
-            free_validate(&vr);
-            return hl_cli_usage_error(CMD, "this build's cells have no workload %s",
-                                      vr.workloads[t]);
-        }
-    for (size_t r = 0; r < vr.n_runs; r++)
-        plan_run_argv(&vr, &vr.runs[r]);
-    if (!o.resume)
+    int status = choose_dir(&vr, &o, &plan_doc);
+    if (status == HL_EXIT_OK)
+        status = take_settings(&vr, &o);
+    if (status == HL_EXIT_OK && hl_catalog_load(&cat, err, sizeof err) != 0)
+        status = hl_cli_usage_error(CMD, "%s", err);
+    if (status == HL_EXIT_OK)
+        status = plan_interps(&vr, &o, &cat);
+    if (status == HL_EXIT_OK && !o.resume)
         make_command(&vr, argc, argv);
-    hl_json_free(plan_doc);
-    char logs[4200];
-    hl_cli_bprintf(logs, sizeof logs, "%s/logs", vr.dir);
-    if (hl_mkdir_p(logs, err, sizeof err) != 0 ||
-        (!o.resume && save_plan(&vr, argc, argv, err, sizeof err) != 0)) {
-        free_validate(&vr);
-        return hl_cli_usage_error(CMD, "%s", err);
-    }
-    hl_runner_install_signal_handlers();
-    double t0 = hl_cli_now_s();
-    printf("heaplab validate: %s (seed %" PRIu64 ")\n", vr.dir, vr.seed);
-    bool go = true;
-    for (size_t r = 0; r < vr.n_runs && go; r++) {
-        go = execute(&vr, &vr.runs[r]);
-        if (go && !vr.no_calls)
-            go = calls_table(&vr, &vr.runs[r]);
-    }
-    if (!go || hl_runner_interrupted()) {
-        fprintf(stderr, "heaplab validate: interrupted: finish with heaplab validate --resume "
-                        "%s\n", vr.dir);
-        free_validate(&vr);
-        return HL_EXIT_INTERRUPTED;
-    }
-    vr.seconds = hl_cli_now_s() - t0;
-    collect(&vr);
-    if (hl_validate_write(&vr, err, sizeof err) != 0) {
-        fprintf(stderr, "heaplab validate: %s\n", err);
-        status = HL_EXIT_FAIL;
-    }
-    for (size_t r = 0; r < vr.n_runs; r++)
-        if (vr.runs[r].why[0] || (!vr.no_calls && !vr.runs[r].have_calls))
-            status = HL_EXIT_FAIL;
-    hl_validate_print(&vr, stdout);
+    hl_json_free(plan_doc); /* o's strings point into it; the runs hold copies */
+    if (status == HL_EXIT_OK)
+        status = prepare_dir(&vr, &o, argc, argv);
+    if (status == HL_EXIT_OK)
+        status = run_and_report(&vr);
     free_validate(&vr);
     return status;
 }
