@@ -234,6 +234,38 @@ static bool same_setting(double x, double y)
     return x == y || (isnan(x) && isnan(y));
 }
 
+/* The run's record of heaplab check's timing_steadiness, or NULL. */
+static const hl_json *steadiness(const hl_resultset *rs, bool *warn)
+{
+    const hl_json *noise = hl_json_get(rs->metadata, "noise");
+    for (size_t i = 0; i < hl_json_len(noise); i++) {
+        const hl_json *n = hl_json_at(noise, i);
+        if (strcmp(hl_json_get_str(n, "key", ""), "timing_steadiness") == 0) {
+            *warn = hl_json_bool(hl_json_get(n, "warn"), false);
+            return n;
+        }
+    }
+    return NULL;
+}
+
+/* Timings of two runs cannot agree more closely than their hosts held
+ * still: when either run's check found the host unsteady, say so before
+ * any number (instruction counts do not care). */
+static void print_host_noise(const hl_resultset *a, const hl_resultset *b, const char *name_b,
+                             FILE *out, bool md)
+{
+    if (hl_results_primary_metric(a) == HL_M_INSTR_PER_OP)
+        return;
+    bool wa = false, wb = false;
+    const hl_json *na = steadiness(a, &wa), *nb = steadiness(b, &wb);
+    if (!wa && !wb)
+        return;
+    fprintf(out, "%sunsteady host: A %s; %s %s (heaplab check's timing_steadiness): changes "
+                 "of that order between the sets are the hosts', not the backends'\n",
+            md ? "- " : "  ", na ? hl_json_get_str(na, "value", "?") : "(not recorded)", name_b,
+            nb ? hl_json_get_str(nb, "value", "?") : "(not recorded)");
+}
+
 /* Prints what differs between A and B; returns whether the machines do. */
 static bool print_differences(const hl_resultset *a, const hl_resultset *b, const char *name_b,
                               FILE *out, bool md)
@@ -276,6 +308,7 @@ static bool print_differences(const hl_resultset *a, const hl_resultset *b, cons
     }
     if (!any)
         fprintf(out, "%s and A: same machine, build and inputs\n", name_b);
+    print_host_noise(a, b, name_b, out, md);
     if (machines)
         fprintf(out, "%sWARNING: A and %s come from different machines: absolute figures do "
                      "not compare; compare ratios between backends with --normalize BACKEND\n",

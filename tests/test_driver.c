@@ -923,6 +923,9 @@ TEST(compare_fixture_exact_values)
     CHECK(strstr(o, "only in B: list--system--t1") != NULL);
     CHECK(strstr(o, "inconclusive: too few repetitions") != NULL);
     CHECK(strstr(o, "same machine, build and inputs") != NULL);
+    /* B's check found the host unsteady: said before any number */
+    CHECK_MSG(strstr(o, "unsteady host: A (not recorded); B back-to-back 10 ms samples differ "
+                        "by: compute 0.6% (p90 2.1%), memory 29.7%") != NULL, "%s", o);
     CHECK(strstr(o, "0.900") != NULL && strstr(o, "+20.0%") != NULL);
     free(o);
     /* no common cell */
