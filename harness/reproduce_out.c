@@ -357,14 +357,9 @@ static void md_items(FILE *f, const hl_judgement *j)
     }
 }
 
-static int write_md(const hl_repro *r, char *err, size_t errlen)
+/* reproduce.md's head: the command, the machine, and a row per claim. */
+static void md_summary(FILE *f, const hl_repro *r)
 {
-    char path[4200];
-    hl_cli_bprintf(path, sizeof path, "%s/reproduce.md", r->dir);
-    hl_atomic_file af;
-    if (hl_atomic_begin(&af, path, err, errlen) != 0)
-        return -1;
-    FILE *f = af.f;
     size_t h, d, n;
     counts(r, &h, &d, &n);
     fprintf(f, "# Published claims on this machine\n\n");
@@ -398,38 +393,47 @@ static int write_md(const hl_repro *r, char *err, size_t errlen)
     }
     fprintf(f, "\nEach row is reproduced by `heaplab reproduce ID`; published and measured are "
                "the deciding part's (the first part with the claim's verdict).\n");
-    if (r->n_agree) {
-        fprintf(f, "\n## heaplab's versions against the original programs\n\n"
-                   "For every pair of allocators the original orders beyond its noise (its "
-                   "interval of round-by-round ratios excludes 1): does heaplab's version order "
-                   "them the same way?\n\n"
-                   "| heaplab | original | ordered pairs | agree | within the original's noise "
-                   "| ranking |\n|---|---|---|---|---|---|\n");
-        for (size_t i = 0; i < r->n_agree; i++) {
-            const hl_repro_agree *a = &r->agree[i];
-            size_t ok = 0;
-            for (size_t k = 0; k < a->n_pairs; k++)
-                ok += a->pairs[k].agrees;
-            fprintf(f, "| %s | %s | %zu | %zu | %zu | %s |\n", a->workload, a->original,
-                    a->n_pairs, ok, a->n_noise,
-                    !a->measured ? "not measured" : a->n_pairs == 0 ? "nothing to compare"
-                    : a->agrees ? "same" : "different");
-        }
-        for (size_t i = 0; i < r->n_agree; i++) {
-            const hl_repro_agree *a = &r->agree[i];
-            if (!a->n_pairs)
-                continue;
-            fprintf(f, "\n%s vs %s:\n\n| slower / faster | original | heaplab | agrees |\n"
-                       "|---|---|---|---|\n", a->workload, a->original);
-            for (size_t k = 0; k < a->n_pairs; k++) {
-                const hl_repro_pair *p = &a->pairs[k];
-                fprintf(f, "| %s / %s | %.3g [%.3g, %.3g] | %.3g [%.3g, %.3g] | %s |\n", p->slow,
-                        p->fast, p->o, p->o_lo, p->o_hi, p->h, p->h_lo, p->h_hi,
-                        p->agrees ? (p->significant ? "yes" : "yes (within heaplab's noise)")
-                                  : (p->significant ? "**no**" : "no (within heaplab's noise)"));
-            }
+}
+
+/* heaplab's versions of the classic benchmarks against the originals. */
+static void md_agreement(FILE *f, const hl_repro *r)
+{
+    if (!r->n_agree)
+        return;
+    fprintf(f, "\n## heaplab's versions against the original programs\n\n"
+               "For every pair of allocators the original orders beyond its noise (its "
+               "interval of round-by-round ratios excludes 1): does heaplab's version order "
+               "them the same way?\n\n"
+               "| heaplab | original | ordered pairs | agree | within the original's noise "
+               "| ranking |\n|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < r->n_agree; i++) {
+        const hl_repro_agree *a = &r->agree[i];
+        size_t ok = 0;
+        for (size_t k = 0; k < a->n_pairs; k++)
+            ok += a->pairs[k].agrees;
+        fprintf(f, "| %s | %s | %zu | %zu | %zu | %s |\n", a->workload, a->original,
+                a->n_pairs, ok, a->n_noise,
+                !a->measured ? "not measured" : a->n_pairs == 0 ? "nothing to compare"
+                : a->agrees ? "same" : "different");
+    }
+    for (size_t i = 0; i < r->n_agree; i++) {
+        const hl_repro_agree *a = &r->agree[i];
+        if (!a->n_pairs)
+            continue;
+        fprintf(f, "\n%s vs %s:\n\n| slower / faster | original | heaplab | agrees |\n"
+                   "|---|---|---|---|\n", a->workload, a->original);
+        for (size_t k = 0; k < a->n_pairs; k++) {
+            const hl_repro_pair *p = &a->pairs[k];
+            fprintf(f, "| %s / %s | %.3g [%.3g, %.3g] | %.3g [%.3g, %.3g] | %s |\n", p->slow,
+                    p->fast, p->o, p->o_lo, p->o_hi, p->h, p->h_lo, p->h_hi,
+                    p->agrees ? (p->significant ? "yes" : "yes (within heaplab's noise)")
+                              : (p->significant ? "**no**" : "no (within heaplab's noise)"));
         }
     }
+}
+
+static void md_scaling(FILE *f, const hl_repro *r)
+{
     fprintf(f, "\n## How the experiments were scaled to this machine\n\n");
     for (size_t i = 0; i < r->n_runs; i++) {
         const hl_repro_run *run = &r->runs[i];
@@ -438,51 +442,68 @@ static int write_md(const hl_repro *r, char *err, size_t errlen)
         md(f, run->exp->scaling);
         fputs("\n", f);
     }
-    fprintf(f, "\n## The claims\n");
-    for (size_t i = 0; i < r->n_selected; i++) {
-        const hl_repro_claim *rc = &r->selected[i];
-        const hl_claim *c = rc->c;
-        fprintf(f, "\n### %s\n\n", c->id);
-        md(f, c->claim);
-        fprintf(f, "\n\n- **Verdict: %s.** ", hl_cverdict_name(rc->j.v));
-        md(f, rc->j.summary);
-        fprintf(f, "\n- Source: ");
-        md_source(f, c);
-        fprintf(f, ", ");
-        md(f, hl_json_get_str(c->source, "authors", ""));
-        fprintf(f, "; ");
-        md(f, hl_json_get_str(c->source, "where", ""));
-        fprintf(f, "; %s; <%s>", hl_json_get_str(c->source, "ref", ""),
-                hl_json_get_str(c->source, "url", ""));
-        fprintf(f, "\n- Measured on: ");
-        md(f, hl_json_get_str(c->measured_on, "hardware", ""));
-        fprintf(f, "; ");
-        md(f, hl_json_get_str(c->measured_on, "software", ""));
-        fprintf(f, "\n- Metric: ");
-        md(f, c->metric);
-        fprintf(f, "; normalisation: ");
-        md(f, c->normalisation);
-        fprintf(f, "\n- Rule: ");
-        md(f, c->rule_text);
-        for (size_t k = 0; k < c->n_caveats; k++) {
-            fprintf(f, "\n- Caveat: ");
-            md(f, c->caveats[k]);
-        }
-        if (rc->j.v == HL_CV_DIFFERS && c->differs_because[0]) {
-            fprintf(f, "\n- Likely reason it differs: ");
-            md(f, c->differs_because);
-        }
-        fprintf(f, "\n\n");
-        md_items(f, &rc->j);
-        if (rc->has_original) {
-            fprintf(f, "\nThe original programs: **%s**. ", hl_cverdict_name(rc->jo.v));
-            md(f, rc->jo.summary);
-            fprintf(f, "\n\n");
-            md_items(f, &rc->jo);
-        }
-        if (rc->chart[0])
-            fprintf(f, "\n![%s](%s)\n", c->id, rc->chart);
+}
+
+/* One claim in full: its text, verdict, source, rule and parts. */
+static void md_claim(FILE *f, const hl_repro_claim *rc)
+{
+    const hl_claim *c = rc->c;
+    fprintf(f, "\n### %s\n\n", c->id);
+    md(f, c->claim);
+    fprintf(f, "\n\n- **Verdict: %s.** ", hl_cverdict_name(rc->j.v));
+    md(f, rc->j.summary);
+    fprintf(f, "\n- Source: ");
+    md_source(f, c);
+    fprintf(f, ", ");
+    md(f, hl_json_get_str(c->source, "authors", ""));
+    fprintf(f, "; ");
+    md(f, hl_json_get_str(c->source, "where", ""));
+    fprintf(f, "; %s; <%s>", hl_json_get_str(c->source, "ref", ""),
+            hl_json_get_str(c->source, "url", ""));
+    fprintf(f, "\n- Measured on: ");
+    md(f, hl_json_get_str(c->measured_on, "hardware", ""));
+    fprintf(f, "; ");
+    md(f, hl_json_get_str(c->measured_on, "software", ""));
+    fprintf(f, "\n- Metric: ");
+    md(f, c->metric);
+    fprintf(f, "; normalisation: ");
+    md(f, c->normalisation);
+    fprintf(f, "\n- Rule: ");
+    md(f, c->rule_text);
+    for (size_t k = 0; k < c->n_caveats; k++) {
+        fprintf(f, "\n- Caveat: ");
+        md(f, c->caveats[k]);
     }
+    if (rc->j.v == HL_CV_DIFFERS && c->differs_because[0]) {
+        fprintf(f, "\n- Likely reason it differs: ");
+        md(f, c->differs_because);
+    }
+    fprintf(f, "\n\n");
+    md_items(f, &rc->j);
+    if (rc->has_original) {
+        fprintf(f, "\nThe original programs: **%s**. ", hl_cverdict_name(rc->jo.v));
+        md(f, rc->jo.summary);
+        fprintf(f, "\n\n");
+        md_items(f, &rc->jo);
+    }
+    if (rc->chart[0])
+        fprintf(f, "\n![%s](%s)\n", c->id, rc->chart);
+}
+
+static int write_md(const hl_repro *r, char *err, size_t errlen)
+{
+    char path[4200];
+    hl_cli_bprintf(path, sizeof path, "%s/reproduce.md", r->dir);
+    hl_atomic_file af;
+    if (hl_atomic_begin(&af, path, err, errlen) != 0)
+        return -1;
+    FILE *f = af.f;
+    md_summary(f, r);
+    md_agreement(f, r);
+    md_scaling(f, r);
+    fprintf(f, "\n## The claims\n");
+    for (size_t i = 0; i < r->n_selected; i++)
+        md_claim(f, &r->selected[i]);
     return hl_atomic_commit(&af, true, err, errlen);
 }
 
