@@ -460,8 +460,25 @@ static int pattern_sane(const char *re, char *why, size_t whylen)
                  HL_RE_MAX_LEN);
         return -1;
     }
+    /* A repetition applied to a repetition ("a*+", "x+{2}") is undefined in
+     * POSIX ERE, and glibc's regcomp duplicates the operand per operator:
+     * the fuzzer's " *+++++++++++([0-9]{1,9})" took minutes to compile. */
+    bool after_repeat = false;
     for (const char *p = re; *p; p++) {
-        if (*p == '[') {
+        bool repeat = *p == '*' || *p == '+' || *p == '?' ||
+                      (*p == '{' && isdigit((unsigned char)p[1]));
+        if (repeat && after_repeat) {
+            snprintf(why, whylen, "repeats a repetition ('%.2s'): use one of * + ? {m,n}",
+                     p - 1);
+            return -1;
+        }
+        after_repeat = repeat;
+        if (*p == '{' && repeat) {
+            while (p[1] && p[1] != '}')
+                p++;
+            if (p[1] == '}')
+                p++;
+        } else if (*p == '[') {
             p = skip_bracket(p) - 1;
         } else if (*p == '\\' && p[1]) {
             if (p[1] >= '1' && p[1] <= '9') {

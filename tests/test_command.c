@@ -216,6 +216,10 @@ TEST(throughput_patterns_are_sized_before_compiling)
         {"((a{100}){100}){100}([0-9]+)", "repeats too much"},
         {"(a{200}){200}(x)", "repeats too much"},
         {"(a)\\1([0-9]+)", "back-reference"},
+        /* found by fuzz_suitefile: minutes in glibc's regcomp */
+        {"throughputt = *+++++++++++([0-9]{1,9}) operations per second", "repeats a repetition"},
+        {"x*?([0-9]+)", "repeats a repetition"},
+        {"([0-9]+){2}{3}", "repeats a repetition"},
     };
     hl_command c;
     hl_command_init(&c);
