@@ -305,11 +305,6 @@ static int set_threads(run_opts *o, const char *v)
     return 0;
 }
 
-static int set_param(run_opts *o, const char *v)
-{
-    return parse_param(o, v);
-}
-
 static int set_unsigned(const char *flag, const char *v, uint64_t lo, uint64_t hi, unsigned *out)
 {
     uint64_t n;
@@ -448,7 +443,7 @@ static const run_option run_options[] = {
     {"--backends", true, true, set_backends},
     {"--workloads", true, true, set_workloads},
     {"--threads", true, true, set_threads},
-    {"--param", true, true, set_param},
+    {"--param", true, true, parse_param},
     {"--repetitions", true, true, set_repetitions},
     {"--samples", true, true, set_samples},
     {"--min-time", true, true, set_min_time},
@@ -720,10 +715,10 @@ static void warn_threads(const hl_plan_request *req, const hl_plan *plan)
 static void note_left_out(const hl_catalog *cat, const hl_plan_request *req,
                           const hl_plan *plan)
 {
-    if (req->n_workloads || req->n_commands || strcmp(plan->measure, "instructions") != 0)
+    if (req->n_workloads || req->n_commands)
         return;
     for (size_t i = 0; i < cat->n_workloads; i++)
-        if (cat->workloads[i].forks)
+        if (hl_plan_uncountable(plan, &cat->workloads[i]))
             fprintf(stderr, "heaplab run: note: instructions mode leaves out %s: its "
                             "operations run in forked children, which callgrind's count of "
                             "the cell does not hold (measure it in time mode)\n",

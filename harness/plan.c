@@ -491,7 +491,7 @@ static int select_workloads(plan_build *pb)
                                           "list workloads')", req->workloads[i]);
             return -1;
         }
-        if (w->forks && strcmp(pb->plan->measure, "instructions") == 0) {
+        if (hl_plan_uncountable(pb->plan, w)) {
             snprintf(pb->err, pb->errlen, "--workloads %s runs its operations in forked "
                                           "children, which --measure instructions does not "
                                           "count: measure it in time mode", w->name);
@@ -509,7 +509,7 @@ static int select_workloads(plan_build *pb)
     if (req->n_workloads == 0 && req->n_commands == 0)
         for (size_t i = 0; i < cat->n_workloads; i++)
             if ((pb->have_trace || !needs_trace(&cat->workloads[i])) &&
-                !(cat->workloads[i].forks && strcmp(pb->plan->measure, "instructions") == 0))
+                !hl_plan_uncountable(pb->plan, &cat->workloads[i]))
                 pb->wls[pb->n_wls++] = &cat->workloads[i];
     if (pb->n_wls == 0 && req->n_commands == 0) {
         snprintf(pb->err, pb->errlen, "no workload to run: this build's cells list none");
@@ -868,6 +868,16 @@ void hl_plan_order(hl_plan *plan)
     free(members);
 }
 
+bool hl_plan_counts_instructions(const hl_plan *plan)
+{
+    return strcmp(plan->measure, "instructions") == 0;
+}
+
+bool hl_plan_uncountable(const hl_plan *plan, const hl_cat_workload *w)
+{
+    return w->forks && hl_plan_counts_instructions(plan);
+}
+
 double hl_plan_job_estimate_s(const hl_plan *plan)
 {
     /* Fitted on a shared 2-core machine, 2026-12-02: the quick suite in
@@ -879,7 +889,7 @@ double hl_plan_job_estimate_s(const hl_plan *plan)
      * iteration-count estimate, then samples of that count.  One window
      * (threaded, or --samples 1) overshoots about 2x while Google Benchmark
      * grows the count.  The run's ETA then uses the real job times. */
-    if (strcmp(plan->measure, "instructions") == 0)
+    if (hl_plan_counts_instructions(plan))
         return 0.8; /* valgrind start-up and translation dominate */
     size_t one_window = 0;
     for (size_t i = 0; i < plan->n_cells; i++)
@@ -890,7 +900,7 @@ double hl_plan_job_estimate_s(const hl_plan *plan)
 
 void hl_plan_describe_measurement(const hl_plan *plan, char *out, size_t outlen)
 {
-    if (strcmp(plan->measure, "instructions") != 0)
+    if (!hl_plan_counts_instructions(plan))
         snprintf(out, outlen, "min time %.3g s in %u samples, warm-up %.3g s", plan->min_time,
                  plan->samples, plan->warmup_time);
     else if (plan->iterations)

@@ -231,6 +231,12 @@ void hl_plan_params_str(const hl_plan_cell *c, char *out, size_t outlen);
 
 /* Estimated seconds for one job (process start + warm-up + measuring). */
 double hl_plan_job_estimate_s(const hl_plan *plan);
+/* The plan measures instruction counts (callgrind), not time. */
+bool hl_plan_counts_instructions(const hl_plan *plan);
+/* w cannot be measured under this plan: in instructions mode, a workload
+ * whose operations run in forked children (workload.h's forks), which
+ * callgrind's count of the cell does not hold. */
+bool hl_plan_uncountable(const hl_plan *plan, const hl_cat_workload *w);
 /* How each process measures, for headers: "min time 0.05 s in 5 samples,
  * warm-up 0.05 s", or in instructions mode the fixed count (min time and
  * warm-up do not apply there). */

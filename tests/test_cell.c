@@ -189,6 +189,18 @@ TEST(describe_json_lists_every_workload)
     free(text);
 }
 
+/* dir/cell.json, parsed; NULL (after printing why) when it is missing or
+ * not JSON. */
+static hl_json *read_cell_json(const char *dir)
+{
+    char path[1200], err[256];
+    snprintf(path, sizeof path, "%s/cell.json", dir);
+    hl_json *doc = hl_json_parse_file(path, err, sizeof err);
+    if (doc == NULL)
+        printf("  %s\n", err);
+    return doc;
+}
+
 /* ---- a measured raw cell ------------------------------------------------------ */
 
 /* Checks what every successful time-mode cell.json must hold. */
@@ -310,9 +322,7 @@ static hl_json *run_samples(const char *tag, const char *workload, const char *t
     proc_result r;
     run_cell(&r, tag, NULL, args);
     CHECK_MSG(r.status == 0, "%s: exit %d", tag, r.status);
-    char path[1200], err[256];
-    snprintf(path, sizeof path, "%s/cell.json", dir);
-    hl_json *doc = r.status == 0 ? hl_json_parse_file(path, err, sizeof err) : NULL;
+    hl_json *doc = r.status == 0 ? read_cell_json(dir) : NULL;
     CHECK(doc != NULL);
     return doc;
 }
@@ -600,9 +610,7 @@ TEST(fixed_work_pass_is_the_same_for_every_backend)
         proc_result r;
         run_cell(&r, "fixed", NULL, args);
         REQUIRE(r.status == 0);
-        char path[1200], err[256];
-        snprintf(path, sizeof path, "%s/cell.json", dir);
-        hl_json *doc = hl_json_parse_file(path, err, sizeof err);
+        hl_json *doc = read_cell_json(dir);
         REQUIRE(doc != NULL);
         const hl_json *mem = hl_json_get(doc, "memory"), *gc = hl_json_get(doc, "gc");
         CHECK_STR(hl_json_get_str(mem, "pass", NULL), "fixed-work");
@@ -680,6 +688,34 @@ TEST(faulty_backend_fails_verification)
 
 /* ---- instructions mode under callgrind ----------------------------------------------- */
 
+/* The cell run as the driver runs it in instructions mode (valgrind
+ * --tool=callgrind --instr-atstart=no, one out file named to both) into
+ * tmpdir/tag, with `args` (NULL-terminated) before its own; its cell.json,
+ * or NULL after a failed check. */
+static hl_json *run_callgrind(const char *tag, const char *const *args)
+{
+    char dir[1100], cg[1200], cgflag[1300];
+    snprintf(dir, sizeof dir, "%s/%s", tmpdir, tag);
+    mkdir(dir, 0777);
+    snprintf(cg, sizeof cg, "%s/callgrind.out", dir);
+    snprintf(cgflag, sizeof cgflag, "--callgrind-out-file=%s", cg);
+    const char *wrap[] = {valgrind_exe, "--tool=callgrind", "--instr-atstart=no", cgflag, NULL};
+    const char *argv[32];
+    size_t n = 0;
+    while (args[n] && n < 24) {
+        argv[n] = args[n];
+        n++;
+    }
+    const char *own[] = {"--measure", "instructions", "--callgrind-out-file", cg, "--out", dir};
+    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+        argv[n++] = own[k];
+    argv[n] = NULL;
+    proc_result r;
+    run_cell(&r, tag, wrap, argv);
+    CHECK_MSG(r.status == 0, "%s: exit %d", tag, r.status);
+    return r.status == 0 ? read_cell_json(dir) : NULL;
+}
+
 TEST(callgrind_counts_are_reproducible)
 {
 #ifdef HL_SANITIZE
@@ -692,24 +728,11 @@ TEST(callgrind_counts_are_reproducible)
         SKIP("needs the pairs workload");
     uint64_t total[2] = {0, 0};
     for (int k = 0; k < 2; k++) {
-        char dir[1100], cg[1200], cgflag[1300];
-        snprintf(dir, sizeof dir, "%s/callgrind%d", tmpdir, k);
-        mkdir(dir, 0777);
-        snprintf(cg, sizeof cg, "%s/callgrind.out", dir);
-        snprintf(cgflag, sizeof cgflag, "--callgrind-out-file=%s", cg);
-        const char *wrap[] = {valgrind_exe, "--tool=callgrind", "--instr-atstart=no", cgflag,
-                              NULL};
         /* run 0 with an explicit N, run 1 with the default (a probe picks the
          * N giving >= 20000 operations; pairs does one per iteration) */
         const char *args[] = {"--backend", "system", "--workload", "pairs", "--param",
-                              "order=1", "--measure", "instructions", "--callgrind-out-file",
-                              cg, "--out", dir, k ? NULL : "--iterations", "20000", NULL};
-        proc_result r;
-        run_cell(&r, k ? "callgrind1" : "callgrind0", wrap, args);
-        REQUIRE(r.status == 0);
-        char path[1200], err[256];
-        snprintf(path, sizeof path, "%s/cell.json", dir);
-        hl_json *doc = hl_json_parse_file(path, err, sizeof err);
+                              "order=1", k ? NULL : "--iterations", "20000", NULL};
+        hl_json *doc = run_callgrind(k ? "callgrind1" : "callgrind0", args);
         REQUIRE(doc != NULL);
         const hl_json *in = hl_json_get(doc, "instructions");
         total[k] = (uint64_t)hl_json_get_num(in, "total", 0);
@@ -735,21 +758,9 @@ TEST(callgrind_default_count_follows_the_workload_scale)
     const hl_workload *w = hl_workload_find("cache_thrash");
     if (w == NULL || w->fixed_ops == 0)
         SKIP("needs cache_thrash with its own fixed_ops");
-    char dir[1100], cg[1200], cgflag[1300];
-    snprintf(dir, sizeof dir, "%s/callgrind_scaled", tmpdir);
-    mkdir(dir, 0777);
-    snprintf(cg, sizeof cg, "%s/callgrind.out", dir);
-    snprintf(cgflag, sizeof cgflag, "--callgrind-out-file=%s", cg);
-    const char *wrap[] = {valgrind_exe, "--tool=callgrind", "--instr-atstart=no", cgflag, NULL};
     const char *args[] = {"--backend", "system", "--workload", "cache_thrash", "--threads", "1",
-                          "--measure", "instructions", "--callgrind-out-file", cg, "--out",
-                          dir, NULL};
-    proc_result r;
-    run_cell(&r, "callgrind_scaled", wrap, args);
-    REQUIRE(r.status == 0);
-    char path[1200], err[256];
-    snprintf(path, sizeof path, "%s/cell.json", dir);
-    hl_json *doc = hl_json_parse_file(path, err, sizeof err);
+                          NULL};
+    hl_json *doc = run_callgrind("callgrind_scaled", args);
     REQUIRE(doc != NULL);
     const hl_json *in = hl_json_get(doc, "instructions");
     double ops = hl_json_get_num(in, "operations", 0);
